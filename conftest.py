@@ -1,0 +1,3 @@
+"""Root pytest configuration: the real-server fixtures every test suite may use."""
+
+pytest_plugins = ["portfolio_shared.testing.fixtures"]

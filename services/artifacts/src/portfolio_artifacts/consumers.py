@@ -1,0 +1,5 @@
+"""Every event the artifacts service consumes, declared in one place."""
+
+from portfolio_shared.messaging import Subscriptions
+
+SUBSCRIPTIONS: list[Subscriptions] = []

@@ -1,0 +1,51 @@
+"""Settings common to every service (pydantic-settings). Each service subclasses with its own prefix.
+
+Outside development the settings refuse the well-known development secrets, so a forgotten
+environment variable can never put a demo key into production.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - the value the validator refuses
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTFOLIO_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    service_name: str = "service"
+    database_url: str = "sqlite+aiosqlite:///var/service.db"
+    broker_url: str = "sqlite+aiosqlite:///var/bus.db"
+    topology_prefix: str = ""
+    delivery_limit: int = Field(default=5, ge=1, le=100)
+    # JWT verification against identity's JWKS (no call per request: keys are cached).
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    jwt_issuer: str = "portfolio-identity"
+    jwt_audience: str = "portfolio"
+    # Secret used by local-disk storage to sign upload/download URLs, and similar HMACs.
+    signing_secret: str = DEV_SECRET
+    storage_url: str = "file://var/objects"  # or s3://key:secret@host:port/bucket?secure=false
+    public_base_url: str = "http://127.0.0.1:8000"
+    otel_exporter_endpoint: str | None = None
+    log_json: bool = True
+    run_relay: bool = True
+    run_consumers: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Self:
+        if self.environment == "production":
+            insecure = [name for name, value in self._secrets().items() if not value or value == DEV_SECRET]
+            if insecure:
+                raise ValueError(f"default or empty secrets are refused outside development: {', '.join(insecure)}")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs a real database (PostgreSQL), not SQLite")
+        return self
+
+    def _secrets(self) -> dict[str, str]:
+        """Name → value of every secret; services extend this for their own keys."""
+        return {"signing_secret": self.signing_secret}

@@ -1,0 +1,105 @@
+"""Async SQLAlchemy engine, sessions and the unit of work that writes the outbox in the same transaction.
+
+Nothing here commits by itself: a handler changes state and calls ``uow.publish(...)``; only
+``uow.commit()`` writes the state change and its events together, or neither.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from opentelemetry import propagate
+from sqlalchemy import Table, event, insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from . import context
+from .events.base import Envelope, EventPayload, envelope_for
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One transaction: state changes plus the events they cause (transactional outbox)."""
+
+    session: AsyncSession
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], outbox: Table,
+                 after_commit: Callable[[], None] | None = None) -> None:
+        self._sessionmaker = sessionmaker
+        self._outbox = outbox
+        self._after_commit = after_commit
+        self._pending: list[tuple[Envelope, dict[str, str]]] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessionmaker()
+        self._pending = []
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            self._pending = []
+            await self.session.close()
+
+    def publish(self, payload: EventPayload, *, school_id: str | None, actor: str | None = None) -> Envelope:
+        """Queue an event to be written to the outbox at commit."""
+        ctx = context.current()
+        envelope = envelope_for(
+            payload, school_id=school_id, actor=actor if actor is not None else ctx.actor,
+            correlation_id=ctx.correlation_id, causation_id=ctx.causation_id,
+        )
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # the producer's trace context travels with the event
+        self._pending.append((envelope, carrier))
+        return envelope
+
+    @property
+    def pending_events(self) -> list[Envelope]:
+        return [e for e, _ in self._pending]
+
+    async def flush_events(self) -> None:
+        if not self._pending:
+            return
+        await self.session.execute(insert(self._outbox), [
+            {"event_id": env.event_id, "routing_key": env.routing_key, "body": env.model_dump_json(),
+             "headers": {**headers, "correlation_id": str(env.correlation_id)}}
+            for env, headers in self._pending
+        ])
+        self._pending = []
+
+    async def commit(self) -> None:
+        had_events = bool(self._pending)
+        await self.flush_events()
+        await self.session.commit()
+        if had_events and self._after_commit is not None:
+            self._after_commit()
+
+    async def rollback(self) -> None:
+        self._pending = []
+        await self.session.rollback()

@@ -1,0 +1,132 @@
+"""Events published by the identity service (districts, schools, users, roles, duties)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from .base import EventPayload, event
+
+SchoolCode = str
+UserKind = Literal["student", "teacher", "staff", "admin"]
+UserStatus = Literal["active", "suspended", "left"]
+
+
+@event("identity.school.created")
+class SchoolCreated(EventPayload):
+    school_id: str
+    school_code: SchoolCode = Field(pattern=r"^\d{6}$")
+    name: str
+    district_id: str
+
+
+@event("identity.school.updated")
+class SchoolUpdated(EventPayload):
+    school_id: str
+    school_code: SchoolCode = Field(pattern=r"^\d{6}$")
+    name: str
+    district_id: str
+
+
+@event("identity.user.created")
+class UserCreated(EventPayload):
+    user_id: str
+    login_name: str
+    display_name: str
+    kind: UserKind
+    status: UserStatus
+    school_ids: list[str]
+
+
+@event("identity.user.updated")
+class UserUpdated(EventPayload):
+    user_id: str
+    display_name: str
+    kind: UserKind
+    status: UserStatus
+    end_date: date | None = None
+
+
+@event("identity.user.deactivated")
+class UserDeactivated(EventPayload):
+    """A user left or was suspended; services stop routing duties to them."""
+
+    user_id: str
+    status: Literal["suspended", "left"]
+    end_date: date | None = None
+    reason: str
+
+
+@event("identity.role.granted")
+class RoleGranted(EventPayload):
+    user_id: str
+    school_id: str
+    role: str
+
+
+@event("identity.role.revoked")
+class RoleRevoked(EventPayload):
+    user_id: str
+    school_id: str
+    role: str
+
+
+@event("identity.duty.delegation_changed")
+class DelegationOrderChanged(EventPayload):
+    """A duty's responsible people or ordered delegate list changed (代理順位, R-DUTY-1)."""
+
+    school_id: str
+    duty_code: str
+    responsible_user_ids: list[str]
+    delegate_user_ids: list[str]
+
+
+@event("identity.duty.acting_changed")
+class ActingPersonChanged(EventPayload):
+    """Who acts for a duty now changed, e.g. the responsible person is absent (R-DUTY-2)."""
+
+    school_id: str
+    duty_code: str
+    acting_user_id: str | None
+    previous_acting_user_id: str | None
+    is_delegate: bool
+    reason: str
+
+
+@event("identity.user.absence_marked")
+class AbsenceMarked(EventPayload):
+    user_id: str
+    school_id: str
+    starts_on: date
+    ends_on: date
+
+
+@event("identity.teacher.account_extended")
+class TeacherAccountExtended(EventPayload):
+    """A leaving teacher keeps a certification-only account until a date (R-ART-5)."""
+
+    user_id: str
+    school_id: str
+    certification_only: bool = True
+    until: date
+
+
+@event("identity.teacher.on_behalf_authorised")
+class OnBehalfAuthorised(EventPayload):
+    """A teacher authorised a staff member to certify on their behalf until a date (R-ART-5)."""
+
+    authorisation_id: str
+    teacher_user_id: str
+    staff_user_id: str
+    school_id: str
+    until: date
+
+
+@event("identity.teacher.on_behalf_revoked")
+class OnBehalfRevoked(EventPayload):
+    authorisation_id: str
+    teacher_user_id: str
+    staff_user_id: str
+    school_id: str

@@ -1,0 +1,147 @@
+"""The outbox relay: publishes committed events with confirms, retrying with backoff until they go out.
+
+It takes every unpublished row in id order each round, never "rows after the last id seen":
+a transaction holding a lower id that commits after a higher one is still picked up (the classic
+outbox loss). On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several relays
+(one per pod) share the work without publishing a row twice at the same time. A relay killed
+between publishing and marking leaves the row unpublished: it goes out again, and the consumers'
+inbox makes the second delivery a no-op (at-least-once + idempotent = effectively once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .bus import MessageBus, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("portfolio_outbox_published_total", "Events published from the outbox", ["service"])
+FAILED = Counter("portfolio_outbox_publish_failures_total", "Failed publish attempts", ["service"])
+PENDING = Gauge("portfolio_outbox_pending", "Unpublished outbox rows seen by the last round", ["service"])
+
+
+class OutboxRelay:
+    def __init__(self, engine: AsyncEngine, outbox: Table, bus: MessageBus, *, service: str = "",
+                 batch_size: int = 200, poll_interval: float = 0.2, base_backoff: float = 0.5,
+                 max_backoff: float = 60.0, keep_published: timedelta = timedelta(days=7),
+                 on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.bus = bus
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.keep_published = keep_published
+        # Called after the broker confirmed and before the rows are marked (metrics, fault tests).
+        self.on_published = on_published
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_purge = datetime.min.replace(tzinfo=UTC)
+
+    def wake(self) -> None:
+        """Called after a commit in this process so the event goes out without waiting for a poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """One round: publish what is due; return how many were published."""
+        now = datetime.now(UTC)
+        o = self.outbox.c
+        query = (
+            select(o.id, o.event_id, o.routing_key, o.body, o.headers, o.attempts)
+            .where(and_(o.published_at.is_(None), or_(o.next_attempt_at.is_(None), o.next_attempt_at <= now)))
+            .order_by(o.id)
+            .limit(self.batch_size)
+        )
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(query)).all()
+            if not rows:
+                return 0
+            results = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
+            done = [r.id for r, res in zip(rows, results, strict=True) if not isinstance(res, BaseException)]
+            failed = [(r, res) for r, res in zip(rows, results, strict=True) if isinstance(res, BaseException)]
+            if done and self.on_published is not None:
+                await self.on_published(done)
+            if done:
+                await conn.execute(update(self.outbox).where(o.id.in_(done)).values(published_at=func.now()))
+            for row, exc in failed:
+                delay = min(self.max_backoff, self.base_backoff * (2 ** row.attempts))
+                await conn.execute(update(self.outbox).where(o.id == row.id).values(
+                    attempts=row.attempts + 1, next_attempt_at=now + timedelta(seconds=delay),
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+        PUBLISHED.labels(self.service).inc(len(done))
+        if failed:
+            FAILED.labels(self.service).inc(len(failed))
+            log.warning("outbox: %d of %d events not published yet (%s); will retry",
+                        len(failed), len(rows), type(failed[0][1]).__name__)
+        return len(done)
+
+    async def _publish(self, row: Any) -> None:
+        headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
+        await self.bus.publish(OutgoingMessage(routing_key=row.routing_key, body=row.body.encode(),
+                                               message_id=str(row.event_id), headers=headers))
+
+    async def pending_count(self) -> int:
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(
+                select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+            )).scalar_one())
+
+    async def purge_published(self) -> int:
+        cutoff = datetime.now(UTC) - self.keep_published
+        async with self.engine.begin() as conn:
+            res = await conn.execute(delete(self.outbox).where(
+                and_(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)))
+        return int(res.rowcount or 0)
+
+    async def run_forever(self) -> None:
+        while not self._stopping.is_set():
+            published = 0
+            try:
+                published = await self.run_once()
+                if datetime.now(UTC) - self._last_purge > timedelta(minutes=10):
+                    self._last_purge = datetime.now(UTC)
+                    await self.purge_published()
+                    PENDING.labels(self.service).set(await self.pending_count())
+            except Exception:
+                log.exception("outbox relay round failed; retrying")
+            if published >= self.batch_size:
+                continue  # more is waiting
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                pass
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping.clear()
+            self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay:{self.service}")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Publish everything pending now (tests, graceful shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.pending_count() and loop.time() < deadline:
+            if not await self.run_once():
+                await asyncio.sleep(0.05)

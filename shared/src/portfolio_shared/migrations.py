@@ -1,0 +1,77 @@
+"""Alembic glue shared by every service's ``migrations/env.py``, and a programmatic upgrade.
+
+Start-up order of a service: wait for the database, ``alembic upgrade head``, then serve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """Body of a service's ``migrations/env.py``."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("PORTFOLIO_DATABASE_URL", "")
+    if not url:
+        raise RuntimeError("set sqlalchemy.url or PORTFOLIO_DATABASE_URL")
+    batch = url.startswith("sqlite")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=batch)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=batch)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = async_engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+def alembic_config(service_dir: Path, database_url: str) -> Config:
+    cfg = Config(str(service_dir / "alembic.ini"))
+    cfg.set_main_option("script_location", str(service_dir / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> None:
+    """Blocking; from async code call it with ``asyncio.to_thread``."""
+    if database_url.startswith("sqlite"):
+        db_path = database_url.split(":///", 1)[-1]
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(service_dir, database_url), revision)
+
+
+def create_messaging_tables() -> None:
+    """For a service's first migration: the outbox and inbox exactly as :mod:`.messaging.tables` defines them."""
+    from alembic import op
+
+    from .messaging.tables import messaging_tables
+
+    meta = MetaData()
+    messaging_tables(meta)
+    meta.create_all(bind=op.get_bind())
+
+
+def drop_messaging_tables() -> None:
+    from alembic import op
+
+    op.drop_table("inbox")
+    op.drop_table("outbox")

@@ -1,0 +1,207 @@
+"""The service chassis: one runtime (database, bus, outbox relay, consumers, storage, token
+verifier) and one FastAPI app factory (problem+json, health, readiness, metrics, tracing).
+
+Every service builds itself with these, so a person who knows one service knows all five.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import problems
+from .auth import JWKSVerifier
+from .config import ServiceSettings
+from .db import UnitOfWork, make_engine, make_sessionmaker
+from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
+from .migrations import upgrade
+from .storage import ObjectStorage, make_storage
+from .telemetry import setup_logging, setup_tracing
+
+log = logging.getLogger(__name__)
+
+REQUEST_SECONDS = Histogram("portfolio_http_request_seconds", "HTTP request latency",
+                            ["service", "method", "route", "status"])
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    service_dir: Path
+    metadata: MetaData
+    outbox: Table
+    inbox: Table
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bus: MessageBus
+    relay: OutboxRelay
+    verifier: JWKSVerifier
+    storage: ObjectStorage | None = None
+    subscriptions: Sequence[Subscriptions] = ()
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessionmaker, self.outbox, after_commit=self.relay.wake)
+
+    async def migrate(self) -> None:
+        await asyncio.to_thread(upgrade, self.service_dir, self.settings.database_url)
+
+    async def start(self) -> None:
+        if self.storage is not None:
+            await self.storage.ensure_bucket()
+        if self.settings.run_relay:
+            self.relay.start()
+        if self.settings.run_consumers:
+            for subs in self.subscriptions:
+                consumer = EventConsumer(subs, self.uow, self.inbox)
+                self._tasks.append(asyncio.create_task(self._subscribe_until_up(consumer)))
+
+    async def _subscribe_until_up(self, consumer: EventConsumer) -> None:
+        """A broker that is down at start-up must not keep the service down: retry in the background."""
+        delay = 0.5
+        while True:
+            try:
+                await consumer.start(self.bus)
+                return
+            except Exception as exc:
+                log.warning("cannot subscribe %s yet (%s); retrying in %.1fs",
+                            consumer.subscriptions.consumer, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.relay.stop()
+        await self.bus.close()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        checks: dict[str, bool] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        checks["broker"] = await self.bus.ping()
+        if self.storage is not None:
+            checks["storage"] = await self.storage.ping()
+        return checks
+
+
+def build_runtime(settings: ServiceSettings, *, service_dir: Path, metadata: MetaData, outbox: Table, inbox: Table,
+                  subscriptions: Sequence[Subscriptions] = (), with_storage: bool = False,
+                  bus: MessageBus | None = None, verifier: JWKSVerifier | None = None) -> ServiceRuntime:
+    engine = make_engine(settings.database_url)
+    topology = Topology(prefix=settings.topology_prefix, delivery_limit=settings.delivery_limit)
+    the_bus = bus or make_bus(settings.broker_url, topology)
+    relay = OutboxRelay(engine, outbox, the_bus, service=settings.service_name)
+    storage = None
+    if with_storage:
+        storage = make_storage(settings.storage_url, secret=settings.signing_secret, base_url=settings.public_base_url)
+    return ServiceRuntime(
+        settings=settings, service_dir=service_dir, metadata=metadata, outbox=outbox, inbox=inbox, engine=engine,
+        sessionmaker=make_sessionmaker(engine), bus=the_bus, relay=relay,
+        verifier=verifier or JWKSVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer,
+                                          jwks_url=settings.jwks_url),
+        storage=storage, subscriptions=subscriptions,
+    )
+
+
+class _MetricsMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware overhead): request latency by route template."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            REQUEST_SECONDS.labels(self.service, scope["method"], path, str(status)).observe(
+                time.perf_counter() - start)
+
+
+def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers: Sequence[APIRouter] = (),
+               version: str = "0.1.0", on_startup: Sequence[Callable[[ServiceRuntime], Any]] = (),
+               migrate_on_start: bool = False) -> FastAPI:
+    settings = runtime.settings
+    setup_logging(settings.service_name, json_logs=settings.log_json)
+    setup_tracing(settings.service_name, settings.otel_exporter_endpoint)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if migrate_on_start:
+            await runtime.migrate()
+        await runtime.start()
+        for hook in on_startup:
+            result = hook(runtime)
+            if asyncio.iscoroutine(result):
+                await result
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.state.runtime = runtime
+    app.state.verifier = runtime.verifier
+    problems.install(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: database, broker and storage are reachable",
+             responses={503: {"description": "a dependency is unreachable"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await runtime.readiness()
+        ok = all(checks.values())
+        body = {"status": "ready" if ok else "not-ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    if runtime.storage is not None and hasattr(runtime.storage, "router"):
+        app.include_router(runtime.storage.router())
+
+    app.add_middleware(_MetricsMiddleware, service=settings.service_name)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
+    return app

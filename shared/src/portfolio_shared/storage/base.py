@@ -1,0 +1,56 @@
+"""The object-storage port. Files never pass through a service's memory whole: clients PUT and GET
+straight to storage through short-lived presigned URLs; the service reads only the first bytes
+(magic numbers) and streams the rest through SHA-256."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedRequest:
+    url: str
+    method: str
+    headers: dict[str, str] = field(default_factory=dict)
+    expires_in: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    key: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    size: int
+    sha256: str
+
+
+class ObjectStorage(Protocol):
+    async def ensure_bucket(self) -> None: ...
+
+    async def presign_put(self, key: str, *, content_type: str, max_size: int,
+                          expires: timedelta = timedelta(minutes=15)) -> PresignedRequest: ...
+
+    async def presign_get(self, key: str, *, filename: str, content_type: str,
+                          expires: timedelta = timedelta(minutes=5)) -> PresignedRequest: ...
+
+    async def stat(self, key: str) -> ObjectInfo | None: ...
+
+    async def read_head(self, key: str, length: int = 4096) -> bytes: ...
+
+    async def digest(self, key: str) -> Digest:
+        """Stream the object through SHA-256."""
+        ...
+
+    async def put(self, key: str, data: bytes, *, content_type: str) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]: ...
+
+    async def ping(self) -> bool: ...

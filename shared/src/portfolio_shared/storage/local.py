@@ -1,0 +1,184 @@
+"""Local-disk adapter for the standalone shape.
+
+Presigned URLs point at the service's own ``/storage`` routes and carry an HMAC-signed token
+(key, method, expiry, content type, size bound), so a client uses them exactly like S3's. Objects
+are written to a temporary file and renamed into place; an existing object is never overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import FileResponse, Response
+
+from ..problems import Problem
+from .base import Digest, ObjectInfo, PresignedRequest
+from .disposition import content_disposition
+
+CHUNK = 1024 * 1024
+
+
+class LocalDiskStorage:
+    def __init__(self, root: str | Path, *, secret: str, base_url: str, route_prefix: str = "/storage") -> None:
+        self.root = Path(root).resolve()
+        self.secret = secret.encode()
+        self.base_url = base_url.rstrip("/")
+        self.route_prefix = route_prefix
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise ValueError(f"object key escapes the storage root: {key!r}")
+        return path
+
+    def sign(self, claims: dict[str, object]) -> str:
+        raw = base64.urlsafe_b64encode(json.dumps(claims, sort_keys=True).encode()).rstrip(b"=")
+        mac = base64.urlsafe_b64encode(hmac.new(self.secret, raw, hashlib.sha256).digest()).rstrip(b"=")
+        return f"{raw.decode()}.{mac.decode()}"
+
+    def verify(self, token: str, method: str) -> dict[str, object]:
+        try:
+            raw, mac = token.split(".", 1)
+            expected = base64.urlsafe_b64encode(hmac.new(self.secret, raw.encode(), hashlib.sha256).digest())
+            if not hmac.compare_digest(expected.rstrip(b"=").decode(), mac):
+                raise ValueError("bad signature")
+            claims: dict[str, object] = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        except ValueError as exc:
+            raise Problem(403, "signature-invalid", "Invalid signature", "簽章無效",
+                          "the storage URL is not valid") from exc
+        if claims.get("m") != method:
+            raise Problem(403, "signature-invalid", "Invalid signature", "簽章無效", "wrong method for this URL")
+        if float(str(claims.get("exp", 0))) < time.time():
+            raise Problem(403, "url-expired", "URL expired", "網址已過期", "the storage URL has expired")
+        return claims
+
+    async def ensure_bucket(self) -> None:
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+
+    async def presign_put(self, key: str, *, content_type: str, max_size: int,
+                          expires: timedelta = timedelta(minutes=15)) -> PresignedRequest:
+        self._path(key)
+        token = self.sign({"k": key, "m": "PUT", "exp": time.time() + expires.total_seconds(),
+                           "ct": content_type, "max": max_size})
+        return PresignedRequest(url=f"{self.base_url}{self.route_prefix}/{token}", method="PUT",
+                                headers={"Content-Type": content_type}, expires_in=int(expires.total_seconds()))
+
+    async def presign_get(self, key: str, *, filename: str, content_type: str,
+                          expires: timedelta = timedelta(minutes=5)) -> PresignedRequest:
+        token = self.sign({"k": key, "m": "GET", "exp": time.time() + expires.total_seconds(),
+                           "ct": content_type, "fn": filename})
+        return PresignedRequest(url=f"{self.base_url}{self.route_prefix}/{token}?name={quote(filename)}",
+                                method="GET", expires_in=int(expires.total_seconds()))
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        path = self._path(key)
+        try:
+            st = await asyncio.to_thread(path.stat)
+        except FileNotFoundError:
+            return None
+        return ObjectInfo(key=key, size=st.st_size)
+
+    async def read_head(self, key: str, length: int = 4096) -> bytes:
+        def _read() -> bytes:
+            with self._path(key).open("rb") as fh:
+                return fh.read(length)
+
+        return await asyncio.to_thread(_read)
+
+    async def digest(self, key: str) -> Digest:
+        def _digest() -> Digest:
+            h, size = hashlib.sha256(), 0
+            with self._path(key).open("rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    h.update(chunk)
+                    size += len(chunk)
+            return Digest(size=size, sha256=h.hexdigest())
+
+        return await asyncio.to_thread(_digest)
+
+    def _write_new(self, key: str, chunks: list[bytes]) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.part")
+        with tmp.open("wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            # link() fails if the key exists: accepted objects are immutable.
+            os.link(tmp, path)
+        finally:
+            tmp.unlink()
+
+    async def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        await asyncio.to_thread(self._write_new, key, [data])
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._path(key).unlink, True)
+
+    async def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
+        def _walk() -> list[ObjectInfo]:
+            out = []
+            for path in sorted(self.root.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    key = path.relative_to(self.root).as_posix()
+                    if key.startswith(prefix):
+                        out.append(ObjectInfo(key=key, size=path.stat().st_size))
+            return out
+
+        for info in await asyncio.to_thread(_walk):
+            yield info
+
+    async def ping(self) -> bool:
+        return await asyncio.to_thread(lambda: self.root.is_dir() and os.access(self.root, os.W_OK))
+
+    def router(self) -> APIRouter:
+        """The routes the presigned URLs point at (mounted by a service in the standalone shape)."""
+        router = APIRouter(prefix=self.route_prefix, tags=["storage"], include_in_schema=False)
+
+        @router.put("/{token}")
+        async def upload(token: str, request: Request,
+                         content_type: Annotated[str | None, Header()] = None) -> Response:
+            claims = self.verify(token, "PUT")
+            if content_type != claims.get("ct"):
+                raise Problem(403, "signature-invalid", "Invalid signature", "簽章無效",
+                              "the Content-Type differs from the one the URL was issued for")
+            limit = int(str(claims["max"]))
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Problem(413, "too-large", "Payload too large", "檔案過大",
+                                  f"this upload may be at most {limit} bytes")
+                chunks.append(chunk)
+            try:
+                await asyncio.to_thread(self._write_new, str(claims["k"]), chunks)
+            except FileExistsError as exc:
+                raise Problem(409, "object-exists", "Object exists", "檔案已存在",
+                              "this upload URL was already used") from exc
+            return Response(status_code=200)
+
+        @router.get("/{token}")
+        async def download(token: str) -> FileResponse:
+            claims = self.verify(token, "GET")
+            path = self._path(str(claims["k"]))
+            if not path.is_file():
+                raise Problem(404, "not-found", "Not found", "查無資料", "the object does not exist")
+            return FileResponse(path, media_type=str(claims.get("ct")),
+                                headers={"Content-Disposition": content_disposition(str(claims.get("fn", "file")))})
+
+        return router

@@ -1,0 +1,114 @@
+"""S3 / MinIO adapter through the ``minio`` client (its calls are blocking: run them in threads)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from minio import Minio
+from minio.error import S3Error
+
+from .base import Digest, ObjectInfo, PresignedRequest
+
+CHUNK = 1024 * 1024
+
+
+class S3Storage:
+    def __init__(self, client: Minio, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    @classmethod
+    def from_url(cls, url: str) -> S3Storage:
+        """``s3://ACCESS:SECRET@host:port/bucket?secure=false&region=us-east-1``."""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        secure = query.get("secure", ["true"])[0].lower() == "true"
+        region = query.get("region", ["us-east-1"])[0]
+        client = Minio(f"{parts.hostname}:{parts.port or (443 if secure else 80)}",
+                       access_key=unquote(parts.username or ""), secret_key=unquote(parts.password or ""),
+                       secure=secure, region=region)
+        return cls(client, parts.path.strip("/"))
+
+    async def ensure_bucket(self) -> None:
+        def _ensure() -> None:
+            if not self.client.bucket_exists(self.bucket):
+                self.client.make_bucket(self.bucket)
+
+        await asyncio.to_thread(_ensure)
+
+    async def presign_put(self, key: str, *, content_type: str, max_size: int,
+                          expires: timedelta = timedelta(minutes=15)) -> PresignedRequest:
+        # S3 cannot bound a presigned PUT's size; the caller checked the declared size and
+        # verifies the stored size on completion, deleting anything over the limit.
+        url = await asyncio.to_thread(self.client.presigned_put_object, self.bucket, key, expires)
+        return PresignedRequest(url=url, method="PUT", headers={"Content-Type": content_type},
+                                expires_in=int(expires.total_seconds()))
+
+    async def presign_get(self, key: str, *, filename: str, content_type: str,
+                          expires: timedelta = timedelta(minutes=5)) -> PresignedRequest:
+        from .disposition import content_disposition
+
+        params = {"response-content-disposition": content_disposition(filename),
+                  "response-content-type": content_type}
+        url = await asyncio.to_thread(self.client.presigned_get_object, self.bucket, key, expires,
+                                      params)
+        return PresignedRequest(url=url, method="GET", expires_in=int(expires.total_seconds()))
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        try:
+            st = await asyncio.to_thread(self.client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return None
+            raise
+        return ObjectInfo(key=key, size=int(st.size or 0))
+
+    async def read_head(self, key: str, length: int = 4096) -> bytes:
+        def _read() -> bytes:
+            resp = self.client.get_object(self.bucket, key, offset=0, length=length)
+            try:
+                return bytes(resp.read())
+            finally:
+                resp.close()
+                resp.release_conn()
+
+        return await asyncio.to_thread(_read)
+
+    async def digest(self, key: str) -> Digest:
+        def _digest() -> Digest:
+            resp = self.client.get_object(self.bucket, key)
+            h, size = hashlib.sha256(), 0
+            try:
+                for chunk in resp.stream(CHUNK):
+                    h.update(chunk)
+                    size += len(chunk)
+            finally:
+                resp.close()
+                resp.release_conn()
+            return Digest(size=size, sha256=h.hexdigest())
+
+        return await asyncio.to_thread(_digest)
+
+    async def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        await asyncio.to_thread(self.client.put_object, self.bucket, key, io.BytesIO(data), len(data),
+                                content_type)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self.client.remove_object, self.bucket, key)
+
+    async def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
+        objects = await asyncio.to_thread(
+            lambda: list(self.client.list_objects(self.bucket, prefix=prefix, recursive=True)))
+        for obj in objects:
+            yield ObjectInfo(key=str(obj.object_name), size=int(obj.size or 0))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await asyncio.to_thread(self.client.bucket_exists, self.bucket))
+        except Exception:
+            return False

@@ -1,0 +1,77 @@
+"""OpenTelemetry tracing and structured JSON logs that carry the trace id.
+
+``setup_tracing`` is idempotent per process. With an OTLP endpoint set, spans are exported;
+otherwise they are still created (trace ids in logs and AMQP headers) but not exported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+_provider: TracerProvider | None = None
+
+
+def setup_tracing(service_name: str, otlp_endpoint: str | None = None,
+                  extra_processors: list[SpanProcessor] | None = None) -> TracerProvider:
+    global _provider
+    if _provider is None:
+        current = trace.get_tracer_provider()
+        if isinstance(current, TracerProvider):
+            _provider = current
+        else:
+            _provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+            trace.set_tracer_provider(_provider)
+        if otlp_endpoint:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+    for processor in extra_processors or []:
+        _provider.add_span_processor(processor)
+    return _provider
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, with the current trace and span ids."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "service": self.service,
+            "message": record.getMessage(),
+        }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(service: str, *, json_logs: bool = True, level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_portfolio", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler._portfolio = True  # type: ignore[attr-defined]
+    handler.setFormatter(JsonFormatter(service) if json_logs else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("aiormq").setLevel(logging.WARNING)
+    logging.getLogger("aio_pika").setLevel(logging.WARNING)
