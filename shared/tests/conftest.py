@@ -12,7 +12,7 @@ from portfolio_shared.db import make_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from toy import create_schema  # noqa: E402
+from toy import create_schema
 
 
 @pytest_asyncio.fixture

@@ -12,8 +12,9 @@ from portfolio_shared.messaging import Subscriptions, messaging_tables
 
 metadata = MetaData()
 outbox, inbox = messaging_tables(metadata)
-effects = Table("effects", metadata, Column("key", String(100), primary_key=True),
-                Column("count", Integer, nullable=False))
+effects = Table(
+    "effects", metadata, Column("key", String(100), primary_key=True), Column("count", Integer, nullable=False)
+)
 
 
 @event("toy.thing.happened")

@@ -52,9 +52,14 @@ class Principal:
 
     def require(self, permission: str, school_id: str | None = None, *, rule: str | None = None) -> None:
         if not self.can(permission, school_id):
-            raise Problem(403, "forbidden", "Forbidden", "沒有權限",
-                          f"this action needs the permission '{permission}'"
-                          + (f" at school {school_id}" if school_id else ""), rule=rule)
+            raise Problem(
+                403,
+                "forbidden",
+                "Forbidden",
+                "沒有權限",
+                f"this action needs the permission '{permission}'" + (f" at school {school_id}" if school_id else ""),
+                rule=rule,
+            )
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
@@ -71,13 +76,27 @@ class Principal:
 
 
 def unauthenticated(detail: str) -> Problem:
-    return Problem(401, "unauthenticated", "Not authenticated", "尚未登入或憑證無效", detail,
-                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return Problem(
+        401,
+        "unauthenticated",
+        "Not authenticated",
+        "尚未登入或憑證無效",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 class JWKSVerifier:
-    def __init__(self, *, audience: str, issuer: str, jwks_url: str | None = None,
-                 jwks: dict[str, Any] | None = None, min_refresh: float = 30.0, leeway: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        audience: str,
+        issuer: str,
+        jwks_url: str | None = None,
+        jwks: dict[str, Any] | None = None,
+        min_refresh: float = 30.0,
+        leeway: float = 5.0,
+    ) -> None:
         self.audience, self.issuer = audience, issuer
         self.jwks_url = jwks_url
         self.min_refresh, self.leeway = min_refresh, leeway
@@ -125,8 +144,15 @@ class JWKSVerifier:
         if key is None:
             raise unauthenticated("the token was signed by an unknown key")
         try:
-            claims = jwt.decode(token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                                leeway=self.leeway, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
         except jwt.ExpiredSignatureError as exc:
             raise unauthenticated("the token has expired") from exc
         except jwt.PyJWTError as exc:
@@ -139,8 +165,9 @@ class JWKSVerifier:
 _bearer = HTTPBearer(auto_error=False, description="Access token issued by the identity service")
 
 
-async def get_principal(request: Request,
-                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthenticated("a bearer token is required")
     verifier: JWKSVerifier = request.app.state.verifier

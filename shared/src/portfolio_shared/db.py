@@ -46,8 +46,12 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], outbox: Table,
-                 after_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
         self._after_commit = after_commit
@@ -58,8 +62,9 @@ class UnitOfWork:
         self._pending = []
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if self.session.in_transaction():
                 await self.session.rollback()
@@ -71,8 +76,11 @@ class UnitOfWork:
         """Queue an event to be written to the outbox at commit."""
         ctx = context.current()
         envelope = envelope_for(
-            payload, school_id=school_id, actor=actor if actor is not None else ctx.actor,
-            correlation_id=ctx.correlation_id, causation_id=ctx.causation_id,
+            payload,
+            school_id=school_id,
+            actor=actor if actor is not None else ctx.actor,
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id,
         )
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the producer's trace context travels with the event
@@ -86,11 +94,18 @@ class UnitOfWork:
     async def flush_events(self) -> None:
         if not self._pending:
             return
-        await self.session.execute(insert(self._outbox), [
-            {"event_id": env.event_id, "routing_key": env.routing_key, "body": env.model_dump_json(),
-             "headers": {**headers, "correlation_id": str(env.correlation_id)}}
-            for env, headers in self._pending
-        ])
+        await self.session.execute(
+            insert(self._outbox),
+            [
+                {
+                    "event_id": env.event_id,
+                    "routing_key": env.routing_key,
+                    "body": env.model_dump_json(),
+                    "headers": {**headers, "correlation_id": str(env.correlation_id)},
+                }
+                for env, headers in self._pending
+            ],
+        )
         self._pending = []
 
     async def commit(self) -> None:

@@ -38,9 +38,20 @@ _STATUS_TITLES: dict[int, tuple[str, str]] = {
 class Problem(Exception):
     """An error the API reports as problem+json. Domain errors of the services map onto it."""
 
-    def __init__(self, status: int, code: str, title_en: str, title_zh: str, detail: str | None = None, *,
-                 field: str | None = None, rule: str | None = None, errors: list[dict[str, Any]] | None = None,
-                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title_en: str,
+        title_zh: str,
+        detail: str | None = None,
+        *,
+        field: str | None = None,
+        rule: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail or title_en)
         self.status, self.code, self.title_en, self.title_zh = status, code, title_en, title_zh
         self.detail, self.field, self.rule = detail, field, rule
@@ -71,8 +82,12 @@ class Problem(Exception):
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
-    return JSONResponse(problem.body(str(request.url.path) if request else None), status_code=problem.status,
-                        media_type=MEDIA_TYPE, headers=problem.headers)
+    return JSONResponse(
+        problem.body(str(request.url.path) if request else None),
+        status_code=problem.status,
+        media_type=MEDIA_TYPE,
+        headers=problem.headers,
+    )
 
 
 def from_status(status: int, detail: str | None = None, **kw: Any) -> Problem:
@@ -103,11 +118,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
-        problem = Problem(422, "validation-failed", "Validation failed", "資料驗證失敗",
-                          f"{len(errors)} field(s) are invalid", field=errors[0]["field"] if errors else None,
-                          errors=errors)
+        errors = [
+            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        problem = Problem(
+            422,
+            "validation-failed",
+            "Validation failed",
+            "資料驗證失敗",
+            f"{len(errors)} field(s) are invalid",
+            field=errors[0]["field"] if errors else None,
+            errors=errors,
+        )
         return problem_response(problem, request)
 
     @app.exception_handler(StarletteHTTPException)

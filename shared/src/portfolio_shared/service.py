@@ -35,8 +35,9 @@ from .telemetry import setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
 
-REQUEST_SECONDS = Histogram("portfolio_http_request_seconds", "HTTP request latency",
-                            ["service", "method", "route", "status"])
+REQUEST_SECONDS = Histogram(
+    "portfolio_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"]
+)
 
 
 @dataclass
@@ -79,8 +80,9 @@ class ServiceRuntime:
                 await consumer.start(self.bus)
                 return
             except Exception as exc:
-                log.warning("cannot subscribe %s yet (%s); retrying in %.1fs",
-                            consumer.subscriptions.consumer, exc, delay)
+                log.warning(
+                    "cannot subscribe %s yet (%s); retrying in %.1fs", consumer.subscriptions.consumer, exc, delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
 
@@ -106,9 +108,18 @@ class ServiceRuntime:
         return checks
 
 
-def build_runtime(settings: ServiceSettings, *, service_dir: Path, metadata: MetaData, outbox: Table, inbox: Table,
-                  subscriptions: Sequence[Subscriptions] = (), with_storage: bool = False,
-                  bus: MessageBus | None = None, verifier: JWKSVerifier | None = None) -> ServiceRuntime:
+def build_runtime(
+    settings: ServiceSettings,
+    *,
+    service_dir: Path,
+    metadata: MetaData,
+    outbox: Table,
+    inbox: Table,
+    subscriptions: Sequence[Subscriptions] = (),
+    with_storage: bool = False,
+    bus: MessageBus | None = None,
+    verifier: JWKSVerifier | None = None,
+) -> ServiceRuntime:
     engine = make_engine(settings.database_url)
     topology = Topology(prefix=settings.topology_prefix, delivery_limit=settings.delivery_limit)
     the_bus = bus or make_bus(settings.broker_url, topology)
@@ -117,11 +128,19 @@ def build_runtime(settings: ServiceSettings, *, service_dir: Path, metadata: Met
     if with_storage:
         storage = make_storage(settings.storage_url, secret=settings.signing_secret, base_url=settings.public_base_url)
     return ServiceRuntime(
-        settings=settings, service_dir=service_dir, metadata=metadata, outbox=outbox, inbox=inbox, engine=engine,
-        sessionmaker=make_sessionmaker(engine), bus=the_bus, relay=relay,
-        verifier=verifier or JWKSVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer,
-                                          jwks_url=settings.jwks_url),
-        storage=storage, subscriptions=subscriptions,
+        settings=settings,
+        service_dir=service_dir,
+        metadata=metadata,
+        outbox=outbox,
+        inbox=inbox,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        bus=the_bus,
+        relay=relay,
+        verifier=verifier
+        or JWKSVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer, jwks_url=settings.jwks_url),
+        storage=storage,
+        subscriptions=subscriptions,
     )
 
 
@@ -150,12 +169,20 @@ class _MetricsMiddleware:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             REQUEST_SECONDS.labels(self.service, scope["method"], path, str(status)).observe(
-                time.perf_counter() - start)
+                time.perf_counter() - start
+            )
 
 
-def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers: Sequence[APIRouter] = (),
-               version: str = "0.1.0", on_startup: Sequence[Callable[[ServiceRuntime], Any]] = (),
-               migrate_on_start: bool = False) -> FastAPI:
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    version: str = "0.1.0",
+    on_startup: Sequence[Callable[[ServiceRuntime], Any]] = (),
+    migrate_on_start: bool = False,
+) -> FastAPI:
     settings = runtime.settings
     setup_logging(settings.service_name, json_logs=settings.log_json)
     setup_tracing(settings.service_name, settings.otel_exporter_endpoint)
@@ -174,8 +201,14 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     problems.install(app)
@@ -184,8 +217,12 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: database, broker and storage are reachable",
-             responses={503: {"description": "a dependency is unreachable"}})
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: database, broker and storage are reachable",
+        responses={503: {"description": "a dependency is unreachable"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         checks = await runtime.readiness()
         ok = all(checks.values())

@@ -20,8 +20,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 _provider: TracerProvider | None = None
 
 
-def setup_tracing(service_name: str, otlp_endpoint: str | None = None,
-                  extra_processors: list[SpanProcessor] | None = None) -> TracerProvider:
+def setup_tracing(
+    service_name: str, otlp_endpoint: str | None = None, extra_processors: list[SpanProcessor] | None = None
+) -> TracerProvider:
     global _provider
     if _provider is None:
         current = trace.get_tracer_provider()
@@ -69,8 +70,9 @@ def setup_logging(service: str, *, json_logs: bool = True, level: int = logging.
         return
     handler = logging.StreamHandler(sys.stderr)
     handler._portfolio = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter(service) if json_logs else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter(service) if json_logs else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("aiormq").setLevel(logging.WARNING)

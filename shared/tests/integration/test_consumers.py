@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from toy import ThingHappened, bump, counting_subscriptions, effect_count, inbox, outbox
 
 from portfolio_shared.db import UnitOfWork, make_sessionmaker
 from portfolio_shared.events import Envelope, envelope_for
@@ -19,7 +20,6 @@ from portfolio_shared.messaging.rabbit import RabbitBus
 from portfolio_shared.messaging.topology import Topology
 from portfolio_shared.telemetry import setup_tracing
 from portfolio_shared.testing.fixtures import delete_topology, eventually
-from toy import ThingHappened, bump, counting_subscriptions, effect_count, inbox, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +29,14 @@ def _uow(engine: AsyncEngine) -> UnitOfWork:
 
 
 def _message(envelope: Envelope) -> OutgoingMessage:
-    return OutgoingMessage(routing_key=envelope.routing_key, body=envelope.to_bytes(),
-                           message_id=str(envelope.event_id))
+    return OutgoingMessage(
+        routing_key=envelope.routing_key, body=envelope.to_bytes(), message_id=str(envelope.event_id)
+    )
 
 
 async def test_message_delivered_three_times_has_one_effect(
-        pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology) -> None:
+    pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology
+) -> None:
     consumer = EventConsumer(counting_subscriptions(), lambda: _uow(pg_engine), inbox)
     await consumer.start(rabbit_bus)
     envelope = envelope_for(ThingHappened(key="thrice"), school_id="s1", actor="u1")
@@ -52,7 +54,8 @@ async def test_message_delivered_three_times_has_one_effect(
 
 
 async def test_failing_handler_dead_letters_after_limit_and_replay_brings_it_back(
-        pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology) -> None:
+    pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology
+) -> None:
     attempts: list[int] = []
     broken = True
     subs = Subscriptions("toy.fragile")
@@ -81,8 +84,9 @@ async def test_failing_handler_dead_letters_after_limit_and_replay_brings_it_bac
     assert len(await rabbit_bus.dead_letters("toy.fragile")) == 1  # listing does not consume
 
     broken = False
-    code = await asyncio.to_thread(deadletters_cli, ["--broker", rabbitmq_url, "--prefix", topology.prefix,
-                                                     "replay", "toy.fragile"])
+    code = await asyncio.to_thread(
+        deadletters_cli, ["--broker", rabbitmq_url, "--prefix", topology.prefix, "replay", "toy.fragile"]
+    )
     assert code == 0
     await eventually(lambda: _count_is(pg_engine, "poison", 1), timeout=10)
     assert await rabbit_bus.dead_letters("toy.fragile") == []
@@ -94,7 +98,8 @@ async def _count_is(engine: AsyncEngine, key: str, n: int) -> bool:
 
 
 async def test_consumer_span_carries_producer_trace_id(
-        pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology) -> None:
+    pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology
+) -> None:
     exporter = InMemorySpanExporter()
     setup_tracing("test", extra_processors=[SimpleSpanProcessor(exporter)])
     tracer = trace.get_tracer("test")

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from toy import ThingHappened, counting_subscriptions, effect_count, inbox, outbox
 
 from portfolio_shared.db import UnitOfWork, make_sessionmaker
 from portfolio_shared.messaging import EventConsumer, OutboxRelay
 from portfolio_shared.messaging.rabbit import RabbitBus
 from portfolio_shared.messaging.topology import Topology
 from portfolio_shared.testing.fixtures import TcpProxy, delete_topology, eventually
-from toy import ThingHappened, counting_subscriptions, effect_count, inbox, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -40,12 +40,12 @@ async def _unpublished(engine: AsyncEngine) -> int:
 
 
 async def test_event_committed_while_broker_unreachable_is_published_when_it_returns(
-        pg_engine: AsyncEngine, rabbitmq_url: str, topology: Topology) -> None:
+    pg_engine: AsyncEngine, rabbitmq_url: str, topology: Topology
+) -> None:
     consumer_bus = await _start_counter(pg_engine, rabbitmq_url, topology)
     proxy = TcpProxy("127.0.0.1", int(rabbitmq_url.rsplit(":", 1)[1].split("/")[0]))
     await proxy.start()
-    relay_bus = RabbitBus(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", topology, publish_timeout=1,
-                          connect_timeout=1)
+    relay_bus = RabbitBus(f"amqp://guest:guest@127.0.0.1:{proxy.port}/", topology, publish_timeout=1, connect_timeout=1)
     relay = OutboxRelay(pg_engine, outbox, relay_bus, base_backoff=0.05, max_backoff=0.2)
     try:
         await proxy.cut()
@@ -86,7 +86,8 @@ async def _eq(value: object, expected: int) -> bool:
 
 
 async def test_lower_id_committing_last_is_still_published(
-        pg_engine: AsyncEngine, rabbitmq_url: str, topology: Topology) -> None:
+    pg_engine: AsyncEngine, rabbitmq_url: str, topology: Topology
+) -> None:
     consumer_bus = await _start_counter(pg_engine, rabbitmq_url, topology)
     relay_bus = RabbitBus(rabbitmq_url, topology)
     relay = OutboxRelay(pg_engine, outbox, relay_bus)
@@ -119,7 +120,8 @@ VICTIM = Path(__file__).with_name("relay_victim.py")
 
 
 async def test_relay_killed_between_publish_and_mark_delivers_effect_exactly_once(
-        pg_engine: AsyncEngine, pg_url: str, rabbitmq_url: str, topology: Topology, tmp_path: Path) -> None:
+    pg_engine: AsyncEngine, pg_url: str, rabbitmq_url: str, topology: Topology, tmp_path: Path
+) -> None:
     consumer_bus = await _start_counter(pg_engine, rabbitmq_url, topology)
     try:
         async with _uow(pg_engine) as uow:
@@ -127,8 +129,9 @@ async def test_relay_killed_between_publish_and_mark_delivers_effect_exactly_onc
             await uow.commit()
         marker = tmp_path / "published"
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
-        proc = subprocess.Popen([sys.executable, str(VICTIM), pg_url,
-                                 rabbitmq_url, topology.prefix, str(marker)], env=env)
+        proc = subprocess.Popen(
+            [sys.executable, str(VICTIM), pg_url, rabbitmq_url, topology.prefix, str(marker)], env=env
+        )
         try:
             await eventually(lambda: _exists(marker), timeout=30)
             os.kill(proc.pid, signal.SIGKILL)

@@ -10,4 +10,9 @@ from .config import Settings
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(runtime, title="Identity service: districts, schools, accounts, roles, duties and delegates, tokens (身分與權限)", description=__doc__ or "", routers=[])
+    return create_app(
+        runtime,
+        title="Identity service: districts, schools, accounts, roles, duties and delegates, tokens (身分與權限)",
+        description=__doc__ or "",
+        routers=[],
+    )

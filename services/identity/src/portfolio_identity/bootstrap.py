@@ -13,5 +13,12 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRuntime:
-    return build_runtime(settings or Settings(), service_dir=SERVICE_DIR, metadata=metadata, outbox=outbox,
-                         inbox=inbox, subscriptions=SUBSCRIPTIONS, **overrides)
+    return build_runtime(
+        settings or Settings(),
+        service_dir=SERVICE_DIR,
+        metadata=metadata,
+        outbox=outbox,
+        inbox=inbox,
+        subscriptions=SUBSCRIPTIONS,
+        **overrides,
+    )

@@ -10,4 +10,9 @@ from .config import Settings
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(runtime, title="Notification service: inbox, e-mail and postal letters (通知)", description=__doc__ or "", routers=[])
+    return create_app(
+        runtime,
+        title="Notification service: inbox, e-mail and postal letters (通知)",
+        description=__doc__ or "",
+        routers=[],
+    )

@@ -10,4 +10,9 @@ from .config import Settings
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(runtime, title="Records service: enrolment, course plan, grades, basic data, counselling, academic calendar (學籍與修課紀錄)", description=__doc__ or "", routers=[])
+    return create_app(
+        runtime,
+        title="Records service: enrolment, courses, grades, basic data, counselling, calendar (學籍與修課紀錄)",
+        description=__doc__ or "",
+        routers=[],
+    )

@@ -10,4 +10,9 @@ from .config import Settings
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(runtime, title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)", description=__doc__ or "", routers=[])
+    return create_app(
+        runtime,
+        title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)",
+        description=__doc__ or "",
+        routers=[],
+    )

@@ -6,9 +6,7 @@ from typing import Literal
 
 from .base import EventPayload, event
 
-CertificationBasis = Literal[
-    "teacher", "reviewing_teacher", "delegate", "on_behalf_authorisation", "extended_account"
-]
+CertificationBasis = Literal["teacher", "reviewing_teacher", "delegate", "on_behalf_authorisation", "extended_account"]
 
 
 @event("artifacts.outcome.uploaded")

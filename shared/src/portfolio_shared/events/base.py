@@ -8,6 +8,7 @@ the JSON Schema snapshots in ``shared/schemas/`` make every change visible in re
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -80,7 +81,7 @@ class Envelope(BaseModel):
     def routing_key(self) -> str:
         return f"{self.type}.v{self.version}"
 
-    def payload_class(self) -> type[EventPayload] | None:
+    def payload_class(self) -> builtins.type[EventPayload] | None:
         return REGISTRY.get((self.type, self.version))
 
     def decode(self) -> EventPayload:

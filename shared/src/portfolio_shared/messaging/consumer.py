@@ -60,8 +60,9 @@ class Subscriptions:
         return tuple(sorted(self.handlers))
 
 
-async def record_in_inbox(session: AsyncSession, inbox: Table, consumer: str, event_id: uuid.UUID,
-                          routing_key: str) -> bool:
+async def record_in_inbox(
+    session: AsyncSession, inbox: Table, consumer: str, event_id: uuid.UUID, routing_key: str
+) -> bool:
     """Insert the inbox row; False if this consumer already processed the event."""
     dialect = session.get_bind().dialect.name
     values = {"consumer": consumer, "event_id": event_id, "routing_key": routing_key}
@@ -95,27 +96,39 @@ class EventConsumer:
             raise PermanentFailure(f"payload of {envelope.routing_key} does not match its contract") from exc
 
         parent = propagate.extract(dict(message.headers))
-        with tracer.start_as_current_span(
-            f"{envelope.routing_key} process", context=parent, kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "rabbitmq",
-                "messaging.operation": "process",
-                "messaging.destination.name": self.subscriptions.consumer,
-                "messaging.message.id": str(envelope.event_id),
-                "messaging.rabbitmq.destination.routing_key": envelope.routing_key,
-                "messaging.delivery_count": message.delivery_count,
-            },
-        ), context.acting(context.ActionContext(
-            actor=f"system:{self.subscriptions.consumer}",
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.event_id,
-        )):
+        with (
+            tracer.start_as_current_span(
+                f"{envelope.routing_key} process",
+                context=parent,
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "rabbitmq",
+                    "messaging.operation": "process",
+                    "messaging.destination.name": self.subscriptions.consumer,
+                    "messaging.message.id": str(envelope.event_id),
+                    "messaging.rabbitmq.destination.routing_key": envelope.routing_key,
+                    "messaging.delivery_count": message.delivery_count,
+                },
+            ),
+            context.acting(
+                context.ActionContext(
+                    actor=f"system:{self.subscriptions.consumer}",
+                    correlation_id=envelope.correlation_id,
+                    causation_id=envelope.event_id,
+                )
+            ),
+        ):
             async with self.uow_factory() as uow:
-                fresh = await record_in_inbox(uow.session, self.inbox, self.subscriptions.consumer,
-                                              envelope.event_id, envelope.routing_key)
+                fresh = await record_in_inbox(
+                    uow.session, self.inbox, self.subscriptions.consumer, envelope.event_id, envelope.routing_key
+                )
                 if not fresh:
-                    log.info("%s: duplicate %s %s ignored", self.subscriptions.consumer,
-                             envelope.routing_key, envelope.event_id)
+                    log.info(
+                        "%s: duplicate %s %s ignored",
+                        self.subscriptions.consumer,
+                        envelope.routing_key,
+                        envelope.event_id,
+                    )
                     await uow.rollback()
                     return
                 await handler(payload, envelope, uow)

@@ -30,9 +30,19 @@ async def _run(args: argparse.Namespace) -> int:
         elif args.command == "show":
             for dl in await bus.dead_letters(args.consumer, limit=10_000):
                 if dl.message_id == args.event_id:
-                    print(json.dumps({"message_id": dl.message_id, "routing_key": dl.routing_key,
-                                      "reason": dl.reason, "headers": dict(dl.headers),
-                                      "body": json.loads(dl.body)}, indent=2, ensure_ascii=False))
+                    print(
+                        json.dumps(
+                            {
+                                "message_id": dl.message_id,
+                                "routing_key": dl.routing_key,
+                                "reason": dl.reason,
+                                "headers": dict(dl.headers),
+                                "body": json.loads(dl.body),
+                            },
+                            indent=2,
+                            ensure_ascii=False,
+                        )
+                    )
                     return 0
             print(f"no dead letter {args.event_id} in {args.consumer}", file=sys.stderr)
             return 1
@@ -46,9 +56,12 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="portfolio-deadletters", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--broker", default=os.environ.get("PORTFOLIO_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser = argparse.ArgumentParser(
+        prog="portfolio-deadletters", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--broker", default=os.environ.get("PORTFOLIO_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    )
     parser.add_argument("--prefix", default=os.environ.get("PORTFOLIO_TOPOLOGY_PREFIX", ""))
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="list a consumer's dead letters")

@@ -39,12 +39,14 @@ log = logging.getLogger(__name__)
 
 _meta = MetaData()
 bus_bindings = Table(
-    "bus_bindings", _meta,
+    "bus_bindings",
+    _meta,
     Column("queue", String(200), primary_key=True),
     Column("routing_key", String(200), primary_key=True),
 )
 bus_messages = Table(
-    "bus_messages", _meta,
+    "bus_messages",
+    _meta,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("queue", String(200), nullable=False, index=True),
     Column("message_id", String(64), nullable=False),
@@ -75,8 +77,14 @@ def topic_matches(pattern: str, key: str) -> bool:
 
 
 class InProcessBus:
-    def __init__(self, url: str = "sqlite+aiosqlite:///var/bus.db", topology: Topology | None = None, *,
-                 lease_seconds: float = 60.0, poll_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str = "sqlite+aiosqlite:///var/bus.db",
+        topology: Topology | None = None,
+        *,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 0.5,
+    ) -> None:
         self.url = url
         self.topology = topology or Topology()
         self.lease_seconds = lease_seconds
@@ -110,12 +118,23 @@ class InProcessBus:
             return
         now = time.time()
         async with self.engine.begin() as conn:
-            await conn.execute(insert(bus_messages), [
-                {"queue": q, "message_id": message.message_id, "routing_key": message.routing_key,
-                 "body": message.body, "headers": json.dumps(dict(message.headers)), "delivery_count": 0,
-                 "available_at": now, "state": "ready", "reason": ""}
-                for q in queues
-            ])
+            await conn.execute(
+                insert(bus_messages),
+                [
+                    {
+                        "queue": q,
+                        "message_id": message.message_id,
+                        "routing_key": message.routing_key,
+                        "body": message.body,
+                        "headers": json.dumps(dict(message.headers)),
+                        "delivery_count": 0,
+                        "available_at": now,
+                        "state": "ready",
+                        "reason": "",
+                    }
+                    for q in queues
+                ],
+            )
         for q in queues:
             if q in self._wakeups:
                 self._wakeups[q].set()
@@ -138,11 +157,24 @@ class InProcessBus:
     async def _claim(self, queue: str) -> Sequence[dict[str, object]]:
         now = time.time()
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(
-                select(bus_messages).where(and_(bus_messages.c.queue == queue, bus_messages.c.state == "ready",
-                                                bus_messages.c.available_at <= now))
-                .order_by(bus_messages.c.id).limit(self.topology.prefetch)
-            )).mappings().all()
+            rows = (
+                (
+                    await conn.execute(
+                        select(bus_messages)
+                        .where(
+                            and_(
+                                bus_messages.c.queue == queue,
+                                bus_messages.c.state == "ready",
+                                bus_messages.c.available_at <= now,
+                            )
+                        )
+                        .order_by(bus_messages.c.id)
+                        .limit(self.topology.prefetch)
+                    )
+                )
+                .mappings()
+                .all()
+            )
             claimed = []
             for row in rows:
                 res = await conn.execute(
@@ -174,8 +206,11 @@ class InProcessBus:
     async def _deliver(self, row: dict[str, object], handler: Handler) -> None:
         count = int(row["delivery_count"])  # type: ignore[call-overload]
         incoming = IncomingMessage(
-            routing_key=str(row["routing_key"]), body=bytes(row["body"]),  # type: ignore[call-overload]
-            message_id=str(row["message_id"]), headers=json.loads(str(row["headers"])), delivery_count=count,
+            routing_key=str(row["routing_key"]),
+            body=bytes(row["body"]),  # type: ignore[call-overload]
+            message_id=str(row["message_id"]),
+            headers=json.loads(str(row["headers"])),
+            delivery_count=count,
         )
         values: dict[str, object]
         try:
@@ -208,12 +243,29 @@ class InProcessBus:
         await self.start()
         queue = self.topology.queue(consumer)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(
-                select(bus_messages).where(and_(bus_messages.c.queue == queue, bus_messages.c.state == "dead"))
-                .order_by(bus_messages.c.id).limit(limit)
-            )).mappings().all()
-        return [DeadLetter(queue=queue, message_id=r["message_id"], routing_key=r["routing_key"], body=r["body"],
-                           headers=json.loads(r["headers"]), reason=r["reason"]) for r in rows]
+            rows = (
+                (
+                    await conn.execute(
+                        select(bus_messages)
+                        .where(and_(bus_messages.c.queue == queue, bus_messages.c.state == "dead"))
+                        .order_by(bus_messages.c.id)
+                        .limit(limit)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            DeadLetter(
+                queue=queue,
+                message_id=r["message_id"],
+                routing_key=r["routing_key"],
+                body=r["body"],
+                headers=json.loads(r["headers"]),
+                reason=r["reason"],
+            )
+            for r in rows
+        ]
 
     async def replay_dead_letters(self, consumer: str, message_ids: set[str] | None = None) -> int:
         await self.start()
@@ -222,8 +274,11 @@ class InProcessBus:
         if message_ids is not None:
             cond = and_(cond, bus_messages.c.message_id.in_(message_ids))
         async with self.engine.begin() as conn:
-            res = await conn.execute(update(bus_messages).where(cond).values(
-                state="ready", delivery_count=0, reason="", available_at=time.time()))
+            res = await conn.execute(
+                update(bus_messages)
+                .where(cond)
+                .values(state="ready", delivery_count=0, reason="", available_at=time.time())
+            )
         if queue in self._wakeups:
             self._wakeups[queue].set()
         return int(res.rowcount or 0)

@@ -30,10 +30,20 @@ PENDING = Gauge("portfolio_outbox_pending", "Unpublished outbox rows seen by the
 
 
 class OutboxRelay:
-    def __init__(self, engine: AsyncEngine, outbox: Table, bus: MessageBus, *, service: str = "",
-                 batch_size: int = 200, poll_interval: float = 0.2, base_backoff: float = 0.5,
-                 max_backoff: float = 60.0, keep_published: timedelta = timedelta(days=7),
-                 on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox: Table,
+        bus: MessageBus,
+        *,
+        service: str = "",
+        batch_size: int = 200,
+        poll_interval: float = 0.2,
+        base_backoff: float = 0.5,
+        max_backoff: float = 60.0,
+        keep_published: timedelta = timedelta(days=7),
+        on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None,
+    ) -> None:
         self.engine = engine
         self.outbox = outbox
         self.bus = bus
@@ -78,33 +88,53 @@ class OutboxRelay:
             if done:
                 await conn.execute(update(self.outbox).where(o.id.in_(done)).values(published_at=func.now()))
             for row, exc in failed:
-                delay = min(self.max_backoff, self.base_backoff * (2 ** row.attempts))
-                await conn.execute(update(self.outbox).where(o.id == row.id).values(
-                    attempts=row.attempts + 1, next_attempt_at=now + timedelta(seconds=delay),
-                    last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+                delay = min(self.max_backoff, self.base_backoff * (2**row.attempts))
+                await conn.execute(
+                    update(self.outbox)
+                    .where(o.id == row.id)
+                    .values(
+                        attempts=row.attempts + 1,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    )
+                )
         PUBLISHED.labels(self.service).inc(len(done))
         if failed:
             FAILED.labels(self.service).inc(len(failed))
-            log.warning("outbox: %d of %d events not published yet (%s); will retry",
-                        len(failed), len(rows), type(failed[0][1]).__name__)
+            log.warning(
+                "outbox: %d of %d events not published yet (%s); will retry",
+                len(failed),
+                len(rows),
+                type(failed[0][1]).__name__,
+            )
         return len(done)
 
     async def _publish(self, row: Any) -> None:
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
-        await self.bus.publish(OutgoingMessage(routing_key=row.routing_key, body=row.body.encode(),
-                                               message_id=str(row.event_id), headers=headers))
+        await self.bus.publish(
+            OutgoingMessage(
+                routing_key=row.routing_key, body=row.body.encode(), message_id=str(row.event_id), headers=headers
+            )
+        )
 
     async def pending_count(self) -> int:
         async with self.engine.connect() as conn:
-            return int((await conn.execute(
-                select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
-            )).scalar_one())
+            return int(
+                (
+                    await conn.execute(
+                        select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+                    )
+                ).scalar_one()
+            )
 
     async def purge_published(self) -> int:
         cutoff = datetime.now(UTC) - self.keep_published
         async with self.engine.begin() as conn:
-            res = await conn.execute(delete(self.outbox).where(
-                and_(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)))
+            res = await conn.execute(
+                delete(self.outbox).where(
+                    and_(self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff)
+                )
+            )
         return int(res.rowcount or 0)
 
     async def run_forever(self) -> None:

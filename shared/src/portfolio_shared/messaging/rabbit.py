@@ -20,8 +20,16 @@ from .topology import Topology
 
 log = logging.getLogger(__name__)
 
-_BROKER_HEADERS = ("x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
-                   "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason", "x-delivery-count")
+_BROKER_HEADERS = (
+    "x-death",
+    "x-first-death-exchange",
+    "x-first-death-queue",
+    "x-first-death-reason",
+    "x-last-death-exchange",
+    "x-last-death-queue",
+    "x-last-death-reason",
+    "x-delivery-count",
+)
 
 
 def _text_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
@@ -47,8 +55,9 @@ def _death_reason(headers: Mapping[str, Any] | None) -> str:
 
 
 class RabbitBus:
-    def __init__(self, url: str, topology: Topology | None = None, *, publish_timeout: float = 5.0,
-                 connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, topology: Topology | None = None, *, publish_timeout: float = 5.0, connect_timeout: float = 5.0
+    ) -> None:
         self.url = url
         self.topology = topology or Topology()
         self.publish_timeout = publish_timeout
@@ -98,7 +107,7 @@ class RabbitBus:
         amqp = aio_pika.Message(
             body=message.body,
             message_id=message.message_id,
-            headers=dict(message.headers),
+            headers={k: v for k, v in message.headers.items()},
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
@@ -128,8 +137,9 @@ class RabbitBus:
                 )
             return self._consume_conn
 
-    async def _declare_consumer(self, channel: AbstractChannel, consumer: str,
-                                routing_keys: tuple[str, ...]) -> aio_pika.abc.AbstractQueue:
+    async def _declare_consumer(
+        self, channel: AbstractChannel, consumer: str, routing_keys: tuple[str, ...]
+    ) -> aio_pika.abc.AbstractQueue:
         exchange = await self._declare_exchanges(channel)
         # Dead letters sit in a classic durable queue: it has no delivery limit of its own, so
         # inspecting them (get + requeue) can never make the broker drop one.
@@ -166,8 +176,13 @@ class RabbitBus:
                 return
             except Exception:
                 delay = self.topology.retry_delay(delivery_count)
-                log.exception("handler of %s failed on message %s (delivery %d); retry in %.1fs",
-                              consumer, incoming.message_id, delivery_count, delay)
+                log.exception(
+                    "handler of %s failed on message %s (delivery %d); retry in %.1fs",
+                    consumer,
+                    incoming.message_id,
+                    delivery_count,
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 # The quorum queue counts this return; past the delivery limit it dead-letters.
                 await message.nack(requeue=True)
@@ -195,11 +210,16 @@ class RabbitBus:
                     if msg is None:
                         break
                     held.append(msg)
-                    out.append(DeadLetter(
-                        queue=self.topology.queue(consumer), message_id=msg.message_id or "",
-                        routing_key=str(msg.headers.get("x-original-routing-key") or msg.routing_key or ""),
-                        body=msg.body, headers=_text_headers(msg.headers), reason=_death_reason(msg.headers),
-                    ))
+                    out.append(
+                        DeadLetter(
+                            queue=self.topology.queue(consumer),
+                            message_id=msg.message_id or "",
+                            routing_key=str(msg.headers.get("x-original-routing-key") or msg.routing_key or ""),
+                            body=msg.body,
+                            headers=_text_headers(msg.headers),
+                            reason=_death_reason(msg.headers),
+                        )
+                    )
             finally:
                 for msg in held:
                     await msg.nack(requeue=True)
@@ -219,14 +239,18 @@ class RabbitBus:
                     if message_ids is not None and (msg.message_id or "") not in message_ids:
                         skipped.append(msg)
                         continue
-                    headers = _text_headers(msg.headers)
+                    headers: dict[str, Any] = dict(_text_headers(msg.headers))
                     headers.setdefault("x-original-routing-key", str(msg.routing_key or ""))
                     headers["x-replayed"] = "true"
                     # Back to this consumer's queue only (default exchange), not to every subscriber.
                     await channel.default_exchange.publish(
-                        aio_pika.Message(body=msg.body, message_id=msg.message_id, headers=headers,
-                                         content_type="application/json",
-                                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                        aio_pika.Message(
+                            body=msg.body,
+                            message_id=msg.message_id,
+                            headers=headers,
+                            content_type="application/json",
+                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        ),
                         routing_key=self.topology.queue(consumer),
                     )
                     await msg.ack()

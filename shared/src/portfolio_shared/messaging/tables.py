@@ -36,8 +36,12 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("published_at", DateTime(timezone=True), nullable=True),
         Column("last_error", Text, nullable=True),
         # The relay's work list: only unpublished rows, in id order.
-        Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL"),
-              sqlite_where=text("published_at IS NULL")),
+        Index(
+            "ix_outbox_pending",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
     )
 
 

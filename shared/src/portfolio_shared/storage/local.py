@@ -56,8 +56,9 @@ class LocalDiskStorage:
                 raise ValueError("bad signature")
             claims: dict[str, object] = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         except ValueError as exc:
-            raise Problem(403, "signature-invalid", "Invalid signature", "簽章無效",
-                          "the storage URL is not valid") from exc
+            raise Problem(
+                403, "signature-invalid", "Invalid signature", "簽章無效", "the storage URL is not valid"
+            ) from exc
         if claims.get("m") != method:
             raise Problem(403, "signature-invalid", "Invalid signature", "簽章無效", "wrong method for this URL")
         if float(str(claims.get("exp", 0))) < time.time():
@@ -67,20 +68,31 @@ class LocalDiskStorage:
     async def ensure_bucket(self) -> None:
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
 
-    async def presign_put(self, key: str, *, content_type: str, max_size: int,
-                          expires: timedelta = timedelta(minutes=15)) -> PresignedRequest:
+    async def presign_put(
+        self, key: str, *, content_type: str, max_size: int, expires: timedelta = timedelta(minutes=15)
+    ) -> PresignedRequest:
         self._path(key)
-        token = self.sign({"k": key, "m": "PUT", "exp": time.time() + expires.total_seconds(),
-                           "ct": content_type, "max": max_size})
-        return PresignedRequest(url=f"{self.base_url}{self.route_prefix}/{token}", method="PUT",
-                                headers={"Content-Type": content_type}, expires_in=int(expires.total_seconds()))
+        token = self.sign(
+            {"k": key, "m": "PUT", "exp": time.time() + expires.total_seconds(), "ct": content_type, "max": max_size}
+        )
+        return PresignedRequest(
+            url=f"{self.base_url}{self.route_prefix}/{token}",
+            method="PUT",
+            headers={"Content-Type": content_type},
+            expires_in=int(expires.total_seconds()),
+        )
 
-    async def presign_get(self, key: str, *, filename: str, content_type: str,
-                          expires: timedelta = timedelta(minutes=5)) -> PresignedRequest:
-        token = self.sign({"k": key, "m": "GET", "exp": time.time() + expires.total_seconds(),
-                           "ct": content_type, "fn": filename})
-        return PresignedRequest(url=f"{self.base_url}{self.route_prefix}/{token}?name={quote(filename)}",
-                                method="GET", expires_in=int(expires.total_seconds()))
+    async def presign_get(
+        self, key: str, *, filename: str, content_type: str, expires: timedelta = timedelta(minutes=5)
+    ) -> PresignedRequest:
+        token = self.sign(
+            {"k": key, "m": "GET", "exp": time.time() + expires.total_seconds(), "ct": content_type, "fn": filename}
+        )
+        return PresignedRequest(
+            url=f"{self.base_url}{self.route_prefix}/{token}?name={quote(filename)}",
+            method="GET",
+            expires_in=int(expires.total_seconds()),
+        )
 
     async def stat(self, key: str) -> ObjectInfo | None:
         path = self._path(key)
@@ -150,26 +162,34 @@ class LocalDiskStorage:
         router = APIRouter(prefix=self.route_prefix, tags=["storage"], include_in_schema=False)
 
         @router.put("/{token}")
-        async def upload(token: str, request: Request,
-                         content_type: Annotated[str | None, Header()] = None) -> Response:
+        async def upload(
+            token: str, request: Request, content_type: Annotated[str | None, Header()] = None
+        ) -> Response:
             claims = self.verify(token, "PUT")
             if content_type != claims.get("ct"):
-                raise Problem(403, "signature-invalid", "Invalid signature", "簽章無效",
-                              "the Content-Type differs from the one the URL was issued for")
+                raise Problem(
+                    403,
+                    "signature-invalid",
+                    "Invalid signature",
+                    "簽章無效",
+                    "the Content-Type differs from the one the URL was issued for",
+                )
             limit = int(str(claims["max"]))
             chunks: list[bytes] = []
             size = 0
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise Problem(413, "too-large", "Payload too large", "檔案過大",
-                                  f"this upload may be at most {limit} bytes")
+                    raise Problem(
+                        413, "too-large", "Payload too large", "檔案過大", f"this upload may be at most {limit} bytes"
+                    )
                 chunks.append(chunk)
             try:
                 await asyncio.to_thread(self._write_new, str(claims["k"]), chunks)
             except FileExistsError as exc:
-                raise Problem(409, "object-exists", "Object exists", "檔案已存在",
-                              "this upload URL was already used") from exc
+                raise Problem(
+                    409, "object-exists", "Object exists", "檔案已存在", "this upload URL was already used"
+                ) from exc
             return Response(status_code=200)
 
         @router.get("/{token}")
@@ -178,7 +198,10 @@ class LocalDiskStorage:
             path = self._path(str(claims["k"]))
             if not path.is_file():
                 raise Problem(404, "not-found", "Not found", "查無資料", "the object does not exist")
-            return FileResponse(path, media_type=str(claims.get("ct")),
-                                headers={"Content-Disposition": content_disposition(str(claims.get("fn", "file")))})
+            return FileResponse(
+                path,
+                media_type=str(claims.get("ct")),
+                headers={"Content-Disposition": content_disposition(str(claims.get("fn", "file")))},
+            )
 
         return router

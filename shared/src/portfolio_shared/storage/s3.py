@@ -29,9 +29,13 @@ class S3Storage:
         query = parse_qs(parts.query)
         secure = query.get("secure", ["true"])[0].lower() == "true"
         region = query.get("region", ["us-east-1"])[0]
-        client = Minio(f"{parts.hostname}:{parts.port or (443 if secure else 80)}",
-                       access_key=unquote(parts.username or ""), secret_key=unquote(parts.password or ""),
-                       secure=secure, region=region)
+        client = Minio(
+            f"{parts.hostname}:{parts.port or (443 if secure else 80)}",
+            access_key=unquote(parts.username or ""),
+            secret_key=unquote(parts.password or ""),
+            secure=secure,
+            region=region,
+        )
         return cls(client, parts.path.strip("/"))
 
     async def ensure_bucket(self) -> None:
@@ -41,22 +45,26 @@ class S3Storage:
 
         await asyncio.to_thread(_ensure)
 
-    async def presign_put(self, key: str, *, content_type: str, max_size: int,
-                          expires: timedelta = timedelta(minutes=15)) -> PresignedRequest:
+    async def presign_put(
+        self, key: str, *, content_type: str, max_size: int, expires: timedelta = timedelta(minutes=15)
+    ) -> PresignedRequest:
         # S3 cannot bound a presigned PUT's size; the caller checked the declared size and
         # verifies the stored size on completion, deleting anything over the limit.
         url = await asyncio.to_thread(self.client.presigned_put_object, self.bucket, key, expires)
-        return PresignedRequest(url=url, method="PUT", headers={"Content-Type": content_type},
-                                expires_in=int(expires.total_seconds()))
+        return PresignedRequest(
+            url=url, method="PUT", headers={"Content-Type": content_type}, expires_in=int(expires.total_seconds())
+        )
 
-    async def presign_get(self, key: str, *, filename: str, content_type: str,
-                          expires: timedelta = timedelta(minutes=5)) -> PresignedRequest:
+    async def presign_get(
+        self, key: str, *, filename: str, content_type: str, expires: timedelta = timedelta(minutes=5)
+    ) -> PresignedRequest:
         from .disposition import content_disposition
 
-        params = {"response-content-disposition": content_disposition(filename),
-                  "response-content-type": content_type}
-        url = await asyncio.to_thread(self.client.presigned_get_object, self.bucket, key, expires,
-                                      params)
+        params: dict[str, str | list[str] | tuple[str]] = {
+            "response-content-disposition": content_disposition(filename),
+            "response-content-type": content_type,
+        }
+        url = await asyncio.to_thread(self.client.presigned_get_object, self.bucket, key, expires, params)
         return PresignedRequest(url=url, method="GET", expires_in=int(expires.total_seconds()))
 
     async def stat(self, key: str) -> ObjectInfo | None:
@@ -95,15 +103,15 @@ class S3Storage:
         return await asyncio.to_thread(_digest)
 
     async def put(self, key: str, data: bytes, *, content_type: str) -> None:
-        await asyncio.to_thread(self.client.put_object, self.bucket, key, io.BytesIO(data), len(data),
-                                content_type)
+        await asyncio.to_thread(self.client.put_object, self.bucket, key, io.BytesIO(data), len(data), content_type)
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.remove_object, self.bucket, key)
 
     async def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]:
         objects = await asyncio.to_thread(
-            lambda: list(self.client.list_objects(self.bucket, prefix=prefix, recursive=True)))
+            lambda: list(self.client.list_objects(self.bucket, prefix=prefix, recursive=True))
+        )
         for obj in objects:
             yield ObjectInfo(key=str(obj.object_name), size=int(obj.size or 0))
 

@@ -133,8 +133,7 @@ def rabbitmq_url() -> Iterator[str]:
 def topology(run_id: str, request: pytest.FixtureRequest) -> Topology:
     """Names unique to this test (a shared broker stays clean between runs and tests)."""
     test = "".join(ch for ch in request.node.name if ch.isalnum())[:30]
-    return Topology(prefix=f"t.{run_id}.{test}.", delivery_limit=3, retry_base_seconds=0.05,
-                    retry_max_seconds=0.2)
+    return Topology(prefix=f"t.{run_id}.{test}.", delivery_limit=3, retry_base_seconds=0.05, retry_max_seconds=0.2)
 
 
 @pytest_asyncio.fixture

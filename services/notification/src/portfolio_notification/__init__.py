@@ -1,0 +1,1 @@
+"""Notification service: inbox, e-mail and postal letters (通知)"""
