@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -31,7 +30,7 @@ from .db import UnitOfWork, make_engine, make_sessionmaker
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
 from .migrations import upgrade
 from .storage import ObjectStorage, make_storage
-from .telemetry import setup_logging, setup_tracing
+from .telemetry import instrument_engine, setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -240,5 +239,5 @@ def create_app(
 
     app.add_middleware(_MetricsMiddleware, service=settings.service_name)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
-    SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
+    instrument_engine(runtime.engine.sync_engine)
     return app

@@ -77,3 +77,28 @@ def setup_logging(service: str, *, json_logs: bool = True, level: int = logging.
     root.setLevel(level)
     logging.getLogger("aiormq").setLevel(logging.WARNING)
     logging.getLogger("aio_pika").setLevel(logging.WARNING)
+
+
+_instrumented_engines: set[int] = set()
+
+
+def instrument_engine(engine: Any) -> None:
+    """Trace one SQLAlchemy engine's statements.
+
+    ``SQLAlchemyInstrumentor().instrument()`` may be called once per process, but the standalone
+    shape runs five services (five engines) in one process: attach a tracer to each engine instead.
+    """
+    if id(engine) in _instrumented_engines:
+        return
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+    from opentelemetry.semconv.metrics import MetricInstruments
+
+    meter = get_meter("portfolio_shared.sqlalchemy")
+    usage = meter.create_up_down_counter(
+        name=MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE,
+        unit="connections",
+        description="Connections currently in the state described by the state attribute.",
+    )
+    EngineTracer(trace.get_tracer("portfolio_shared.sqlalchemy"), engine, usage)
+    _instrumented_engines.add(id(engine))

@@ -1,0 +1,1 @@
+"""The standalone shape: the whole platform in one process, nothing to install but Python."""

@@ -1,0 +1,144 @@
+"""Run all five services in one process (the standalone shape).
+
+Each service keeps its own SQLite database file and its own migrations; they talk through one
+in-process broker that is durable in its own SQLite file (same semantics as RabbitMQ: topic
+routing, outbox, inbox, retries, dead letters); files go to local disk. Nothing to install.
+
+    python -m portfolio_standalone [--host 127.0.0.1] [--port-base 8001] [--data var/standalone]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import secrets
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from portfolio_shared.messaging.inprocess import InProcessBus
+from portfolio_shared.messaging.topology import Topology
+
+log = logging.getLogger("portfolio_standalone")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    package: str
+    offset: int
+    storage: bool = False
+
+
+SERVICES = (
+    ServiceSpec("identity", "portfolio_identity", 0),
+    ServiceSpec("records", "portfolio_records", 1),
+    ServiceSpec("artifacts", "portfolio_artifacts", 2, storage=True),
+    ServiceSpec("submission", "portfolio_submission", 3),
+    ServiceSpec("notification", "portfolio_notification", 4),
+)
+
+
+def _secret(data: Path) -> str:
+    """A random per-installation secret, kept beside the data (never the well-known default)."""
+    path = data / "secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, secret: str) -> Any:
+    config = importlib.import_module(f"{spec.package}.config")
+    port = port_base + spec.offset
+    identity_url = f"http://{host}:{port_base}"
+    values: dict[str, Any] = {
+        "environment": "development",
+        "database_url": f"sqlite+aiosqlite:///{data / (spec.name + '.db')}",
+        "broker_url": f"sqlite+aiosqlite:///{data / 'bus.db'}",
+        "jwks_url": f"{identity_url}/.well-known/jwks.json",
+        "signing_secret": secret,
+        "public_base_url": f"http://{host}:{port}",
+        "storage_url": f"file://{data / 'objects'}",
+        "log_json": False,
+    }
+    return config.Settings(**values)
+
+
+async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | None = None) -> None:
+    data.mkdir(parents=True, exist_ok=True)
+    secret = _secret(data)
+    bus = InProcessBus(f"sqlite+aiosqlite:///{data / 'bus.db'}", Topology())
+    await bus.start()
+    servers: list[uvicorn.Server] = []
+    for spec in SERVICES:
+        settings = build_settings(spec, data=data, host=host, port_base=port_base, secret=secret)
+        bootstrap = importlib.import_module(f"{spec.package}.bootstrap").bootstrap
+        kwargs: dict[str, Any] = {"bus": bus}
+        if spec.storage:
+            kwargs["with_storage"] = True
+        try:
+            runtime = bootstrap(settings, **kwargs)
+        except TypeError:  # a bootstrap that decides storage itself
+            kwargs.pop("with_storage", None)
+            runtime = bootstrap(settings, **kwargs)
+        await runtime.migrate()
+        app = importlib.import_module(f"{spec.package}.app").create(runtime=runtime)
+        config = uvicorn.Config(app, host=host, port=port_base + spec.offset, log_level="warning", lifespan="on")
+        servers.append(uvicorn.Server(config))
+
+    tasks = [asyncio.create_task(s.serve(), name=f"serve:{spec.name}") for s, spec in zip(servers, SERVICES, strict=True)]
+    while not all(s.started for s in servers):
+        if any(t.done() for t in tasks):
+            for t in tasks:
+                if t.done() and t.exception():
+                    raise RuntimeError(f"{t.get_name()} failed to start") from t.exception()
+            raise RuntimeError("a service stopped during start-up")
+        await asyncio.sleep(0.05)
+
+    print("\nLearning-portfolio platform (standalone) is running:\n")
+    for spec in SERVICES:
+        base = f"http://{host}:{port_base + spec.offset}"
+        print(f"  {spec.name:<13} {base}   API docs: {base}/docs")
+    print(f"\n  data (SQLite, bus, files): {data.resolve()}\n  stop with Ctrl+C\n", flush=True)
+    if ready_file is not None:
+        ready_file.write_text("ready\n")
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for s in servers:
+        s.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await bus.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="portfolio-standalone", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default=os.environ.get("PORTFOLIO_HOST", "127.0.0.1"))
+    parser.add_argument("--port-base", type=int, default=int(os.environ.get("PORTFOLIO_PORT_BASE", "8001")))
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("PORTFOLIO_DATA", "var/standalone")))
+    parser.add_argument("--ready-file", type=Path, default=None, help="written once every service answers")
+    args = parser.parse_args(argv)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        asyncio.run(serve(args.host, args.port_base, args.data, ready_file=args.ready_file))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
