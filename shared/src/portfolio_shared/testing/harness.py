@@ -13,8 +13,9 @@ from ..service import ServiceRuntime
 
 
 @asynccontextmanager
-async def running(runtime: ServiceRuntime, create_app: Callable[..., FastAPI],
-                  base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+async def running(
+    runtime: ServiceRuntime, create_app: Callable[..., FastAPI], base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
     """Migrate, start (lifespan), and yield a client; stop everything afterwards."""
     await runtime.migrate()
     app = create_app(runtime=runtime)

@@ -1,0 +1,69 @@
+"""The local-disk storage adapter (standalone shape): signed URLs, size bound, immutability."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from portfolio_shared import problems
+from portfolio_shared.storage.disposition import content_disposition
+from portfolio_shared.storage.local import LocalDiskStorage
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalDiskStorage:
+    return LocalDiskStorage(tmp_path / "objects", secret="s" * 32, base_url="http://t")
+
+
+def _client(storage: LocalDiskStorage) -> httpx.AsyncClient:
+    app = FastAPI()
+    problems.install(app)
+    app.include_router(storage.router())
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def test_presigned_put_get_digest_and_immutability(storage: LocalDiskStorage) -> None:
+    await storage.ensure_bucket()
+    data = b"%PDF-1.7\n" + b"x" * 1000
+    put = await storage.presign_put("s1/u1/a", content_type="application/pdf", max_size=2000)
+    async with _client(storage) as client:
+        r = await client.put(put.url, content=data, headers=put.headers)
+        assert r.status_code == 200
+        assert (await client.put(put.url, content=b"other", headers=put.headers)).status_code == 409
+        digest = await storage.digest("s1/u1/a")
+        assert digest.size == len(data) and digest.sha256 == hashlib.sha256(data).hexdigest()
+        assert await storage.read_head("s1/u1/a", 4) == b"%PDF"
+        get = await storage.presign_get("s1/u1/a", filename="成果 報告.pdf", content_type="application/pdf")
+        r = await client.get(get.url)
+        assert r.content == data
+        assert "filename*=UTF-8''%E6%88%90%E6%9E%9C%20%E5%A0%B1%E5%91%8A.pdf" in r.headers["content-disposition"]
+    assert [o.key for o in [o async for o in storage.list("s1/")]] == ["s1/u1/a"]
+
+
+async def test_put_is_size_bounded_and_signature_checked(storage: LocalDiskStorage) -> None:
+    put = await storage.presign_put("k", content_type="application/pdf", max_size=10)
+    async with _client(storage) as client:
+        r = await client.put(put.url, content=b"y" * 11, headers=put.headers)
+        assert r.status_code == 413
+        assert await storage.stat("k") is None
+        r = await client.put(put.url, content=b"y", headers={"Content-Type": "text/html"})
+        assert r.status_code == 403
+        tampered = put.url[:-3] + ("AAA" if not put.url.endswith("AAA") else "BBB")
+        assert (await client.put(tampered, content=b"y", headers=put.headers)).status_code == 403
+        get = await storage.presign_get("k", filename="k", content_type="application/pdf")
+        assert (await client.put(get.url.split("?")[0], content=b"y", headers=put.headers)).status_code == 403
+
+
+def test_keys_cannot_escape_the_root(storage: LocalDiskStorage) -> None:
+    with pytest.raises(ValueError):
+        storage._path("../../etc/passwd")
+
+
+def test_content_disposition_is_safe() -> None:
+    header = content_disposition('evil"\r\nX-Injected: 1/../a.pdf')
+    assert "\r" not in header and "\n" not in header
+    assert header.count('"') == 2

@@ -1,0 +1,74 @@
+"""The README's run command starts all five services; each answers /healthz, /readyz and its docs."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from portfolio_shared.testing.servers import port_open
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("identity", "records", "artifacts", "submission", "notification")
+
+
+def _free_base() -> int:
+    for _ in range(50):
+        base = random.randint(20000, 60000)  # noqa: S311
+        if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES))):
+            return base
+    raise RuntimeError("no five free consecutive ports")
+
+
+def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
+    base = _free_base()
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "portfolio.py"),
+            "run",
+            "--port-base",
+            str(base),
+            "--data",
+            str(tmp_path / "data"),
+            "--ready-file",
+            str(ready),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.exists():
+            assert proc.poll() is None, f"standalone exited early:\n{proc.stdout.read() if proc.stdout else ''}"
+            assert time.monotonic() < deadline, "standalone did not become ready within 120 s"
+            time.sleep(0.2)
+        for i, name in enumerate(SERVICES):
+            url = f"http://127.0.0.1:{base + i}"
+            health = httpx.get(f"{url}/healthz", timeout=5)
+            assert health.status_code == 200 and health.json()["service"] == name
+            readiness = httpx.get(f"{url}/readyz", timeout=10)
+            assert readiness.status_code == 200, readiness.text
+            assert httpx.get(f"{url}/docs", timeout=5).status_code == 200
+            assert httpx.get(f"{url}/openapi.json", timeout=5).json()["info"]["title"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    assert proc.returncode == 0, output
+    for i in range(len(SERVICES)):
+        assert f"http://127.0.0.1:{base + i}" in output  # the URLs are printed
+    assert (tmp_path / "data" / "identity.db").exists() and (tmp_path / "data" / "bus.db").exists()
