@@ -20,7 +20,7 @@ SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 
 def _free_base() -> int:
     for _ in range(50):
-        base = random.randint(20000, 60000)  # noqa: S311
+        base = random.randint(20000, 60000)
         if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES))):
             return base
     raise RuntimeError("no five free consecutive ports")

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
+from toy import inbox, metadata, outbox
 
 from portfolio_shared.config import DEV_SECRET, ServiceSettings
 from portfolio_shared.problems import Problem
 from portfolio_shared.service import build_runtime, create_app
 from portfolio_shared.testing.tokens import TokenMinter
-from toy import inbox, metadata, outbox
 
 
 def test_settings_refuse_default_secrets_in_production() -> None:
@@ -68,7 +68,7 @@ def _app(tmp_path: Path, *, broker_ok: bool = True):  # type: ignore[no-untyped-
 
 
 async def test_problem_json_for_validation_domain_and_unexpected_errors(tmp_path: Path) -> None:
-    app, runtime, _ = _app(tmp_path)
+    app, _runtime, _ = _app(tmp_path)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
@@ -93,7 +93,7 @@ async def test_problem_json_for_validation_domain_and_unexpected_errors(tmp_path
 
 
 async def test_health_readiness_and_metrics(tmp_path: Path) -> None:
-    app, runtime, _ = _app(tmp_path)
+    app, _runtime, _ = _app(tmp_path)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             # tables are not migrated here; readiness only needs the database to answer

@@ -95,7 +95,9 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
         config = uvicorn.Config(app, host=host, port=port_base + spec.offset, log_level="warning", lifespan="on")
         servers.append(uvicorn.Server(config))
 
-    tasks = [asyncio.create_task(s.serve(), name=f"serve:{spec.name}") for s, spec in zip(servers, SERVICES, strict=True)]
+    tasks = [
+        asyncio.create_task(s.serve(), name=f"serve:{spec.name}") for s, spec in zip(servers, SERVICES, strict=True)
+    ]
     while not all(s.started for s in servers):
         if any(t.done() for t in tasks):
             for t in tasks:
@@ -125,8 +127,9 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="portfolio-standalone", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="portfolio-standalone", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default=os.environ.get("PORTFOLIO_HOST", "127.0.0.1"))
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("PORTFOLIO_PORT_BASE", "8001")))
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("PORTFOLIO_DATA", "var/standalone")))
