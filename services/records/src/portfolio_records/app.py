@@ -1,18 +1,78 @@
-"""ASGI entry point of the records service: `uvicorn portfolio_records.app:create --factory`."""
+"""ASGI entry point of the records service: `uvicorn portfolio_records.app:create --factory`.
 
-from fastapi import FastAPI
+Records (學籍與修課紀錄) is the source of who is enrolled, which courses exist, who teaches and
+certifies them, the grades, counselling records and the calendar that opens and closes every
+phase (R-DATA-1, R-DATA-2, R-REC-*, R-SCHED-*, R-ENR-1).
+"""
 
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
+from .api import ROUTERS
 from .bootstrap import bootstrap
 from .config import Settings
+from .domain.errors import (
+    CipherError,
+    DomainError,
+    InvalidEnrolmentTransition,
+    RecordConflict,
+)
+from .service_layer.security import RecordsCrypto
+
+log = logging.getLogger(__name__)
+
+
+def status_of(exc: DomainError) -> int:
+    """422 for invalid input, 409 for state conflicts, 500 for a key/cipher failure."""
+    if isinstance(exc, InvalidEnrolmentTransition | RecordConflict):
+        return 409
+    if isinstance(exc, CipherError):
+        return 500
+    return 422
+
+
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = status_of(exc)
+    if status == 500:
+        # Only the stable code: never the value (a national ID or counselling text) being processed.
+        log.error("cipher failure %s on %s %s", exc.code, request.method, request.url.path)
+    problem = Problem(
+        status,
+        exc.code,
+        exc.title_en,
+        exc.title_zh,
+        exc.detail_en,
+        field=exc.field,
+        rule=exc.rule,
+        extra={"detail_zh": exc.detail_zh, **exc.extra},
+    )
+    return problem_response(problem, request)
+
+
+async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A concurrent request won a uniqueness race (same student number, course code, national ID).
+    log.warning("integrity conflict on %s %s", request.method, request.url.path)
+    problem = Problem(409, "record_conflict", "Conflicting record", "資料衝突", "the record collides with another one")
+    return problem_response(problem, request)
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(
+    assert isinstance(runtime.settings, Settings)
+    app = create_app(
         runtime,
         title="Records service: enrolment, courses, grades, basic data, counselling, calendar (學籍與修課紀錄)",
         description=__doc__ or "",
-        routers=[],
+        routers=ROUTERS,
     )
+    app.state.crypto = RecordsCrypto.from_settings(runtime.settings)
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
+    return app

@@ -1,8 +1,22 @@
-"""Settings of the records service (environment variables PORTFOLIO_RECORDS_*)."""
+"""Settings of the records service (environment variables PORTFOLIO_RECORDS_*).
 
+Field encryption (R-DATA-1, R-REC-3): ``field_keys`` is ``"<kid>:<base64 32-byte key>,..."``;
+new values are written under ``field_current_kid`` and older kids keep decrypting until a
+re-encryption job has moved every value (key rotation). ``blind_index_key`` is a separate key
+for the exact-lookup digest of national ID numbers. The development defaults below are public,
+so outside development they are refused (like every default secret of the platform).
+"""
+
+from typing import Self
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portfolio_shared.config import ServiceSettings
+
+# Public development keys (32 bytes each, base64). Refused outside development.
+DEV_FIELD_KEYS = "dev:ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZSEhISE="
+DEV_BLIND_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWNoZy1tZSE="
 
 
 class Settings(ServiceSettings):
@@ -10,3 +24,19 @@ class Settings(ServiceSettings):
 
     service_name: str = "records"
     database_url: str = "sqlite+aiosqlite:///var/records.db"
+    field_keys: str = DEV_FIELD_KEYS
+    field_current_kid: str = "dev"
+    blind_index_key: str = DEV_BLIND_INDEX_KEY
+    grade_file_max_bytes: int = 200 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _refuse_development_keys(self) -> Self:
+        if self.environment == "production":
+            public = {"field_keys": DEV_FIELD_KEYS, "blind_index_key": DEV_BLIND_INDEX_KEY}
+            used = [name for name, value in public.items() if getattr(self, name) == value]
+            if used:
+                raise ValueError(f"the public development keys are refused outside development: {', '.join(used)}")
+        return self
+
+    def _secrets(self) -> dict[str, str]:
+        return {**super()._secrets(), "field_keys": self.field_keys, "blind_index_key": self.blind_index_key}

@@ -1,0 +1,19 @@
+"""HTTP API of the records service: one router per resource."""
+
+from .basic_data import router as basic_data_router
+from .calendar import router as calendar_router
+from .counselling import router as counselling_router
+from .courses import router as courses_router
+from .grades import router as grades_router
+from .reports import router as reports_router
+from .students import router as students_router
+
+ROUTERS = [
+    students_router,
+    basic_data_router,
+    counselling_router,
+    courses_router,
+    grades_router,
+    calendar_router,
+    reports_router,
+]

@@ -156,3 +156,21 @@ class InvalidGradeLevel(DomainError):
     title_zh = "年級錯誤"
     default_field = "grade"
     default_rule = "R-ENR-1"
+
+
+class RecordConflict(DomainError):
+    """The change collides with the current state of the records (a duplicate, a stale update)."""
+
+    code = "record_conflict"
+    title_en = "Conflicting record"
+    title_zh = "資料衝突"
+
+
+class InvalidTeacherAssignment(DomainError):
+    """A co-taught course needs a reviewing teacher among its teachers (R-REC-2)."""
+
+    code = "invalid_teacher_assignment"
+    title_en = "Invalid teacher assignment"
+    title_zh = "授課教師設定錯誤"
+    default_field = "reviewing_teacher_user_id"
+    default_rule = "R-REC-2"

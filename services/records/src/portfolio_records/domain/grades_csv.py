@@ -93,6 +93,8 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
         "The same student, year, semester and course already appear on an earlier line",
         "同一學生、學年度、學期與課程已出現在前面的列",
     ),
+    # Set by the importer, not the parser: the number matches no student enrolled at the school.
+    "unknown_student": ("No student with this number is enrolled at the school", "本校查無此學號的在籍學生"),
 }
 
 _STUDENT_NUMBER = re.compile(r"[0-9A-Za-z-]{1,20}")

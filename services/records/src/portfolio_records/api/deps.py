@@ -1,0 +1,51 @@
+"""Dependencies of the records API as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from portfolio_records.service_layer.security import RecordsCrypto
+from portfolio_shared.auth import CurrentPrincipal, Principal
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.problems import forbidden
+from portfolio_shared.service import ServiceRuntime
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def get_crypto(request: Request) -> RecordsCrypto:
+    crypto: RecordsCrypto = request.app.state.crypto
+    return crypto
+
+
+async def get_uow(runtime: Annotated[ServiceRuntime, Depends(get_runtime)]) -> AsyncIterator[UnitOfWork]:
+    async with runtime.uow() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+CryptoDep = Annotated[RecordsCrypto, Depends(get_crypto)]
+SchoolId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="School (tenant) id")]
+StudentId = Annotated[uuid.UUID, Path(description="Student id")]
+AcademicYearPath = Annotated[int, Path(ge=100, le=299, description="ROC academic year, e.g. 114")]
+SemesterPath = Annotated[int, Path(ge=1, le=2)]
+AcademicYearQuery = Annotated[int, Query(ge=100, le=299, description="ROC academic year, e.g. 114")]
+SemesterQuery = Annotated[int, Query(ge=1, le=2)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def require_member(principal: Principal, school_id: str) -> None:
+    """Anyone with a role or permission at the school (published data such as the schedule)."""
+    if school_id not in principal.school_ids and not principal.district_permissions:
+        raise forbidden(f"you have no role at school {school_id}")
+
+
+__all__ = ["CurrentPrincipal", "require_member"]

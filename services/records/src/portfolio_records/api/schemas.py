@@ -1,0 +1,151 @@
+"""Response models of the records API (``XPublic``); requests are the commands of the service layer.
+
+A national ID number appears masked (A12****789) in every response except the registry's own
+detail view of a student (R-DATA-1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class StudentPublic(Public):
+    id: uuid.UUID
+    school_id: str
+    student_number: str
+    name: str
+    national_id: str
+    national_id_masked: bool = True
+    birth_date: date
+    grade: int
+    class_name: str
+    seat_number: int | None
+    status: str
+    repeating: bool
+    enrolled_on: date
+    user_id: str | None
+
+
+class StudentPage(Public):
+    items: list[StudentPublic]
+    total: int
+
+
+class EnrolmentChangePublic(Public):
+    id: uuid.UUID
+    school_id: str
+    change: str
+    effective_on: date
+    from_status: str | None
+    to_status: str
+    grade: int
+    from_school_id: str | None
+    to_school_id: str | None
+    note: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class CoursePublic(Public):
+    id: uuid.UUID
+    school_id: str
+    academic_year: int
+    semester: int
+    course_code: str
+    subject_name: str
+    credits: Decimal
+    co_taught: bool
+    teacher_user_ids: list[str]
+    reviewing_teacher_user_id: str | None
+    student_ids: list[uuid.UUID]
+
+
+class GradePublic(Public):
+    student_id: uuid.UUID
+    school_id: str
+    academic_year: int
+    semester: int
+    course_code: str
+    subject_name: str
+    credits: int
+    score: Decimal
+    passed: bool
+    makeup_score: Decimal | None
+    qualitative: str | None
+
+
+class RejectedLinePublic(Public):
+    line_number: int
+    field: str | None
+    reason: str
+    message: str
+    message_zh: str
+
+
+class GradeImportPublic(Public):
+    id: uuid.UUID
+    encoding: str
+    line_count: int
+    stored: int
+    inserted: int
+    updated: int
+    unchanged: int
+    student_semesters_changed: int | None = None
+    rejected: list[RejectedLinePublic]
+
+
+class CounsellingPublic(Public):
+    id: uuid.UUID
+    student_id: uuid.UUID
+    school_id: str
+    counsellor_user_id: str
+    held_at: datetime
+    place: str
+    content: str
+    opinions: str
+    recorded_at: datetime
+
+
+class PhaseWindowPublic(Public):
+    phase: str
+    starts_at: datetime
+    ends_at: datetime
+    self_check_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+class SchedulePublic(Public):
+    school_id: str
+    academic_year: int
+    semester: int
+    windows: list[PhaseWindowPublic]
+
+
+class ArtifactCapsPublic(Public):
+    school_id: str
+    outcomes_per_semester: int
+    performances_per_year: int
+
+
+class AuditEntryPublic(Public):
+    id: uuid.UUID
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    at: datetime
+    details: dict[str, Any]
+
+
+class Created(Public):
+    id: uuid.UUID

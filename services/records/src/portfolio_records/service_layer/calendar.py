@@ -1,0 +1,114 @@
+"""Academic calendar (行事曆) and the school's artifact caps: R-SCHED-1, R-ART-2, R-PERF-1.
+
+Each window set is validated by the domain (start < end, self-check inside, receipt confirmation
+at least 3 days, R-SUB-6), stored, audited and published as ``PhaseWindowSet``; the caps are
+published as ``ArtifactCapsSet``. Artifacts and submission gate every phase on these events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from portfolio_records.adapters.orm import artifact_caps, phase_windows
+from portfolio_records.domain.calendar import Phase, PhaseWindow, SemesterSchedule, Term
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet
+
+from .audit import audit, now
+from .commands import ArtifactCapsInput, PhaseWindowInput
+
+DEFAULT_CAPS = ArtifactCapsInput()  # 6 outcomes per semester (R-ART-2 example school), 10 performances
+
+
+async def set_windows(
+    uow: UnitOfWork, school_id: str, academic_year: int, semester: int, actor: str, windows: list[PhaseWindowInput]
+) -> None:
+    """Set (or replace) the given phases' windows of one semester (R-SCHED-1)."""
+    term = Term(academic_year, semester)
+    schedule = SemesterSchedule.of(
+        term, [PhaseWindow(Phase(w.phase), w.starts_at, w.ends_at, w.self_check_at) for w in windows]
+    )
+    session = uow.session
+    at = now()
+    for window in schedule.windows.values():
+        key = {
+            "school_id": school_id,
+            "academic_year": academic_year,
+            "semester": semester,
+            "phase": window.phase.value,
+        }
+        await session.execute(delete(phase_windows).where(*(getattr(phase_windows.c, k) == v for k, v in key.items())))
+        await session.execute(
+            insert(phase_windows).values(
+                **key,
+                starts_at=window.starts_at,
+                ends_at=window.ends_at,
+                self_check_at=window.self_check_at,
+                updated_by=actor,
+                updated_at=at,
+            )
+        )
+        await audit(
+            session,
+            school_id=school_id,
+            actor=actor,
+            action="schedule.window_set",
+            entity="phase_window",
+            entity_id=f"{term}:{window.phase.value}",
+            details={
+                "starts_at": window.starts_at.isoformat(),
+                "ends_at": window.ends_at.isoformat(),
+                "self_check_at": window.self_check_at.isoformat(),
+            },
+        )
+        uow.publish(
+            PhaseWindowSet(
+                school_id=school_id,
+                academic_year=academic_year,
+                semester=semester,  # type: ignore[arg-type]
+                phase=window.phase.value,
+                starts_at=window.starts_at,
+                ends_at=window.ends_at,
+                self_check_at=window.self_check_at,
+            ),
+            school_id=school_id,
+            actor=actor,
+        )
+
+
+async def windows_of(uow: UnitOfWork, school_id: str, academic_year: int, semester: int) -> list[dict[str, Any]]:
+    order = {p.value: i for i, p in enumerate(Phase)}
+    rows = (
+        await uow.session.execute(
+            select(phase_windows).where(
+                phase_windows.c.school_id == school_id,
+                phase_windows.c.academic_year == academic_year,
+                phase_windows.c.semester == semester,
+            )
+        )
+    ).mappings()
+    return sorted((dict(r) for r in rows), key=lambda r: order.get(r["phase"], 99))
+
+
+async def caps_of(uow: UnitOfWork, school_id: str) -> ArtifactCapsInput:
+    row = (await uow.session.execute(select(artifact_caps).where(artifact_caps.c.school_id == school_id))).first()
+    if row is None:
+        return DEFAULT_CAPS
+    return ArtifactCapsInput(
+        outcomes_per_semester=row.outcomes_per_semester, performances_per_year=row.performances_per_year
+    )
+
+
+async def set_caps(uow: UnitOfWork, school_id: str, actor: str, caps: ArtifactCapsInput) -> None:
+    session = uow.session
+    await session.execute(delete(artifact_caps).where(artifact_caps.c.school_id == school_id))
+    await session.execute(
+        insert(artifact_caps).values(school_id=school_id, updated_by=actor, updated_at=now(), **caps.model_dump())
+    )
+    await audit(
+        session, school_id=school_id, actor=actor, action="policy.artifact_caps_set", entity="school",
+        entity_id=school_id, details=caps.model_dump(),
+    )  # fmt: skip
+    uow.publish(ArtifactCapsSet(school_id=school_id, **caps.model_dump()), school_id=school_id, actor=actor)

@@ -1,0 +1,162 @@
+"""Course plan (課程計畫), teacher assignments and course enrolments: R-DATA-2, R-REC-2.
+
+Every change of who teaches, who reviews or who takes a course publishes
+``TeacherAssignmentChanged`` so artifacts knows who certifies whose outcomes (R-ART-3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portfolio_records.adapters.orm import course_students, course_teachers, courses, enrolments, students
+from portfolio_records.domain.errors import InvalidTeacherAssignment, RecordConflict
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.events.records import CourseOffered, TeacherAssignmentChanged
+from portfolio_shared.problems import not_found
+
+from .audit import audit, now
+from .commands import CourseCreate, CourseStudents, TeacherAssignment
+
+
+async def course_here(session: AsyncSession, school_id: str, course_id: uuid.UUID) -> Row[Any]:
+    row = (
+        await session.execute(select(courses).where(courses.c.id == course_id, courses.c.school_id == school_id))
+    ).first()
+    if row is None:
+        raise not_found("course")
+    return row
+
+
+async def offer_course(uow: UnitOfWork, school_id: str, actor: str, cmd: CourseCreate) -> uuid.UUID:
+    session = uow.session
+    clash = (
+        await session.execute(
+            select(courses.c.id).where(
+                courses.c.school_id == school_id,
+                courses.c.academic_year == cmd.academic_year,
+                courses.c.semester == cmd.semester,
+                courses.c.course_code == cmd.course_code,
+            )
+        )
+    ).first()
+    if clash is not None:
+        raise RecordConflict(
+            f"Course {cmd.course_code} already exists in {cmd.academic_year}-{cmd.semester}",
+            f"{cmd.academic_year} 學年度第 {cmd.semester} 學期已有課程 {cmd.course_code}",
+            field="course_code",
+        )
+    course_id = uuid.uuid4()
+    await session.execute(
+        insert(courses).values(id=course_id, school_id=school_id, created_at=now(), **cmd.model_dump())
+    )
+    await audit(
+        session, school_id=school_id, actor=actor, action="course.offered", entity="course", entity_id=course_id,
+        details={"course_code": cmd.course_code, "term": f"{cmd.academic_year}-{cmd.semester}"},
+    )  # fmt: skip
+    uow.publish(
+        CourseOffered(course_id=str(course_id), school_id=school_id, **cmd.model_dump()),
+        school_id=school_id,
+        actor=actor,
+    )
+    return course_id
+
+
+async def assign_teachers(
+    uow: UnitOfWork, school_id: str, course_id: uuid.UUID, actor: str, cmd: TeacherAssignment
+) -> None:
+    """Set the teachers and, for a co-taught course (合開課程), the reviewing teacher (R-REC-2)."""
+    session = uow.session
+    course = await course_here(session, school_id, course_id)
+    teachers = list(dict.fromkeys(cmd.teacher_user_ids))
+    reviewing = cmd.reviewing_teacher_user_id
+    co_taught = course.co_taught or len(teachers) > 1
+    if co_taught and reviewing is None:
+        raise InvalidTeacherAssignment("A co-taught course needs a reviewing teacher", "合開課程須指定審核教師")
+    if reviewing is not None and reviewing not in teachers:
+        raise InvalidTeacherAssignment(
+            "The reviewing teacher must be one of the course's teachers", "審核教師須為本課程的授課教師之一"
+        )
+    await session.execute(delete(course_teachers).where(course_teachers.c.course_id == course_id))
+    await session.execute(insert(course_teachers), [{"course_id": course_id, "teacher_user_id": t} for t in teachers])
+    await session.execute(
+        update(courses)
+        .where(courses.c.id == course_id)
+        .values(co_taught=co_taught, reviewing_teacher_user_id=reviewing)
+    )
+    await audit(
+        session, school_id=school_id, actor=actor, action="course.teachers_assigned", entity="course",
+        entity_id=course_id, details={"teacher_user_ids": teachers, "reviewing_teacher_user_id": reviewing},
+    )  # fmt: skip
+    await publish_assignment(uow, course, actor)
+
+
+async def set_course_students(
+    uow: UnitOfWork, school_id: str, course_id: uuid.UUID, actor: str, cmd: CourseStudents
+) -> None:
+    """Who takes the course; only students enrolled at this school can be placed in it."""
+    session = uow.session
+    course = await course_here(session, school_id, course_id)
+    wanted = list(dict.fromkeys(cmd.student_ids))
+    if wanted:
+        known = set(
+            (
+                await session.execute(
+                    select(enrolments.c.student_id).where(
+                        enrolments.c.school_id == school_id, enrolments.c.student_id.in_(wanted)
+                    )
+                )
+            ).scalars()
+        )
+        unknown = [str(s) for s in wanted if s not in known]
+        if unknown:
+            raise not_found(f"student {unknown[0]}")
+    await session.execute(delete(course_students).where(course_students.c.course_id == course_id))
+    if wanted:
+        await session.execute(insert(course_students), [{"course_id": course_id, "student_id": s} for s in wanted])
+    await audit(
+        session, school_id=school_id, actor=actor, action="course.students_set", entity="course",
+        entity_id=course_id, details={"student_count": len(wanted)},
+    )  # fmt: skip
+    await publish_assignment(uow, course, actor)
+
+
+async def course_people(session: AsyncSession, course_id: uuid.UUID) -> tuple[list[str], list[uuid.UUID], list[str]]:
+    """(teacher user ids, student ids, student user ids) of a course."""
+    teachers = sorted(
+        (
+            await session.execute(
+                select(course_teachers.c.teacher_user_id).where(course_teachers.c.course_id == course_id)
+            )
+        ).scalars()
+    )
+    rows = (
+        await session.execute(
+            select(students.c.id, students.c.user_id)
+            .join(course_students, course_students.c.student_id == students.c.id)
+            .where(course_students.c.course_id == course_id)
+            .order_by(students.c.id)
+        )
+    ).all()
+    return teachers, [r.id for r in rows], sorted(r.user_id for r in rows if r.user_id)
+
+
+async def publish_assignment(uow: UnitOfWork, course: Row[Any], actor: str) -> None:
+    fresh = await course_here(uow.session, course.school_id, course.id)
+    teachers, _, student_users = await course_people(uow.session, course.id)
+    uow.publish(
+        TeacherAssignmentChanged(
+            course_id=str(course.id),
+            school_id=course.school_id,
+            academic_year=course.academic_year,
+            semester=course.semester,
+            teacher_user_ids=teachers,
+            reviewing_teacher_user_id=fresh.reviewing_teacher_user_id,
+            student_user_ids=student_users,
+        ),
+        school_id=course.school_id,
+        actor=actor,
+    )
