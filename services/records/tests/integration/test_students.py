@@ -37,7 +37,9 @@ def _body(national_id: str, number: str = "S1") -> dict[str, Any]:
     ],
 )
 async def test_bad_national_id_is_a_422_naming_the_field_and_reason(records: Any, value: str, reason: str) -> None:
-    r = await records.client.post(f"/api/v1/schools/{SCHOOL}/students", json=_body(value), headers=records.staff(SCHOOL))
+    r = await records.client.post(
+        f"/api/v1/schools/{SCHOOL}/students", json=_body(value), headers=records.staff(SCHOOL)
+    )
     assert r.status_code == 422, r.text
     problem = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
