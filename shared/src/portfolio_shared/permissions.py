@@ -21,6 +21,7 @@ class Permission(StrEnum):
     SCHOOLS_MANAGE = "schools:manage"
     AUDIT_READ = "audit:read"
     RETENTION_MANAGE = "retention:manage"
+    KEYS_MANAGE = "keys:manage"
     # Basic data (R-DATA-1, R-REC-2)
     RECORDS_READ = "records:read"
     RECORDS_READ_OWN = "records:read_own"

@@ -1,18 +1,64 @@
-"""ASGI entry point of the identity service: `uvicorn portfolio_identity.app:create --factory`."""
+"""ASGI entry point of the identity service: `uvicorn portfolio_identity.app:create --factory`.
 
-from fastapi import FastAPI
+Districts and schools (tenants), accounts, roles and permissions, Annex-1 duties with ordered
+delegates (R-DUTY-1, R-DUTY-2), leaving teachers (R-ART-5), tokens and JWKS, nightly SIS sync
+(R-DUTY-3) and the audit trail.
+"""
 
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
+from .api import auth, duties, schools, sync, teachers, users
 from .bootstrap import bootstrap
 from .config import Settings
+from .domain.errors import DomainError, MassDeactivationRefused, NoActingPerson
+from .service_layer.startup import on_startup
+
+_CONFLICTS = (MassDeactivationRefused, NoActingPerson)
+
+
+def domain_problem(error: DomainError) -> Problem:
+    fields = error.as_problem_fields()
+    status = 409 if isinstance(error, _CONFLICTS) else 422
+    return Problem(
+        status,
+        fields["code"],
+        fields["title"],
+        fields["title_zh"],
+        fields["detail"],
+        field=fields["field"],
+        rule=fields["rule"],
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(domain_problem(exc), request)
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(
+    app = create_app(
         runtime,
         title="Identity service: districts, schools, accounts, roles, duties and delegates, tokens (身分與權限)",
         description=__doc__ or "",
-        routers=[],
+        routers=[
+            auth.router,
+            auth.jwks_router,
+            auth.keys_router,
+            schools.districts_router,
+            schools.router,
+            users.router,
+            duties.router,
+            teachers.router,
+            sync.router,
+            sync.audit_router,
+        ],
+        on_startup=[on_startup],
+        migrate_on_start=runtime.settings.environment == "development",
     )
+    app.add_exception_handler(DomainError, _domain_error)
+    return app

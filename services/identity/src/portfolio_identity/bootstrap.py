@@ -6,6 +6,7 @@ from typing import Any
 from portfolio_shared.service import ServiceRuntime, build_runtime
 
 from .adapters.orm import inbox, metadata, outbox
+from .adapters.verifier import DatabaseKeyVerifier
 from .config import Settings
 from .consumers import SUBSCRIPTIONS
 
@@ -13,8 +14,14 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRuntime:
-    return build_runtime(
-        settings or Settings(),
+    """Identity verifies tokens with its own key table unless a test passes `verifier=`."""
+    settings = settings or Settings()
+    own_verifier = None
+    if "verifier" not in overrides:
+        own_verifier = DatabaseKeyVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer)
+        overrides["verifier"] = own_verifier
+    runtime = build_runtime(
+        settings,
         service_dir=SERVICE_DIR,
         metadata=metadata,
         outbox=outbox,
@@ -22,3 +29,6 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRunt
         subscriptions=SUBSCRIPTIONS,
         **overrides,
     )
+    if own_verifier is not None:
+        own_verifier.bind(runtime.sessionmaker)
+    return runtime

@@ -1,8 +1,14 @@
 """Settings of the identity service (environment variables PORTFOLIO_IDENTITY_*)."""
 
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from portfolio_shared.config import ServiceSettings
+from portfolio_shared.config import DEV_SECRET, ServiceSettings
+
+MAX_ACCESS_TOKEN_SECONDS = 900
+"""Access tokens live at most 15 minutes: other services cannot ask identity whether one was revoked."""
 
 
 class Settings(ServiceSettings):
@@ -10,3 +16,32 @@ class Settings(ServiceSettings):
 
     service_name: str = "identity"
     database_url: str = "sqlite+aiosqlite:///var/identity.db"
+    # Private signing keys are stored encrypted with a key derived from this secret (HKDF → AES-GCM).
+    key_encryption_secret: str = DEV_SECRET
+    access_token_seconds: int = Field(default=600, ge=30, le=MAX_ACCESS_TOKEN_SECONDS)
+    refresh_token_seconds: int = Field(default=14 * 24 * 3600, ge=300)
+    # Failed logins: free attempts, then an exponential lock (base · 2^n seconds, capped).
+    login_free_failures: int = Field(default=5, ge=1)
+    ip_free_failures: int = Field(default=30, ge=1)
+    lockout_base_seconds: float = Field(default=1.0, gt=0)
+    lockout_max_seconds: float = Field(default=900.0, gt=0)
+    failure_memory_seconds: float = Field(default=3600.0, gt=0)
+    # The nightly sync refuses to deactivate more than this share of a school's SIS accounts (R-DUTY-3).
+    sync_max_deactivation_share: float = Field(default=0.5, gt=0, le=1)
+    sync_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Re-resolve who acts for each duty this often, so an absence that starts today takes effect (R-DUTY-2).
+    acting_refresh_seconds: float = Field(default=3600.0, ge=0)
+    # Bootstrap: the first system administrator, created at start-up when both are set.
+    bootstrap_admin_login: str = ""
+    bootstrap_admin_password: str = ""
+    # Development only: a demo district, school and users with known passwords printed to the console.
+    demo_data: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_demo_outside_development(self) -> Self:
+        if self.demo_data and self.environment != "development":
+            raise ValueError("demo_data is only allowed in the development environment")
+        return self
+
+    def _secrets(self) -> dict[str, str]:
+        return {**super()._secrets(), "key_encryption_secret": self.key_encryption_secret}

@@ -97,6 +97,20 @@ class ActingPersonChanged(EventPayload):
 
 @event("identity.user.absence_marked")
 class AbsenceMarked(EventPayload):
+    """A person is absent for a range of days (inclusive); their duties pass to the next delegate (R-DUTY-2)."""
+
+    user_id: str
+    school_id: str
+    starts_on: date
+    ends_on: date
+    absence_id: str | None = None
+
+
+@event("identity.user.absence_cleared")
+class AbsenceCleared(EventPayload):
+    """A recorded absence was withdrawn (the reason never travels: it may be private)."""
+
+    absence_id: str
     user_id: str
     school_id: str
     starts_on: date

@@ -211,6 +211,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.DUTIES_MANAGE,
                 P.AUDIT_READ,
                 P.RETENTION_MANAGE,
+                P.KEYS_MANAGE,
             }
         ),
     }

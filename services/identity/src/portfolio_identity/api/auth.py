@@ -1,0 +1,105 @@
+"""Sign-in, tokens, JWKS and signing keys."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Response, status
+
+from portfolio_shared.auth import CurrentPrincipal
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.permissions import Permission
+from portfolio_shared.problems import Problem
+
+from ..adapters import keys
+from ..adapters.verifier import DatabaseKeyVerifier
+from ..service_layer import auth
+from ..service_layer.common import utcnow
+from .deps import CallerDep, ClientIpDep, RuntimeDep, SettingsDep, UowDep
+from .schemas import KeyRotated, LoginRequest, PasswordChange, RefreshRequest, TokenPair
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+jwks_router = APIRouter(tags=["auth"])
+keys_router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+
+T = TypeVar("T")
+_AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "wrong credentials or token"},
+    403: {"description": "account cannot sign in"},
+    429: {"description": "too many failed sign-ins (Retry-After)"},
+}
+
+
+async def _commit_always(uow: UnitOfWork, work: Awaitable[T]) -> T:
+    """Failure counters, revocations and audit rows must persist even when the request fails."""
+    try:
+        result = await work
+    except Problem:
+        await uow.commit()
+        raise
+    await uow.commit()
+    return result
+
+
+@router.post("/login", response_model=TokenPair, summary="Sign in with login name and password", responses=_AUTH_ERRORS)
+async def login(body: LoginRequest, uow: UowDep, settings: SettingsDep, ip: ClientIpDep) -> dict[str, Any]:
+    return await _commit_always(uow, auth.login(uow, settings, body.login_name, body.password, ip))
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Rotate a refresh token (reuse revokes the sign-in)",
+    responses=_AUTH_ERRORS,
+)
+async def refresh(body: RefreshRequest, uow: UowDep, settings: SettingsDep, ip: ClientIpDep) -> dict[str, Any]:
+    return await _commit_always(uow, auth.refresh(uow, settings, body.refresh_token, ip))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke the sign-in of a refresh token")
+async def logout(body: RefreshRequest, uow: UowDep, ip: ClientIpDep) -> Response:
+    await auth.logout(uow, body.refresh_token, ip)
+    await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", summary="The caller's token claims as the services see them")
+async def me(principal: CurrentPrincipal) -> dict[str, Any]:
+    return {
+        "user_id": principal.user_id,
+        "login_name": principal.login_name,
+        "kind": principal.kind,
+        "schools": {
+            sid: {"roles": sorted(principal.roles.get(sid, ())), "perms": sorted(principal.permissions.get(sid, ()))}
+            for sid in principal.school_ids
+        },
+        "district_perms": sorted(principal.district_permissions),
+    }
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change one's own password")
+async def change_password(body: PasswordChange, uow: UowDep, caller: CallerDep) -> Response:
+    await auth.change_own_password(uow, caller, body.current_password, body.new_password)
+    await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@jwks_router.get("/.well-known/jwks.json", summary="Public signing keys (current and recently retired)")
+async def jwks(uow: UowDep) -> dict[str, Any]:
+    return await keys.published_jwks(uow.session, utcnow())
+
+
+@keys_router.get("", summary="Signing keys (no private material)")
+async def list_keys(uow: UowDep, caller: CallerDep) -> list[dict[str, Any]]:
+    caller.require_global(Permission.KEYS_MANAGE)
+    return await keys.key_summaries(uow.session)
+
+
+@keys_router.post("/rotate", response_model=KeyRotated, summary="Rotate the signing key")
+async def rotate(uow: UowDep, caller: CallerDep, settings: SettingsDep, runtime: RuntimeDep) -> dict[str, Any]:
+    result = await auth.rotate_signing_key(uow, caller, settings)
+    await uow.commit()
+    if isinstance(runtime.verifier, DatabaseKeyVerifier):
+        await runtime.verifier.reload()  # identity's own verifier learns the new key at once
+    return result

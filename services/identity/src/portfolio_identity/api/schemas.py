@@ -1,0 +1,241 @@
+"""Request and response bodies of the identity API (XCreate / XUpdate / XPublic families)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+LoginName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+Kind = Literal["student", "teacher", "staff"]
+Status = Literal["active", "suspended", "left"]
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$"
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Body):
+    login_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshRequest(Body):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class PasswordChange(Body):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class DistrictCreate(Body):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class DistrictPublic(BaseModel):
+    id: str
+    code: str
+    name: str
+
+
+class PlatformRoleGrant(Body):
+    user_id: str = Field(min_length=1, max_length=36)
+
+
+class SchoolCreate(Body):
+    code: str = Field(description="six-digit national school code (學校代碼)", min_length=1, max_length=12)
+    name: str = Field(min_length=1, max_length=200)
+    district_id: str = Field(min_length=1, max_length=36)
+
+
+class SchoolUpdate(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    district_id: str | None = Field(default=None, min_length=1, max_length=36)
+
+
+class SchoolPublic(BaseModel):
+    id: str
+    code: str
+    name: str
+    district_id: str
+
+
+class UserCreate(Body):
+    login_name: str = LoginName
+    display_name: str = Field(min_length=1, max_length=100)
+    kind: Kind
+    roles: list[str] = Field(default_factory=list, max_length=20)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    student_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,20}$")
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class MemberAdd(Body):
+    login_name: str = LoginName
+    roles: list[str] = Field(default_factory=list, max_length=20)
+
+
+class UserUpdate(Body):
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    status: Status | None = None
+    end_date: date | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(
+            exclude_unset=True, exclude={k for k in ("display_name", "status") if getattr(self, k) is None}
+        )
+
+
+class RolesSet(Body):
+    roles: list[str] = Field(max_length=20)
+
+
+class PasswordSet(Body):
+    password: str = Field(min_length=1, max_length=256)
+
+
+class UserPublic(BaseModel):
+    id: str
+    login_name: str
+    display_name: str
+    kind: str
+    status: Status
+    end_date: date | None
+    email: str | None
+    student_number: str | None
+    from_sis: bool
+    deactivated: bool
+    home_school_id: str | None
+    roles: list[str] = Field(default_factory=list)
+
+
+class UserPage(BaseModel):
+    items: list[UserPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class DutyCreate(Body):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    name_en: str = Field(min_length=1, max_length=200)
+    name_zh: str = Field(min_length=1, max_length=200)
+    area: Literal["basic_data", "course_records", "course_outcomes", "performances", "submission"] = "basic_data"
+    responsible_roles: list[str] = Field(min_length=1, max_length=10)
+    default_delegate_roles: list[str] = Field(default_factory=list, max_length=10)
+    permissions: list[str] = Field(default_factory=list, max_length=40)
+    note: str = Field(default="", max_length=2000)
+
+
+class DutyUpdate(Body):
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+    responsible_roles: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    default_delegate_roles: list[str] | None = Field(default=None, max_length=10)
+
+
+class DelegationOrder(Body):
+    responsible_user_ids: list[str] = Field(default_factory=list, max_length=20)
+    delegate_user_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class DutyPublic(BaseModel):
+    code: str
+    name_en: str
+    name_zh: str
+    area: str
+    responsible_roles: list[str]
+    default_delegate_roles: list[str]
+    permissions: list[str]
+    note: str
+    responsible_user_ids: list[str]
+    delegate_user_ids: list[str]
+    acting_user_id: str | None
+
+
+class PersonPublic(BaseModel):
+    user_id: str
+    display_name: str
+    login_name: str | None
+
+
+class Skipped(BaseModel):
+    person: PersonPublic
+    reason: str
+
+
+class ActingPublic(BaseModel):
+    duty_code: str
+    on: date
+    acting: PersonPublic | None
+    is_delegate: bool
+    position: int | None
+    delegate_rank: int | None
+    on_behalf_of: PersonPublic | None
+    skipped: list[Skipped]
+
+
+class AbsenceCreate(Body):
+    starts_on: date
+    ends_on: date
+    reason: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AbsenceCreate:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on (R-DUTY-2)")
+        return self
+
+
+class AbsencePublic(BaseModel):
+    id: str
+    user_id: str
+    school_id: str
+    starts_on: date
+    ends_on: date
+    reason: str
+
+
+class ExtensionCreate(Body):
+    until: date
+
+
+class ExtensionPublic(BaseModel):
+    user_id: str
+    school_id: str
+    until: date
+    certification_only: bool
+
+
+class OnBehalfCreate(Body):
+    staff_user_id: str = Field(min_length=1, max_length=36)
+    until: date
+    teacher_user_id: str | None = Field(default=None, min_length=1, max_length=36)
+
+
+class OnBehalfPublic(BaseModel):
+    id: str
+    school_id: str
+    teacher_user_id: str
+    staff_user_id: str
+    until: date
+    revoked_at: datetime | None
+
+
+class KeyRotated(BaseModel):
+    kid: str
+    retired: list[str]

@@ -1,0 +1,58 @@
+"""Nightly SIS account sync by upload (R-DUTY-3), and the school's audit trail (R-RET-3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+
+from portfolio_shared.problems import Problem
+
+from ..service_layer import admin, sync
+from .deps import CallerDep, SettingsDep, UowDep
+
+router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["sync"])
+audit_router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["audit"])
+
+
+@router.post("/sis-sync", summary="Import the SIS account export (CSV; UTF-8, UTF-8 BOM or Big5)")
+async def run_sync(
+    school_id: str,
+    uow: UowDep,
+    caller: CallerDep,
+    settings: SettingsDep,
+    file: UploadFile = File(description="the SIS export"),
+    dry_run: bool = Form(default=False),
+) -> dict[str, Any]:
+    data = await file.read(settings.sync_max_file_bytes + 1)
+    if len(data) > settings.sync_max_file_bytes:
+        raise Problem(
+            413,
+            "identity.sync_file_too_large",
+            "File too large",
+            "檔案過大",
+            f"the export may be at most {settings.sync_max_file_bytes} bytes",
+            field="file",
+        )
+    report = await sync.run_sync(
+        uow, caller, school_id, data, dry_run=dry_run, max_deactivation_share=settings.sync_max_deactivation_share
+    )
+    await uow.commit()
+    return report
+
+
+@audit_router.get("/audit", summary="The school's audit trail, newest first (audit:read)")
+async def read_audit(
+    school_id: str,
+    uow: UowDep,
+    caller: CallerDep,
+    action: str | None = Query(default=None, max_length=64),
+    object_id: str | None = Query(default=None, max_length=200),
+    since: datetime | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> dict[str, Any]:
+    return await admin.read_audit(
+        uow, caller, school_id, action=action, object_id=object_id, since=since, limit=limit, offset=offset
+    )

@@ -1,0 +1,378 @@
+"""Accounts (帳號): staff, teachers and students, their memberships and roles at schools.
+
+A person may hold several roles at several schools. The school that created an account (by its
+SIS export or by hand) is its home school: only it changes the person's name and status; other
+schools only grant and revoke their own roles.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import RowMapping, delete, func, insert, select, update
+
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.events.identity import RoleGranted, RoleRevoked, UserCreated, UserDeactivated, UserUpdated
+from portfolio_shared.permissions import Permission
+from portfolio_shared.problems import forbidden, not_found
+
+from ..adapters import queries
+from ..adapters.orm import memberships, school_roles, users
+from ..domain.passwords import check_password_policy, hash_password
+from ..domain.roles import PLATFORM_ROLES, Role
+from .acting import refresh_acting
+from .common import Caller, audit, conflict, invalid, new_id, today, utcnow
+
+USER_VIEW = (
+    "id",
+    "login_name",
+    "display_name",
+    "kind",
+    "status",
+    "end_date",
+    "email",
+    "student_number",
+    "from_sis",
+    "deactivated",
+    "home_school_id",
+)
+
+
+def user_view(row: RowMapping | dict[str, Any], roles: set[str] | None = None) -> dict[str, Any]:
+    view = {k: row[k] for k in USER_VIEW}
+    if roles is not None:
+        view["roles"] = sorted(roles)
+    return view
+
+
+def check_roles(kind: str, roles: list[str], field: str = "roles") -> list[str]:
+    try:
+        parsed = {Role(r) for r in roles}
+    except ValueError:
+        raise invalid(
+            "identity.unknown_role", "Unknown role", "未知的角色", f"unknown role in {roles}", field=field
+        ) from None
+    if parsed & PLATFORM_ROLES:
+        raise invalid(
+            "identity.platform_role",
+            "Platform role",
+            "平台角色不可由學校授予",
+            "district and system roles are not granted by a school",
+            field=field,
+        )
+    if (kind == "student") != (Role.STUDENT in parsed) and parsed:
+        raise invalid(
+            "identity.role_kind",
+            "Role does not fit the account kind",
+            "角色與身分別不符",
+            "students hold only the student role; staff and teachers never hold it",
+            field=field,
+        )
+    if kind == "student" and parsed - {Role.STUDENT}:
+        raise invalid(
+            "identity.role_kind",
+            "Role does not fit the account kind",
+            "角色與身分別不符",
+            "a student account may only have the student role",
+            field=field,
+        )
+    return sorted(r.value for r in parsed)
+
+
+def check_password(password: str, login_name: str) -> str:
+    violations = check_password_policy(password, login_name)
+    if violations:
+        raise invalid(
+            "identity.password_policy",
+            "Password does not meet the policy",
+            "密碼不符合安全規則",
+            "; ".join(f"{v.message_en} ({v.message_zh})" for v in violations),
+            field="password",
+        )
+    return hash_password(password)
+
+
+async def insert_user(
+    uow: UnitOfWork, caller: Caller, school_id: str, fields: dict[str, Any], roles: list[str], source: str
+) -> dict[str, Any]:
+    """Create an account that belongs to `school_id`, with roles there; publish and audit it."""
+    now = utcnow()
+    row = {
+        "id": new_id(),
+        "password_hash": None,
+        "end_date": None,
+        "email": None,
+        "student_number": None,
+        "deactivated": False,
+        "from_sis": source == "sis",
+        "home_school_id": school_id,
+        "created_at": now,
+        "updated_at": now,
+        "status": "active",
+        **fields,
+    }
+    await uow.session.execute(insert(users).values(**row))
+    await uow.session.execute(
+        insert(memberships).values(user_id=row["id"], school_id=school_id, source=source, created_at=now)
+    )
+    uow.publish(
+        UserCreated(
+            user_id=row["id"],
+            login_name=row["login_name"],
+            display_name=row["display_name"],
+            kind=row["kind"],
+            status=row["status"],
+            school_ids=[school_id],
+        ),
+        school_id=school_id,
+        actor=caller.actor_id,
+    )
+    await audit(
+        uow,
+        caller,
+        "user.created",
+        "user",
+        row["id"],
+        school_id=school_id,
+        after={**queries.user_snapshot(row), "roles": roles},
+    )
+    for role in roles:
+        await grant_role(uow, caller, row["id"], school_id, role, source)
+    return row
+
+
+async def grant_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: str, role: str, source: str) -> None:
+    await uow.session.execute(
+        insert(school_roles).values(user_id=user_id, school_id=school_id, role=role, source=source, created_at=utcnow())
+    )
+    uow.publish(
+        RoleGranted(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
+    )
+    await audit(uow, caller, "role.granted", "user", user_id, school_id=school_id, after={"role": role})
+
+
+async def revoke_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: str, role: str) -> None:
+    await uow.session.execute(
+        delete(school_roles).where(
+            school_roles.c.user_id == user_id, school_roles.c.school_id == school_id, school_roles.c.role == role
+        )
+    )
+    uow.publish(
+        RoleRevoked(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
+    )
+    await audit(uow, caller, "role.revoked", "user", user_id, school_id=school_id, before={"role": role})
+
+
+async def change_user(
+    uow: UnitOfWork,
+    caller: Caller,
+    school_id: str,
+    user: RowMapping | dict[str, Any],
+    changes: dict[str, Any],
+    reason: str,
+) -> None:
+    """Apply field changes to an account; publish UserUpdated (and UserDeactivated when it stops working)."""
+    if not changes:
+        return
+    await uow.session.execute(update(users).where(users.c.id == user["id"]).values(**changes, updated_at=utcnow()))
+    after = {**dict(user), **changes}
+    uow.publish(
+        UserUpdated(
+            user_id=user["id"],
+            display_name=after["display_name"],
+            kind=after["kind"],
+            status=after["status"],
+            end_date=after["end_date"],
+        ),
+        school_id=school_id,
+        actor=caller.actor_id,
+    )
+    stops = (after["status"] != "active" or after["deactivated"]) and (
+        after["status"] != user["status"] or after["deactivated"] != user["deactivated"]
+    )
+    if stops:
+        status: Literal["suspended", "left"] = "suspended" if after["status"] == "suspended" else "left"
+        uow.publish(
+            UserDeactivated(user_id=user["id"], status=status, end_date=after["end_date"], reason=reason),
+            school_id=school_id,
+            actor=caller.actor_id,
+        )
+    await audit(
+        uow,
+        caller,
+        "user.updated",
+        "user",
+        user["id"],
+        school_id=school_id,
+        before=queries.user_snapshot(user),
+        after=queries.user_snapshot(after),
+    )
+
+
+async def _member(uow: UnitOfWork, school_id: str, user_id: str) -> RowMapping:
+    user = await queries.member_of_school(uow.session, user_id, school_id)
+    if user is None:
+        raise not_found("user")
+    return user
+
+
+async def create_user(uow: UnitOfWork, caller: Caller, school_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    caller.authorise(Permission.USERS_MANAGE, school_id)
+    if await queries.get_school(uow.session, school_id) is None:
+        raise not_found("school")
+    login = body["login_name"].strip().lower()
+    roles = check_roles(body["kind"], body.get("roles") or [])
+    if await queries.user_by_login(uow.session, login) is not None:
+        raise conflict(
+            "identity.login_taken",
+            "Login name taken",
+            "帳號已被使用",
+            f"login name {login} is taken",
+            field="login_name",
+        )
+    fields = {
+        "login_name": login,
+        "display_name": body["display_name"],
+        "kind": body["kind"],
+        "email": body.get("email"),
+        "student_number": body.get("student_number"),
+    }
+    if body.get("password"):
+        fields["password_hash"] = check_password(body["password"], login)
+    row = await insert_user(uow, caller, school_id, fields, roles, "manual")
+    await refresh_acting(uow, caller, school_id, today(), f"user {login} created")
+    return user_view(row, set(roles))
+
+
+async def add_member(
+    uow: UnitOfWork, caller: Caller, school_id: str, login_name: str, roles: list[str]
+) -> dict[str, Any]:
+    """An existing person (e.g. a teacher of another school) joins this school with roles here."""
+    caller.authorise(Permission.USERS_MANAGE, school_id)
+    if await queries.get_school(uow.session, school_id) is None:
+        raise not_found("school")
+    user = await queries.user_by_login(uow.session, login_name)
+    if user is None:
+        raise not_found("user")
+    checked = check_roles(user["kind"], roles)
+    if await queries.member_of_school(uow.session, user["id"], school_id) is not None:
+        raise conflict(
+            "identity.already_member",
+            "Already a member",
+            "已是本校人員",
+            "the person already belongs to this school",
+            field="login_name",
+        )
+    await uow.session.execute(
+        insert(memberships).values(user_id=user["id"], school_id=school_id, source="manual", created_at=utcnow())
+    )
+    await audit(uow, caller, "membership.added", "user", user["id"], school_id=school_id, after={"roles": checked})
+    for role in checked:
+        await grant_role(uow, caller, user["id"], school_id, role, "manual")
+    await refresh_acting(uow, caller, school_id, today(), f"user {user['login_name']} joined")
+    return user_view(user, set(checked))
+
+
+async def list_users(
+    uow: UnitOfWork,
+    caller: Caller,
+    school_id: str,
+    *,
+    kind: str | None,
+    status: str | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    caller.authorise(Permission.USERS_READ, school_id)
+    stmt = (
+        select(users).join(memberships, memberships.c.user_id == users.c.id).where(memberships.c.school_id == school_id)
+    )
+    if kind:
+        stmt = stmt.where(users.c.kind == kind)
+    if status:
+        stmt = stmt.where(users.c.status == status)
+    if q:
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(func.lower(users.c.login_name).like(pattern) | func.lower(users.c.display_name).like(pattern))
+    total = (await uow.session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = (await uow.session.execute(stmt.order_by(users.c.login_name).limit(limit).offset(offset))).mappings().all()
+    items = []
+    for row in rows:
+        items.append(user_view(row, set(await queries.roles_at_school(uow.session, row["id"], school_id))))
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+async def get_user(uow: UnitOfWork, caller: Caller, school_id: str, user_id: str) -> dict[str, Any]:
+    if caller.user_id != user_id:
+        caller.authorise(Permission.USERS_READ, school_id, what="user")
+    user = await _member(uow, school_id, user_id)
+    return user_view(user, set(await queries.roles_at_school(uow.session, user_id, school_id)))
+
+
+async def update_user(
+    uow: UnitOfWork, caller: Caller, school_id: str, user_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    caller.authorise(Permission.USERS_MANAGE, school_id, what="user")
+    user = await _member(uow, school_id, user_id)
+    if user["home_school_id"] != school_id:
+        raise forbidden("only the person's home school changes their account; grant roles here instead")
+    changes: dict[str, Any] = {
+        k: body[k] for k in ("display_name", "email", "status", "end_date") if k in body and body[k] != user[k]
+    }
+    status = changes.get("status", user["status"])
+    end_date: date | None = changes.get("end_date", user["end_date"])
+    if status == "left" and end_date is None:
+        raise invalid(
+            "identity.end_date_required",
+            "End date required",
+            "離職需填寫離職日期",
+            "an account that left needs an end date",
+            field="end_date",
+            rule="R-DUTY-2",
+        )
+    if "status" in changes and status == "active":
+        changes["deactivated"] = False
+    await change_user(uow, caller, school_id, user, changes, reason="changed by the school")
+    await refresh_acting(uow, caller, school_id, today(), f"account of {user['login_name']} changed")
+    return await get_user(uow, caller, school_id, user_id)
+
+
+async def set_roles(uow: UnitOfWork, caller: Caller, school_id: str, user_id: str, roles: list[str]) -> dict[str, Any]:
+    """Replace the person's roles at this school (R-DUTY-1); the nightly sync re-grants SIS roles it owns."""
+    caller.authorise(Permission.USERS_MANAGE, school_id, what="user")
+    user = await _member(uow, school_id, user_id)
+    wanted = set(check_roles(user["kind"], roles))
+    current = await queries.roles_at_school(uow.session, user_id, school_id)
+    if (
+        caller.user_id == user_id
+        and Role.IT in current
+        and Role.IT not in wanted
+        and not caller.can(Permission.SCHOOLS_MANAGE, school_id)
+    ):
+        raise conflict(
+            "identity.self_lockout",
+            "Cannot remove own account rights",
+            "不可移除自己的帳號管理權限",
+            "ask another administrator to remove your IT role",
+            field="roles",
+        )
+    for role in sorted(set(current) - wanted):
+        await revoke_role(uow, caller, user_id, school_id, role)
+    for role in sorted(wanted - set(current)):
+        await grant_role(uow, caller, user_id, school_id, role, "manual")
+    await refresh_acting(uow, caller, school_id, today(), f"roles of {user['login_name']} changed")
+    return user_view(user, wanted)
+
+
+async def set_password(uow: UnitOfWork, caller: Caller, school_id: str, user_id: str, password: str) -> None:
+    caller.authorise(Permission.USERS_MANAGE, school_id, what="user")
+    user = await _member(uow, school_id, user_id)
+    if user["kind"] == "admin" or await queries.platform_roles_of(uow.session, user_id):
+        raise forbidden("a platform administrator's password is not reset by a school")
+    password_hash = check_password(password, user["login_name"])
+    await uow.session.execute(
+        update(users).where(users.c.id == user_id).values(password_hash=password_hash, updated_at=utcnow())
+    )
+    await audit(uow, caller, "user.password_set", "user", user_id, school_id=school_id, after={"password": "(set)"})

@@ -1,0 +1,154 @@
+"""Who acts for a duty now (R-DUTY-2, R-ART-5), and the ActingPersonChanged events when that changes.
+
+A duty's order is its named responsible persons (or, when none are named, the holders of its
+responsible office) followed by its named delegates (or the holders of its default delegate
+office). The first available person acts. Unavailable: left (from the end date), suspended,
+deactivated by the SIS sync, or absent on the day. A teacher who left but whose account was
+extended (R-ART-5) stays available for certification only, until the extension ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.events.identity import ActingPersonChanged
+
+from ..adapters import queries
+from ..adapters.orm import duties, duty_people
+from ..domain.duties import (
+    ActingResolution,
+    DateRange,
+    EmploymentStatus,
+    PersonAvailability,
+    PersonRef,
+    resolve_acting,
+)
+from .common import Caller, audit
+
+CERTIFICATION_DUTY = "outcome_certification"
+
+
+def availability_of(person: Mapping[str, Any], duty_code: str, on: date) -> PersonAvailability:
+    status = EmploymentStatus(person["status"])
+    end_date: date | None = person["end_date"]
+    if person["deactivated"]:
+        status, end_date = EmploymentStatus.LEFT, None
+    extension: date | None = person["extension_until"]
+    if extension is not None and extension >= on:
+        if duty_code == CERTIFICATION_DUTY:
+            # R-ART-5: the extended account certifies until the extension's last day (inclusive).
+            status, end_date = EmploymentStatus.LEFT, extension + timedelta(days=1)
+        else:
+            status, end_date = EmploymentStatus.LEFT, None
+    absences = tuple(DateRange(start, end) for start, end in person["absences"])
+    return PersonAvailability(status, end_date, absences)
+
+
+def _office_holders(people: Mapping[str, Mapping[str, Any]], roles: Iterable[str]) -> list[PersonRef]:
+    wanted = set(roles)
+    holders = [p for p in people.values() if p["roles"] & wanted]
+    holders.sort(key=lambda p: p["login_name"])
+    return [PersonRef(p["id"], p["display_name"]) for p in holders]
+
+
+async def duty_order(session: AsyncSession, duty_id: str) -> tuple[list[str], list[str]]:
+    """(responsible user ids, delegate user ids), each in order, as named by the school."""
+    stmt = select(duty_people).where(duty_people.c.duty_id == duty_id).order_by(duty_people.c.position)
+    responsible: list[str] = []
+    delegates: list[str] = []
+    for row in await session.execute(stmt):
+        (responsible if row.kind == "responsible" else delegates).append(row.user_id)
+    return responsible, delegates
+
+
+def _refs(user_ids: list[str], people: Mapping[str, Mapping[str, Any]]) -> list[PersonRef]:
+    return [PersonRef(uid, str(people[uid]["display_name"]) if uid in people else "") for uid in user_ids]
+
+
+async def resolve_duty(
+    session: AsyncSession, duty: RowMapping, people: Mapping[str, Mapping[str, Any]], on: date
+) -> ActingResolution | None:
+    named_responsible, named_delegates = await duty_order(session, duty["id"])
+    responsible = _refs(named_responsible, people) or _office_holders(people, duty["responsible_roles"])
+    delegates = _refs(named_delegates, people) or _office_holders(people, duty["default_delegate_roles"])
+    availability = {pid: availability_of(p, duty["code"], on) for pid, p in people.items()}
+    return resolve_acting(responsible, delegates, on, availability)
+
+
+def resolution_view(resolution: ActingResolution | None, people: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    def person(ref: PersonRef | None) -> dict[str, Any] | None:
+        if ref is None:
+            return None
+        login = people.get(ref.person_id, {}).get("login_name")
+        return {"user_id": ref.person_id, "display_name": ref.display_name, "login_name": login}
+
+    if resolution is None:
+        return {
+            "acting": None,
+            "is_delegate": False,
+            "position": None,
+            "delegate_rank": None,
+            "on_behalf_of": None,
+            "skipped": [],
+        }
+    return {
+        "acting": person(resolution.person),
+        "is_delegate": resolution.is_delegate,
+        "position": resolution.position,
+        "delegate_rank": resolution.delegate_rank,
+        "on_behalf_of": person(resolution.on_behalf_of),
+        "skipped": [{"person": person(s.person), "reason": s.reason.value} for s in resolution.skipped],
+    }
+
+
+async def refresh_acting(
+    uow: UnitOfWork, caller: Caller, school_id: str, on: date, reason: str, duty_codes: Iterable[str] | None = None
+) -> list[ActingPersonChanged]:
+    """Re-resolve the duties of a school; store and publish every change of the acting person (R-DUTY-2)."""
+    session = uow.session
+    people = await queries.school_people(session, school_id)
+    stmt = select(duties).where(duties.c.school_id == school_id).order_by(duties.c.code)
+    if duty_codes is not None:
+        stmt = stmt.where(duties.c.code.in_(list(duty_codes)))
+    changes: list[ActingPersonChanged] = []
+    for duty in (await session.execute(stmt)).mappings().all():
+        resolution = await resolve_duty(session, duty, people, on)
+        acting = resolution.person.person_id if resolution else None
+        if acting == duty["acting_user_id"]:
+            continue
+        await session.execute(update(duties).where(duties.c.id == duty["id"]).values(acting_user_id=acting))
+        event = ActingPersonChanged(
+            school_id=school_id,
+            duty_code=duty["code"],
+            acting_user_id=acting,
+            previous_acting_user_id=duty["acting_user_id"],
+            is_delegate=bool(resolution and resolution.is_delegate),
+            reason=reason,
+        )
+        uow.publish(event, school_id=school_id, actor=caller.actor_id)
+        await audit(
+            uow,
+            caller,
+            "duty.acting_changed",
+            "duty",
+            duty["code"],
+            school_id=school_id,
+            before={"acting_user_id": duty["acting_user_id"]},
+            after={"acting_user_id": acting, "reason": reason},
+        )
+        changes.append(event)
+    return changes
+
+
+async def acting_duties_of(session: AsyncSession, user_id: str, school_id: str) -> list[RowMapping]:
+    """Duties this user acts for now at a school (their permissions join the token, R-DUTY-2)."""
+    stmt = select(duties.c.code, duties.c.permissions).where(
+        duties.c.school_id == school_id, duties.c.acting_user_id == user_id
+    )
+    return list((await session.execute(stmt)).mappings())

@@ -1,0 +1,274 @@
+"""Sign-in, token refresh with rotation and reuse detection, sign-out, and signing-key rotation.
+
+Refresh tokens are opaque (`<id>.<secret>`, only a SHA-256 of the secret is stored) and rotate on
+every use. A refresh token used twice means it was stolen: the whole family (every token descended
+from the same sign-in) is revoked. Failed sign-ins are slowed down per login name and per client IP
+(see `throttle`) and recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, insert, select, update
+
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.permissions import Permission
+from portfolio_shared.problems import Problem, forbidden
+
+from ..adapters import keys, queries
+from ..adapters.orm import refresh_tokens, users
+from ..config import Settings
+from ..domain.passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
+from . import throttle
+from .accounts import check_password
+from .common import Caller, as_utc, audit, new_id, utcnow
+from .tokens import build_claims, may_sign_in, sign
+
+log = logging.getLogger(__name__)
+
+
+def _bad_credentials() -> Problem:
+    return Problem(
+        401,
+        "identity.invalid_credentials",
+        "Invalid login name or password",
+        "帳號或密碼錯誤",
+        "the login name or the password is wrong",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _bad_refresh(detail: str) -> Problem:
+    return Problem(401, "identity.invalid_refresh_token", "Invalid refresh token", "更新憑證無效", detail)
+
+
+def too_many(seconds: int) -> Problem:
+    return Problem(
+        429,
+        "identity.login_throttled",
+        "Too many failed sign-ins",
+        "登入失敗次數過多，請稍後再試",
+        f"try again in {seconds} seconds",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def _policies(settings: Settings) -> tuple[throttle.ThrottlePolicy, throttle.ThrottlePolicy]:
+    def policy(free: int) -> throttle.ThrottlePolicy:
+        return throttle.ThrottlePolicy(
+            free, settings.lockout_base_seconds, settings.lockout_max_seconds, settings.failure_memory_seconds
+        )
+
+    return policy(settings.login_free_failures), policy(settings.ip_free_failures)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def _issue(
+    uow: UnitOfWork, settings: Settings, user: RowMapping, family_id: str, now: datetime
+) -> dict[str, Any]:
+    claims = await build_claims(uow.session, user, settings, now)
+    access = await sign(uow.session, settings, claims, now)
+    token_id, secret = new_id(), secrets.token_urlsafe(32)
+    await uow.session.execute(
+        insert(refresh_tokens).values(
+            id=token_id,
+            family_id=family_id,
+            user_id=user["id"],
+            secret_hash=_hash(secret),
+            issued_at=now,
+            expires_at=now + timedelta(seconds=settings.refresh_token_seconds),
+        )
+    )
+    return {
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_seconds,
+        "refresh_token": f"{token_id}.{secret}",
+        "refresh_expires_in": settings.refresh_token_seconds,
+    }
+
+
+async def login(
+    uow: UnitOfWork, settings: Settings, login_name: str, password: str, client_ip: str | None
+) -> dict[str, Any]:
+    """Returns tokens, or raises 401 (wrong credentials), 403 (account not usable) or 429 (throttled).
+
+    The caller must commit even when this raises 401: the failure counters and audit rows must stay.
+    """
+    now = utcnow()
+    caller = Caller(actor_id="anonymous", client_ip=client_ip)
+    login_name = login_name.strip().lower()
+    lkey, ikey = throttle.login_key(login_name), throttle.ip_key(client_ip)
+    wait = await throttle.retry_after(uow.session, [lkey, ikey], now)
+    if wait is not None:
+        log.warning("sign-in of %r from %s refused for %ss: too many failures", login_name, client_ip, wait)
+        raise too_many(wait)
+    user = await queries.user_by_login(uow.session, login_name)
+    if user is None or user["password_hash"] is None:
+        ok = verify_against_dummy(password)
+    else:
+        ok = verify_password(user["password_hash"], password)
+    if not ok or user is None:
+        login_policy, ip_policy = _policies(settings)
+        failures = await throttle.record_failure(uow.session, lkey, login_policy, now)
+        await throttle.record_failure(uow.session, ikey, ip_policy, now)
+        log.warning("failed sign-in of %r from %s (%d in a row)", login_name, client_ip, failures)
+        await audit(
+            uow,
+            caller,
+            "auth.login_failed",
+            "login",
+            login_name,
+            school_id=None,
+            after={"failures": failures, "client_ip": client_ip},
+        )
+        raise _bad_credentials()
+    extended = any(
+        [
+            await queries.active_extension(uow.session, user["id"], sid, now.date())
+            for sid in await queries.school_roles_of(uow.session, user["id"])
+        ]
+    )
+    if not may_sign_in(user, now.date(), extended):
+        await audit(
+            uow,
+            Caller(actor_id=user["id"], client_ip=client_ip),
+            "auth.login_refused",
+            "user",
+            user["id"],
+            school_id=user["home_school_id"],
+            after={"status": user["status"]},
+        )
+        raise forbidden("this account is suspended, deactivated or has left")
+    await throttle.clear(uow.session, lkey)
+    if needs_rehash(user["password_hash"]):
+        await uow.session.execute(
+            update(users).where(users.c.id == user["id"]).values(password_hash=hash_password(password))
+        )
+    tokens = await _issue(uow, settings, user, new_id(), now)
+    await audit(uow, Caller(actor_id=user["id"], client_ip=client_ip), "auth.login", "user", user["id"], school_id=None)
+    return tokens
+
+
+async def _refresh_row(uow: UnitOfWork, token: str) -> RowMapping:
+    token_id, _, secret = token.partition(".")
+    row = (
+        (await uow.session.execute(select(refresh_tokens).where(refresh_tokens.c.id == token_id[:36])))
+        .mappings()
+        .first()
+    )
+    if row is None or not hmac.compare_digest(row["secret_hash"], _hash(secret)):
+        raise _bad_refresh("unknown refresh token")
+    return row
+
+
+async def _revoke_family(uow: UnitOfWork, family_id: str, reason: str, now: datetime) -> None:
+    await uow.session.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+async def refresh(uow: UnitOfWork, settings: Settings, token: str, client_ip: str | None) -> dict[str, Any]:
+    """Rotate: the presented token is used up and a new one issued. Reuse revokes the family.
+
+    Raises 401; on reuse the revocation is written first, so the caller must commit before raising.
+    """
+    now = utcnow()
+    row = await _refresh_row(uow, token)
+    caller = Caller(actor_id=row["user_id"], client_ip=client_ip)
+    if row["revoked_at"] is not None:
+        raise _bad_refresh("the refresh token was revoked")
+    if row["rotated_at"] is not None:
+        await _revoke_family(uow, row["family_id"], "reuse", now)
+        log.warning("refresh token reuse for user %s from %s: family revoked", row["user_id"], client_ip)
+        await audit(
+            uow, caller, "auth.refresh_reuse", "token_family", row["family_id"], school_id=None, after={"revoked": True}
+        )
+        raise _bad_refresh("the refresh token was already used; every session of this sign-in is revoked")
+    if (as_utc(row["expires_at"]) or now) <= now:
+        raise _bad_refresh("the refresh token has expired")
+    used = await uow.session.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.id == row["id"], refresh_tokens.c.rotated_at.is_(None))
+        .values(rotated_at=now)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        await _revoke_family(uow, row["family_id"], "reuse", now)
+        raise _bad_refresh("the refresh token was already used; every session of this sign-in is revoked")
+    user = await queries.get_user(uow.session, row["user_id"])
+    assert user is not None
+    extended = any(
+        [
+            await queries.active_extension(uow.session, user["id"], sid, now.date())
+            for sid in await queries.school_roles_of(uow.session, user["id"])
+        ]
+    )
+    if not may_sign_in(user, now.date(), extended):
+        await _revoke_family(uow, row["family_id"], "account", now)
+        raise _bad_refresh("the account can no longer sign in")
+    return await _issue(uow, settings, user, row["family_id"], now)
+
+
+async def logout(uow: UnitOfWork, token: str, client_ip: str | None) -> None:
+    """Revoke the whole sign-in (the token's family). Unknown tokens are ignored: logout is idempotent."""
+    try:
+        row = await _refresh_row(uow, token)
+    except Problem:
+        return
+    await _revoke_family(uow, row["family_id"], "logout", utcnow())
+    await audit(
+        uow,
+        Caller(actor_id=row["user_id"], client_ip=client_ip),
+        "auth.logout",
+        "token_family",
+        row["family_id"],
+        school_id=None,
+    )
+
+
+async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new: str) -> None:
+    user = await queries.get_user(uow.session, caller.actor_id)
+    if user is None or user["password_hash"] is None or not verify_password(user["password_hash"], current):
+        raise Problem(
+            422,
+            "identity.wrong_password",
+            "Current password is wrong",
+            "目前密碼錯誤",
+            "the current password does not match",
+            field="current_password",
+        )
+    await uow.session.execute(
+        update(users)
+        .where(users.c.id == user["id"])
+        .values(password_hash=check_password(new, user["login_name"]), updated_at=utcnow())
+    )
+    # Every other sign-in of this person ends: a changed password must lock out whoever knew the old one.
+    await uow.session.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.user_id == user["id"], refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason="password_changed")
+    )
+    await audit(
+        uow, caller, "user.password_changed", "user", user["id"], school_id=None, after={"password": "(changed)"}
+    )
+
+
+async def rotate_signing_key(uow: UnitOfWork, caller: Caller, settings: Settings) -> dict[str, Any]:
+    """New signing key; the previous one stays in the JWKS until its last token expired."""
+    caller.require_global(Permission.KEYS_MANAGE)
+    kid, retired = await keys.rotate(
+        uow.session, settings.key_encryption_secret, utcnow(), timedelta(seconds=settings.access_token_seconds)
+    )
+    await audit(uow, caller, "keys.rotated", "signing_key", kid, school_id=None, after={"retired": retired})
+    return {"kid": kid, "retired": retired}

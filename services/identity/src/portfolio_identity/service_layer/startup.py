@@ -1,0 +1,62 @@
+"""What the identity service does when it starts, and its periodic re-resolution of acting persons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+
+from portfolio_shared.service import ServiceRuntime
+
+from ..adapters import keys
+from ..adapters.orm import schools
+from ..adapters.verifier import DatabaseKeyVerifier
+from ..config import Settings
+from . import admin
+from .acting import refresh_acting
+from .common import Caller, today, utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def refresh_all_schools(runtime: ServiceRuntime, reason: str = "daily re-resolution") -> int:
+    """Re-resolve every school's duties for today (an absence that starts today takes effect, R-DUTY-2)."""
+    async with runtime.uow() as uow:
+        school_ids = list((await uow.session.execute(select(schools.c.id))).scalars())
+    changed = 0
+    for school_id in school_ids:
+        async with runtime.uow() as uow:
+            changed += len(await refresh_acting(uow, Caller.system("acting-refresh"), school_id, today(), reason))
+            await uow.commit()
+    return changed
+
+
+async def _refresh_forever(runtime: ServiceRuntime, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            changed = await refresh_all_schools(runtime)
+            if changed:
+                log.info("acting persons re-resolved: %d duties changed hands", changed)
+        except Exception:
+            log.exception("re-resolving acting persons failed; retrying at the next interval")
+
+
+async def on_startup(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    async with runtime.uow() as uow:
+        await keys.ensure_active_key(uow.session, settings.key_encryption_secret, utcnow())
+        if settings.bootstrap_admin_login and settings.bootstrap_admin_password:
+            if await admin.ensure_system_admin(uow, settings.bootstrap_admin_login, settings.bootstrap_admin_password):
+                log.warning("created the first system administrator %r", settings.bootstrap_admin_login)
+        demo = await admin.create_demo_data(uow) if settings.demo_data else None
+        await uow.commit()
+    if demo:
+        lines = "\n".join(f"  {login:<16} {password}" for login, password in demo)
+        print(f"Demo school 999001 created (development only). Demo users and passwords:\n{lines}", flush=True)
+    if isinstance(runtime.verifier, DatabaseKeyVerifier):
+        await runtime.verifier.reload()
+    if settings.acting_refresh_seconds > 0:
+        runtime._tasks.append(asyncio.create_task(_refresh_forever(runtime, settings.acting_refresh_seconds)))

@@ -1,0 +1,249 @@
+"""Nightly account sync from the school administration system (校務行政系統), R-DUTY-3.
+
+Parse (domain.sis_export) → plan against the accounts held (domain.sis_sync.plan_sync) → apply the
+valid rows together in ONE transaction with their events and audit rows. A rejected line (bad
+data, or a login name owned by another school or created by hand) is reported with its line number
+and touches nothing, so no partial account can exist. Applying the same file again plans nothing.
+The sync manages only what it created: accounts it owns and the roles it granted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.permissions import Permission
+from portfolio_shared.problems import Problem, not_found
+
+from ..adapters import queries
+from ..adapters.orm import memberships, school_roles, sis_sync_runs, users
+from ..domain.errors import DomainError
+from ..domain.roles import Role
+from ..domain.sis_sync import (
+    AccountKind,
+    AccountStatus,
+    AccountUpdate,
+    ExistingAccount,
+    SyncRow,
+    parse_sis_export,
+    plan_sync,
+)
+from .accounts import change_user, grant_role, insert_user, revoke_role
+from .acting import refresh_acting
+from .common import Caller, audit, new_id, today, utcnow
+
+
+@dataclass
+class SyncReport:
+    school_code: str
+    file_sha256: str
+    encoding: str
+    dry_run: bool
+    created: list[str] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "school_code": self.school_code,
+            "file_sha256": self.file_sha256,
+            "encoding": self.encoding,
+            "dry_run": self.dry_run,
+            "counts": {
+                "created": len(self.created),
+                "updated": len(self.updated),
+                "deactivated": len(self.deactivated),
+                "unchanged": self.unchanged,
+                "rejected": len(self.rejected),
+            },
+            "created": self.created,
+            "updated": self.updated,
+            "deactivated": self.deactivated,
+            "rejected": self.rejected,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+def _problem(error: DomainError, status: int) -> Problem:
+    f = error.as_problem_fields()
+    return Problem(status, f["code"], f["title"], f["title_zh"], f["detail"], field=f["field"], rule=f["rule"])
+
+
+async def _existing(uow: UnitOfWork, school_id: str, school_code: str, logins: set[str]) -> dict[str, ExistingAccount]:
+    """Accounts the plan must know: every account this school's SIS owns, and any holding a login in the file."""
+    stmt = select(users).where(or_(users.c.home_school_id == school_id, users.c.login_name.in_(sorted(logins))))
+    rows = (await uow.session.execute(stmt)).mappings().all()
+    codes: dict[str, str] = {}
+    result: dict[str, ExistingAccount] = {}
+    for row in rows:
+        home = row["home_school_id"]
+        if home is not None and home not in codes:
+            school = await queries.get_school(uow.session, home)
+            codes[home] = school["code"] if school else ""
+        roles = await queries.roles_at_school(uow.session, row["id"], school_id)
+        kind = row["kind"] if row["kind"] in AccountKind._value2member_map_ else AccountKind.STAFF
+        result[row["login_name"]] = ExistingAccount(
+            login_name=row["login_name"],
+            display_name=row["display_name"],
+            kind=AccountKind(kind),
+            roles=frozenset(Role(r) for r, source in roles.items() if source == "sis"),
+            status=AccountStatus(row["status"]),
+            school_code=codes.get(home, "") if home else "",
+            end_date=row["end_date"],
+            email=row["email"],
+            student_number=row["student_number"],
+            from_sis=row["from_sis"],
+            deactivated=row["deactivated"],
+        )
+    return result
+
+
+def _fields(row: SyncRow) -> dict[str, Any]:
+    return {
+        "login_name": row.login_name,
+        "display_name": row.display_name,
+        "kind": row.kind.value,
+        "status": row.status.value,
+        "end_date": row.end_date,
+        "email": row.email,
+        "student_number": row.student_number,
+    }
+
+
+async def _apply_update(uow: UnitOfWork, caller: Caller, school_id: str, change: AccountUpdate) -> None:
+    user = await queries.user_by_login(uow.session, change.login_name)
+    assert user is not None  # planned from the same transaction
+    fields = {k: v for k, v in _fields(change.row).items() if k != "login_name" and v != user[k]}
+    if user["deactivated"]:
+        fields["deactivated"] = False
+    await change_user(uow, caller, school_id, user, fields, reason="school administration system export")
+    if await queries.member_of_school(uow.session, user["id"], school_id) is None:
+        await uow.session.execute(
+            insert(memberships).values(user_id=user["id"], school_id=school_id, source="sis", created_at=utcnow())
+        )
+    current = await queries.roles_at_school(uow.session, user["id"], school_id)
+    wanted = {r.value for r in change.row.roles}
+    for role, source in sorted(current.items()):
+        if source == "sis" and role not in wanted:
+            await revoke_role(uow, caller, user["id"], school_id, role)
+    for role in sorted(wanted - set(current)):
+        await grant_role(uow, caller, user["id"], school_id, role, "sis")
+    for role in sorted(wanted & {r for r, s in current.items() if s == "manual"}):
+        # A role granted by hand that the SIS now also lists becomes the SIS's to manage.
+        await uow.session.execute(
+            school_roles.update()
+            .where(
+                school_roles.c.user_id == user["id"], school_roles.c.school_id == school_id, school_roles.c.role == role
+            )
+            .values(source="sis")
+        )
+
+
+async def run_sync(
+    uow: UnitOfWork,
+    caller: Caller,
+    school_id: str,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    max_deactivation_share: float | None = 0.5,
+) -> dict[str, Any]:
+    """Import one SIS export for a school; returns the report. The caller commits (R-DUTY-3)."""
+    caller.authorise(Permission.SIS_SYNC_RUN, school_id)
+    school = await queries.get_school(uow.session, school_id)
+    if school is None:
+        raise not_found("school")
+    try:
+        parsed = parse_sis_export(data, expected_school_code=school["code"])
+    except DomainError as error:
+        raise _problem(error, 422) from None
+    existing = await _existing(uow, school_id, school["code"], {r.login_name for r in parsed.rows})
+    try:
+        plan = plan_sync(
+            existing,
+            parsed.rows,
+            school["code"],
+            keep=parsed.rejected_login_names,
+            max_deactivation_share=max_deactivation_share,
+        )
+    except DomainError as error:
+        raise _problem(error, 409) from None
+    report = SyncReport(
+        school["code"],
+        hashlib.sha256(data).hexdigest(),
+        parsed.encoding,
+        dry_run,
+        ignored_columns=list(parsed.ignored_columns),
+        unchanged=len(plan.unchanged),
+    )
+    report.rejected = [
+        {
+            "line": r.line_number,
+            "login_name": r.login_name,
+            "field": r.field,
+            "reason": r.reason,
+            "reason_zh": r.reason_zh,
+        }
+        for r in parsed.rejected
+    ]
+    report.rejected += [
+        {
+            "line": c.line_number,
+            "login_name": c.login_name,
+            "field": "login_name",
+            "reason": c.reason,
+            "reason_zh": "帳號屬於其他學校或由平台建立，未同步",
+        }
+        for c in plan.conflicts
+    ]
+    report.rejected.sort(key=lambda r: r["line"])
+    report.created = [r.login_name for r in plan.create]
+    report.updated = [{"login_name": u.login_name, "fields": [c.field for c in u.changes]} for u in plan.update]
+    report.deactivated = list(plan.deactivate)
+    if not dry_run:
+        for row in plan.create:
+            await insert_user(uow, caller, school_id, _fields(row), sorted(r.value for r in row.roles), "sis")
+        for change in plan.update:
+            await _apply_update(uow, caller, school_id, change)
+        for login in plan.deactivate:
+            user = await queries.user_by_login(uow.session, login)
+            assert user is not None
+            await change_user(
+                uow,
+                caller,
+                school_id,
+                user,
+                {"deactivated": True},
+                reason="missing from the school administration system export",
+            )
+        if plan.has_changes:
+            await refresh_acting(uow, caller, school_id, today(), "nightly account sync")
+    body = report.as_dict()
+    await uow.session.execute(
+        insert(sis_sync_runs).values(
+            id=new_id(),
+            school_id=school_id,
+            file_sha256=report.file_sha256,
+            started_at=utcnow(),
+            actor_id=caller.actor_id,
+            dry_run=dry_run,
+            report=body,
+        )
+    )
+    await audit(
+        uow,
+        caller,
+        "sis_sync.run",
+        "school",
+        school_id,
+        school_id=school_id,
+        after={"counts": body["counts"], "file_sha256": report.file_sha256, "dry_run": dry_run},
+    )
+    return body

@@ -1,0 +1,83 @@
+"""Slowing down repeated failed logins, per login name and per client IP.
+
+After a number of free failures each further failure locks the key for base · 2^n seconds (capped).
+While a key is locked the login answers 429 with Retry-After and the password is not even checked,
+so guessing gains nothing. Failures are forgotten after a quiet period. State lives in the database
+so that every replica of the service sees the same counters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..adapters.orm import login_throttle
+from .common import as_utc
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    free_failures: int
+    base_seconds: float
+    max_seconds: float
+    memory_seconds: float
+
+    def lock_seconds(self, failures: int) -> float:
+        """0 while failures are free; then base, 2·base, 4·base … up to the cap."""
+        excess = failures - self.free_failures
+        if excess < 0:
+            return 0.0
+        return min(self.base_seconds * math.pow(2, min(excess, 40)), self.max_seconds)
+
+
+def login_key(login_name: str) -> str:
+    return f"login:{login_name.strip().lower()[:150]}"
+
+
+def ip_key(client_ip: str | None) -> str:
+    return f"ip:{client_ip or 'unknown'}"
+
+
+async def retry_after(session: AsyncSession, keys: list[str], now: datetime) -> int | None:
+    """Seconds until the longest lock among `keys` ends, or None when none is locked."""
+    stmt = select(login_throttle.c.locked_until).where(login_throttle.c.key.in_(keys))
+    waits = [
+        (locked - now).total_seconds()
+        for locked in (as_utc(v) for v in (await session.execute(stmt)).scalars())
+        if locked is not None and locked > now
+    ]
+    return math.ceil(max(waits)) if waits else None
+
+
+async def record_failure(session: AsyncSession, key: str, policy: ThrottlePolicy, now: datetime) -> int:
+    """Count a failure for `key`; lock it when beyond the free failures. Returns the failure count."""
+    row = (await session.execute(select(login_throttle).where(login_throttle.c.key == key))).mappings().first()
+    failures = 1
+    if row is not None and (now - (as_utc(row["last_failure_at"]) or now)).total_seconds() < policy.memory_seconds:
+        failures = row["failures"] + 1
+    wait = policy.lock_seconds(failures)
+    values = {
+        "key": key,
+        "failures": failures,
+        "last_failure_at": now,
+        "locked_until": now + timedelta(seconds=wait) if wait else None,
+    }
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(login_throttle).values(**values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={k: stmt.excluded[k] for k in ("failures", "last_failure_at", "locked_until")},
+        )
+    )
+    return failures
+
+
+async def clear(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(login_throttle).where(login_throttle.c.key == key))
