@@ -1,18 +1,47 @@
-"""ASGI entry point of the artifacts service: `uvicorn portfolio_artifacts.app:create --factory`."""
+"""ASGI entry point of the artifacts service: `uvicorn portfolio_artifacts.app:create --factory`.
+
+Course learning outcomes (課程學習成果) and multiple performances (多元表現): uploads straight to object
+storage through presigned URLs, verified on completion (size, SHA-256, real type); certification by the
+course teacher or whoever acts for them; yearly selection for submission; self-check reports; a
+scheduled integrity check of every stored file.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .bootstrap import bootstrap
+from .api import errors, outcomes, performances, selfcheck
+from .bootstrap import bootstrap, make_deps
 from .config import Settings
+from .jobs import IntegrityJob
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(
+    deps = make_deps(runtime)
+    app = create_app(
         runtime,
         title="Artifacts service: course learning outcomes and multiple performances (課程學習成果與多元表現)",
         description=__doc__ or "",
-        routers=[],
+        routers=[outcomes.router, performances.router, selfcheck.router],
     )
+    errors.install(app)
+    app.state.deps = deps
+    job = IntegrityJob(deps, deps.settings.verify_interval_seconds)
+    app.state.integrity_job = job
+    chassis_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with chassis_lifespan(app):
+            job.start()
+            try:
+                yield
+            finally:
+                await job.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -8,11 +8,13 @@ from portfolio_shared.service import ServiceRuntime, build_runtime
 from .adapters.orm import inbox, metadata, outbox
 from .config import Settings
 from .consumers import SUBSCRIPTIONS
+from .service_layer.context import Deps
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRuntime:
+    overrides.setdefault("with_storage", True)  # files go to object storage, never through the database
     return build_runtime(
         settings or Settings(),
         service_dir=SERVICE_DIR,
@@ -22,3 +24,9 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRunt
         subscriptions=SUBSCRIPTIONS,
         **overrides,
     )
+
+
+def make_deps(runtime: ServiceRuntime, **overrides: Any) -> Deps:
+    """Handler dependencies for a runtime (the app, the CLI and tests use this)."""
+    settings = runtime.settings if isinstance(runtime.settings, Settings) else Settings(**runtime.settings.model_dump())
+    return Deps(runtime=runtime, settings=settings, rules=settings.file_rules(), **overrides)

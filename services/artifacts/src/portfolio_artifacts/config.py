@@ -1,7 +1,10 @@
 """Settings of the artifacts service (environment variables PORTFOLIO_ARTIFACTS_*)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from portfolio_artifacts.domain.file_rules import MB, FileRules
+from portfolio_artifacts.domain.policy import SchoolPolicy
 from portfolio_shared.config import ServiceSettings
 
 
@@ -10,3 +13,33 @@ class Settings(ServiceSettings):
 
     service_name: str = "artifacts"
     database_url: str = "sqlite+aiosqlite:///var/artifacts.db"
+    # Presigned URLs are short-lived: an upload URL only lives long enough for one PUT.
+    upload_url_seconds: int = Field(default=300, ge=30, le=3600)
+    download_url_seconds: int = Field(default=120, ge=10, le=3600)
+    # R-FILE-1 / R-FILE-2 limits are configuration (they changed in December 2020).
+    document_max_bytes: int = Field(default=4 * MB, ge=1)
+    media_max_bytes: int = Field(default=10 * MB, ge=1)
+    description_max_chars: int = Field(default=100, ge=1, le=1000)
+    # R-ART-2 / R-PERF-1 defaults until the school's ArtifactCapsSet arrives.
+    default_outcomes_per_semester: int = Field(default=6, ge=1, le=1000)
+    default_performances_per_year: int = Field(default=30, ge=1, le=1000)
+    # Integrity verification job (every stored object against its recorded size and SHA-256).
+    verify_interval_seconds: float = Field(default=3600.0, ge=0)  # 0 switches the scheduled job off
+    verify_concurrency: int = Field(default=8, ge=1, le=64)
+    # Dates (absences, extensions, authorisations "until") are school-local calendar dates.
+    school_timezone: str = "Asia/Taipei"
+
+    def file_rules(self) -> FileRules:
+        return FileRules.from_mapping(
+            {
+                "document": {"max_bytes": self.document_max_bytes},
+                "media": {"max_bytes": self.media_max_bytes},
+                "description_max_chars": self.description_max_chars,
+            }
+        )
+
+    def default_policy(self) -> SchoolPolicy:
+        return SchoolPolicy(
+            outcomes_per_semester=self.default_outcomes_per_semester,
+            performances_per_year=self.default_performances_per_year,
+        )

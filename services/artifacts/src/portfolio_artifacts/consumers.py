@@ -1,5 +1,217 @@
-"""Every event the artifacts service consumes, declared in one place."""
+"""Every event the artifacts service consumes, declared in one place.
 
+Records and identity own these facts; this service keeps read copies (``rc_*`` tables) so an upload
+or a certification never calls another service. Each handler is an upsert that keeps the newest fact
+by ``envelope.occurred_at``, so redelivered or out-of-order events leave the right state.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from portfolio_shared.db import UnitOfWork
+from portfolio_shared.events.base import Envelope
+from portfolio_shared.events.identity import (
+    AbsenceCleared,
+    AbsenceMarked,
+    ActingPersonChanged,
+    DelegationOrderChanged,
+    OnBehalfAuthorised,
+    OnBehalfRevoked,
+    TeacherAccountExtended,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
+)
+from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, TeacherAssignmentChanged
 from portfolio_shared.messaging import Subscriptions
 
-SUBSCRIPTIONS: list[Subscriptions] = []
+from .adapters.orm import (
+    rc_absences,
+    rc_acting,
+    rc_caps,
+    rc_course_members,
+    rc_courses,
+    rc_delegations,
+    rc_extensions,
+    rc_on_behalf,
+    rc_users,
+    rc_windows,
+)
+from .adapters.sql import insert_ignore, upsert_newer
+
+records_events = Subscriptions("artifacts.records")
+identity_events = Subscriptions("artifacts.identity")
+
+
+# -- records -----------------------------------------------------------------------------------
+@records_events.on(TeacherAssignmentChanged)
+async def keep_teacher_assignment(event: TeacherAssignmentChanged, envelope: Envelope, uow: UnitOfWork) -> None:
+    """Who takes a course (R-ART-1) and who certifies it: the reviewing teacher of a co-taught course,
+    else its teachers (R-ART-3, R-REC-2)."""
+    applied = await upsert_newer(
+        uow.session,
+        rc_courses,
+        ["course_id"],
+        {
+            "course_id": event.course_id,
+            "school_id": event.school_id,
+            "academic_year": event.academic_year,
+            "semester": event.semester,
+            "teacher_user_ids": list(event.teacher_user_ids),
+            "reviewing_teacher_user_id": event.reviewing_teacher_user_id,
+        },
+        event_at=envelope.occurred_at,
+    )
+    if not applied:
+        return
+    await uow.session.execute(delete(rc_course_members).where(rc_course_members.c.course_id == event.course_id))
+    certifiers = [event.reviewing_teacher_user_id] if event.reviewing_teacher_user_id else event.teacher_user_ids
+    rows = [{"course_id": event.course_id, "user_id": u, "role": "student"} for u in event.student_user_ids]
+    rows += [{"course_id": event.course_id, "user_id": u, "role": "teacher"} for u in event.teacher_user_ids]
+    rows += [{"course_id": event.course_id, "user_id": u, "role": "certifier"} for u in certifiers]
+    await insert_ignore(uow.session, rc_course_members, rows)
+
+
+@records_events.on(PhaseWindowSet)
+async def keep_window(event: PhaseWindowSet, envelope: Envelope, uow: UnitOfWork) -> None:
+    """Upload, certification and selection windows (R-SCHED-1, R-ART-1, R-ART-3, R-ART-4, R-PERF-1)."""
+    await upsert_newer(
+        uow.session,
+        rc_windows,
+        ["school_id", "academic_year", "semester", "phase"],
+        {
+            "school_id": event.school_id,
+            "academic_year": event.academic_year,
+            "semester": event.semester,
+            "phase": event.phase,
+            "starts_at": event.starts_at,
+            "ends_at": event.ends_at,
+            "self_check_at": event.self_check_at,
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+@records_events.on(ArtifactCapsSet)
+async def keep_caps(event: ArtifactCapsSet, envelope: Envelope, uow: UnitOfWork) -> None:
+    """The school's upload caps (R-ART-2, R-PERF-1)."""
+    await upsert_newer(
+        uow.session,
+        rc_caps,
+        ["school_id"],
+        {
+            "school_id": event.school_id,
+            "outcomes_per_semester": event.outcomes_per_semester,
+            "performances_per_year": event.performances_per_year,
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+# -- identity ----------------------------------------------------------------------------------
+@identity_events.on(UserCreated, UserUpdated, UserDeactivated)
+async def keep_user_status(
+    event: UserCreated | UserUpdated | UserDeactivated, envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """Whether a teacher can still act (R-ART-5): a user who left or is suspended cannot."""
+    end_date = getattr(event, "end_date", None)
+    await upsert_newer(
+        uow.session,
+        rc_users,
+        ["user_id"],
+        {"user_id": event.user_id, "status": event.status, "end_date": end_date},
+        event_at=envelope.occurred_at,
+    )
+
+
+@identity_events.on(AbsenceMarked, AbsenceCleared)
+async def keep_absence(event: AbsenceMarked | AbsenceCleared, envelope: Envelope, uow: UnitOfWork) -> None:
+    """An absent teacher cannot certify in those days; the delegate does (R-ART-5, R-DUTY-2)."""
+    await upsert_newer(
+        uow.session,
+        rc_absences,
+        ["user_id", "school_id", "starts_on"],
+        {
+            "user_id": event.user_id,
+            "school_id": event.school_id,
+            "starts_on": event.starts_on,
+            "ends_on": event.ends_on,
+            "cleared": isinstance(event, AbsenceCleared),
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+@identity_events.on(DelegationOrderChanged)
+async def keep_delegation_order(event: DelegationOrderChanged, envelope: Envelope, uow: UnitOfWork) -> None:
+    """The school's delegation order (代理順位) per duty (R-DUTY-1, R-ART-5)."""
+    await upsert_newer(
+        uow.session,
+        rc_delegations,
+        ["school_id", "duty_code"],
+        {
+            "school_id": event.school_id,
+            "duty_code": event.duty_code,
+            "responsible_user_ids": list(event.responsible_user_ids),
+            "delegate_user_ids": list(event.delegate_user_ids),
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+@identity_events.on(ActingPersonChanged)
+async def keep_acting_person(event: ActingPersonChanged, envelope: Envelope, uow: UnitOfWork) -> None:
+    """Who acts for a duty now (R-DUTY-2)."""
+    await upsert_newer(
+        uow.session,
+        rc_acting,
+        ["school_id", "duty_code"],
+        {
+            "school_id": event.school_id,
+            "duty_code": event.duty_code,
+            "acting_user_id": event.acting_user_id,
+            "is_delegate": event.is_delegate,
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+@identity_events.on(TeacherAccountExtended)
+async def keep_account_extension(event: TeacherAccountExtended, envelope: Envelope, uow: UnitOfWork) -> None:
+    """A teacher who left keeps a certification-only account until a date (R-ART-5)."""
+    await upsert_newer(
+        uow.session,
+        rc_extensions,
+        ["user_id", "school_id"],
+        {
+            "user_id": event.user_id,
+            "school_id": event.school_id,
+            "until": event.until,
+            "certification_only": event.certification_only,
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+@identity_events.on(OnBehalfAuthorised, OnBehalfRevoked)
+async def keep_on_behalf(event: OnBehalfAuthorised | OnBehalfRevoked, envelope: Envelope, uow: UnitOfWork) -> None:
+    """Staff a teacher authorised to certify on their behalf, until a date (R-ART-5)."""
+    revoked = isinstance(event, OnBehalfRevoked)
+    await upsert_newer(
+        uow.session,
+        rc_on_behalf,
+        ["authorisation_id"],
+        {
+            "authorisation_id": event.authorisation_id,
+            "school_id": event.school_id,
+            "teacher_user_id": event.teacher_user_id,
+            "staff_user_id": event.staff_user_id,
+            "until": None if revoked else getattr(event, "until", None),
+            "revoked": revoked,
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+SUBSCRIPTIONS: list[Subscriptions] = [records_events, identity_events]

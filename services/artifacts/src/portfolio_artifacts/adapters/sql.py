@@ -1,0 +1,74 @@
+"""Dialect helpers: upserts that keep only the newest fact, and the per-student lock (R-ART-2, R-ART-4)."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .orm import student_locks
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported dialect {dialect}")  # pragma: no cover
+
+
+async def upsert_newer(
+    session: AsyncSession, table: Table, keys: Sequence[str], values: Mapping[str, Any], *, event_at: datetime
+) -> bool:
+    """Insert or update a read-copy row unless it already holds a newer fact (events arrive out of order).
+
+    Returns True when the row now reflects this event.
+    """
+    row = {**values, "event_at": event_at}
+    stmt = _insert(session, table).values(**row)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={k: stmt.excluded[k] for k in row if k not in keys},
+        where=table.c.event_at < stmt.excluded.event_at,
+    )
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def insert_ignore(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
+
+
+# Per-process locks for SQLite (the standalone shape runs one process): SQLite has no row locks.
+_sqlite_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@asynccontextmanager
+async def student_scope_lock(session: AsyncSession, scope: str) -> AsyncIterator[None]:
+    """Serialise every request on one student's scope (e.g. their selections of one academic year).
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the scope's lock row, held until the transaction ends,
+    so a cap checked inside cannot be overrun by a concurrent request. SQLite: an in-process lock
+    held for the body (which must commit inside it).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        lock = _sqlite_locks.get(scope)
+        if lock is None:
+            lock = asyncio.Lock()
+            _sqlite_locks[scope] = lock
+        async with lock:
+            yield
+        return
+    await insert_ignore(session, student_locks, [{"scope": scope, "created_at": datetime.now(UTC)}])
+    await session.execute(select(student_locks.c.scope).where(student_locks.c.scope == scope).with_for_update())
+    yield

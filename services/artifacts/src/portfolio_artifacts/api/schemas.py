@@ -1,0 +1,181 @@
+"""Request and response schemas of the artifacts API (XCreate / XPublic families)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from portfolio_artifacts.service_layer.commands import FileDeclaration
+
+Id = Field(min_length=1, max_length=64)
+
+
+class FileDeclarationIn(BaseModel):
+    """What the client declares before uploading (R-FILE-1); the bytes are held to it on completion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot: Literal["document", "media"]
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(ge=1, le=2**40)
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the file, hex")
+
+    def to_command(self) -> FileDeclaration:
+        return FileDeclaration(self.slot, self.filename, self.content_type, self.size, self.sha256)
+
+
+class OutcomeUploadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    course_id: str = Id
+    title: str = Field(min_length=1, max_length=100)
+    description: str = Field(min_length=1, max_length=1000, description="簡述, at most 100 characters (R-FILE-2)")
+    files: list[FileDeclarationIn] = Field(min_length=1, max_length=2)
+
+
+class PerformanceUploadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_id: str = Id
+    academic_year: int = Field(ge=100, le=200, description="ROC academic year, e.g. 114")
+    category: str = Field(min_length=1, max_length=64)
+    description: str = Field(min_length=1, max_length=1000)
+    fields: dict[str, str | int | None] = Field(default_factory=dict, max_length=50)
+    files: list[FileDeclarationIn] = Field(default_factory=list, max_length=2)
+
+
+class NewFilesCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    files: list[FileDeclarationIn] = Field(min_length=1, max_length=2)
+
+
+class ReturnCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class UploadTicket(BaseModel):
+    file_id: str
+    slot: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+class OutcomeUploadStarted(BaseModel):
+    outcome_id: str
+    status: str
+    version: int
+    uploads: list[UploadTicket]
+
+
+class PerformanceUploadStarted(BaseModel):
+    performance_id: str
+    status: str
+    version: int
+    uploads: list[UploadTicket]
+
+
+class FilePublic(BaseModel):
+    file_id: str
+    slot: str
+    version: int
+    filename: str
+    status: str
+    size: int
+    sha256: str
+    mime: str | None
+    refusal: str | None
+    integrity: str | None
+
+
+class CertificationPublic(BaseModel):
+    """Who certified, on whose behalf and on what basis (R-ART-5)."""
+
+    certified_by: str
+    on_behalf_of: str | None
+    basis: str
+    certified_at: datetime
+
+
+class OutcomePublic(BaseModel):
+    id: str
+    school_id: str
+    student_user_id: str
+    course_id: str
+    academic_year: int
+    semester: int
+    title: str
+    description: str
+    status: str
+    version: int
+    selected: bool
+    certification: CertificationPublic | None
+    return_reason: str | None
+    returned_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    files: list[FilePublic]
+
+
+class PerformancePublic(BaseModel):
+    id: str
+    school_id: str
+    student_user_id: str
+    academic_year: int
+    category: str
+    catalog_version: str
+    fields: dict[str, object]
+    description: str
+    status: str
+    version: int
+    selected: bool
+    created_at: datetime
+    updated_at: datetime
+    files: list[FilePublic]
+
+
+class DownloadPublic(BaseModel):
+    file_id: str
+    method: str
+    url: str
+    expires_in: int
+
+
+class TeacherCourseCount(BaseModel):
+    course_id: str
+    uncertified: int
+
+
+class UncertifiedTeacher(BaseModel):
+    teacher_user_id: str
+    uncertified: int
+    unavailable: bool
+    courses: list[TeacherCourseCount]
+
+
+class UncertifiedReport(BaseModel):
+    school_id: str
+    academic_year: int | None
+    semester: int | None
+    teachers: list[UncertifiedTeacher]
+
+
+class StudentSelection(BaseModel):
+    student_user_id: str
+    outcomes_certified: int
+    outcomes_selected: int
+    performances_uploaded: int
+    performances_selected: int
+
+
+class SelectionReport(BaseModel):
+    school_id: str
+    academic_year: int
+    students: list[StudentSelection]

@@ -1,0 +1,243 @@
+"""Handlers of multiple performances (多元表現): upload inside the school's yearly window under its cap,
+the same file rules as outcomes, no teacher certification (R-PERF-1, R-FILE-1, R-FILE-3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from portfolio_artifacts.adapters.orm import files, performances
+from portfolio_artifacts.adapters.sql import student_scope_lock
+from portfolio_artifacts.domain.errors import IllegalTransition
+from portfolio_artifacts.domain.file_rules import check_description
+from portfolio_artifacts.domain.performances import validate_fields
+from portfolio_artifacts.domain.policy import check_performance_upload_allowed
+from portfolio_shared.events.artifacts import PerformanceUploaded, PerformanceWithdrawn
+from portfolio_shared.permissions import Permission
+
+from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, WithdrawArtifact
+from .context import Deps
+from .errors import NotAllowed, UploadExpired
+from .files import (
+    check_declarations,
+    drop_pending,
+    file_summaries,
+    open_uploads,
+    pending_files,
+    record_verdicts,
+    supersede_older,
+    verify_batch,
+)
+from .state import load_own
+from .views import performance_view
+from .windows import require_window, school_policy
+
+
+def _json_fields(values: dict[str, object]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        out[k] = v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v
+    return out
+
+
+async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> dict[str, Any]:
+    if not cmd.actor.can(Permission.PERFORMANCE_UPLOAD, cmd.school_id):
+        raise NotAllowed(
+            f"uploading needs the permission '{Permission.PERFORMANCE_UPLOAD}' at this school", rule="R-PERF-1"
+        )
+    catalog = deps.catalogs.get(deps.current_catalog)
+    fields = _json_fields(validate_fields(catalog, cmd.category, cmd.fields))  # R-FILE-3
+    description = check_description(cmd.description, rules=deps.rules)
+    declared = check_declarations(cmd.files, deps.rules, required=False)
+    me, now = cmd.actor.user_id, deps.now()
+    async with deps.uow() as uow:
+        s = uow.session
+        await require_window(
+            s,
+            school_id=cmd.school_id,
+            academic_year=cmd.academic_year,
+            semester=None,
+            phase="performance_upload",
+            now=now,
+            rule="R-PERF-1",
+        )
+        async with student_scope_lock(s, f"upload|performance|{me}|{cmd.academic_year}"):
+            count = await s.scalar(
+                select(func.count()).where(
+                    performances.c.student_user_id == me,
+                    performances.c.academic_year == cmd.academic_year,
+                    performances.c.status != "withdrawn",
+                    (performances.c.status != "draft") | (performances.c.upload_expires_at >= now),
+                )
+            )
+            policy = await school_policy(s, cmd.school_id, deps.settings.default_policy())
+            check_performance_upload_allowed(policy, int(count or 0))  # R-PERF-1
+            performance_id = uuid.uuid4()
+            status = "draft" if declared else "submitted"
+            await s.execute(
+                insert(performances).values(
+                    id=performance_id,
+                    school_id=cmd.school_id,
+                    student_user_id=me,
+                    academic_year=cmd.academic_year,
+                    category=cmd.category,
+                    catalog_version=catalog.version,
+                    fields=fields,
+                    description=description,
+                    status=status,
+                    version=1,
+                    selected=False,
+                    upload_expires_at=now + deps.upload_ttl * 2 if declared else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            uploads = await open_uploads(
+                s,
+                deps,
+                owner_kind="performance",
+                owner_id=performance_id,
+                school_id=cmd.school_id,
+                student_user_id=me,
+                version=1,
+                declared=declared,
+            )
+            if not declared:  # a record without files is complete at once
+                uow.publish(
+                    PerformanceUploaded(
+                        performance_id=str(performance_id),
+                        student_user_id=me,
+                        school_id=cmd.school_id,
+                        academic_year=cmd.academic_year,
+                        category=cmd.category,
+                        catalog_version=catalog.version,
+                        files=[],
+                    ),
+                    school_id=cmd.school_id,
+                    actor=me,
+                )
+            await uow.commit()
+    return {"performance_id": str(performance_id), "status": status, "version": 1, "uploads": uploads}
+
+
+async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dict[str, Any]:
+    """Replacement files for a draft, or a new version of a submitted performance (a new object)."""
+    declared = check_declarations(cmd.files, deps.rules, required=True)
+    now = deps.now()
+    async with deps.uow() as uow:
+        row = await load_own(uow.session, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
+        if row.status == "withdrawn" or row.selected:
+            why = "withdrawn" if row.status == "withdrawn" else "selected for submission; deselect it first"
+            raise IllegalTransition(f"cannot upload new files for a performance that is {why}", rule="R-PERF-2")
+        await require_window(
+            uow.session,
+            school_id=row.school_id,
+            academic_year=row.academic_year,
+            semester=None,
+            phase="performance_upload",
+            now=now,
+            rule="R-PERF-1",
+        )
+        version = row.version if row.status == "draft" else row.version + 1
+        await drop_pending(uow.session, "performance", row.id)
+        uploads = await open_uploads(
+            uow.session,
+            deps,
+            owner_kind="performance",
+            owner_id=row.id,
+            school_id=row.school_id,
+            student_user_id=row.student_user_id,
+            version=version,
+            declared=declared,
+        )
+        if row.status == "draft":
+            await uow.session.execute(
+                update(performances)
+                .where(performances.c.id == row.id)
+                .values(upload_expires_at=now + deps.upload_ttl * 2)
+            )
+        await uow.commit()
+    return {"performance_id": str(row.id), "status": row.status, "version": version, "uploads": uploads}
+
+
+async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, Any]:
+    now = deps.now()
+    async with deps.uow() as uow:
+        row = await load_own(uow.session, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
+        version = row.version if row.status == "draft" else row.version + 1
+        rows = await pending_files(uow.session, "performance", row.id, version)
+        if not rows:
+            return await performance_view(uow.session, row)
+        await uow.rollback()
+    if row.status == "draft" and row.upload_expires_at is not None and row.upload_expires_at < now:
+        raise UploadExpired("this upload expired before it was completed; start a new one", rule="R-PERF-1")
+    verdicts = await verify_batch(deps, rows)
+    async with deps.uow() as uow:
+        s = uow.session
+        row = await load_own(s, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
+        refusal = await record_verdicts(s, verdicts, now)
+        if refusal is None:
+            await supersede_older(s, "performance", row.id, version)
+            await s.execute(
+                update(performances)
+                .where(performances.c.id == row.id)
+                .values(status="submitted", version=version, upload_expires_at=None, updated_at=now)
+            )
+            accepted = (
+                await s.execute(
+                    select(files).where(
+                        files.c.owner_kind == "performance",
+                        files.c.owner_id == row.id,
+                        files.c.version == version,
+                        files.c.status == "accepted",
+                    )
+                )
+            ).all()
+            uow.publish(
+                PerformanceUploaded(
+                    performance_id=str(row.id),
+                    student_user_id=row.student_user_id,
+                    school_id=row.school_id,
+                    academic_year=row.academic_year,
+                    category=row.category,
+                    catalog_version=row.catalog_version,
+                    files=file_summaries(accepted),
+                ),
+                school_id=row.school_id,
+                actor=cmd.actor.user_id,
+            )
+        await uow.commit()
+        if refusal is not None:
+            raise refusal
+        return await performance_view(s, await load_own(s, performances, row.id, row.student_user_id, "performance"))
+
+
+async def withdraw_performance(cmd: WithdrawArtifact, deps: Deps) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        row = await load_own(uow.session, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
+        if row.status == "withdrawn":
+            raise IllegalTransition("the performance is already withdrawn", field="status")
+        if row.selected:
+            raise IllegalTransition(
+                "cannot withdraw a performance selected for submission; deselect it first",
+                field="status",
+                rule="R-PERF-2",
+            )
+        await uow.session.execute(
+            update(performances).where(performances.c.id == row.id).values(status="withdrawn", updated_at=deps.now())
+        )
+        uow.publish(
+            PerformanceWithdrawn(
+                performance_id=str(row.id), student_user_id=row.student_user_id, school_id=row.school_id
+            ),
+            school_id=row.school_id,
+            actor=cmd.actor.user_id,
+        )
+        await uow.commit()
+        return await performance_view(
+            uow.session, await load_own(uow.session, performances, row.id, row.student_user_id, "performance")
+        )

@@ -1,0 +1,108 @@
+"""Read models: what the API returns for an outcome or a performance, with its files."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portfolio_artifacts.adapters.orm import files
+
+
+def _file_view(f: Any) -> dict[str, Any]:
+    return {
+        "file_id": str(f.id),
+        "slot": f.slot,
+        "version": f.version,
+        "filename": f.filename,
+        "status": f.status,
+        "size": f.size if f.size is not None else f.declared_size,
+        "sha256": f.sha256 or f.declared_sha256,
+        "mime": f.mime,
+        "refusal": f.refusal,
+        "integrity": f.integrity,
+    }
+
+
+async def files_of(session: AsyncSession, owner_kind: str, owner_ids: Sequence[Any]) -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    if not owner_ids:
+        return out
+    rows = await session.execute(
+        select(files)
+        .where(files.c.owner_kind == owner_kind, files.c.owner_id.in_(list(owner_ids)))
+        .order_by(files.c.version, files.c.slot, files.c.created_at)
+    )
+    for f in rows:
+        out[f.owner_id].append(_file_view(f))
+    return out
+
+
+def _outcome(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
+    certification = None
+    if row.certified_by:
+        certification = {
+            "certified_by": row.certified_by,
+            "on_behalf_of": row.on_behalf_of,
+            "basis": row.certification_basis,
+            "certified_at": row.certified_at,
+        }
+    return {
+        "id": str(row.id),
+        "school_id": row.school_id,
+        "student_user_id": row.student_user_id,
+        "course_id": row.course_id,
+        "academic_year": row.academic_year,
+        "semester": row.semester,
+        "title": row.title,
+        "description": row.description,
+        "status": row.status,
+        "version": row.version,
+        "selected": row.selected,
+        "certification": certification,
+        "return_reason": row.return_reason,
+        "returned_by": row.returned_by,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "files": file_views,
+    }
+
+
+def _performance(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "school_id": row.school_id,
+        "student_user_id": row.student_user_id,
+        "academic_year": row.academic_year,
+        "category": row.category,
+        "catalog_version": row.catalog_version,
+        "fields": row.fields,
+        "description": row.description,
+        "status": row.status,
+        "version": row.version,
+        "selected": row.selected,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "files": file_views,
+    }
+
+
+async def outcome_view(session: AsyncSession, row: Any) -> dict[str, Any]:
+    return _outcome(row, (await files_of(session, "outcome", [row.id]))[row.id])
+
+
+async def outcome_views(session: AsyncSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    by_owner = await files_of(session, "outcome", [r.id for r in rows])
+    return [_outcome(r, by_owner[r.id]) for r in rows]
+
+
+async def performance_view(session: AsyncSession, row: Any) -> dict[str, Any]:
+    return _performance(row, (await files_of(session, "performance", [row.id]))[row.id])
+
+
+async def performance_views(session: AsyncSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    by_owner = await files_of(session, "performance", [r.id for r in rows])
+    return [_performance(r, by_owner[r.id]) for r in rows]
