@@ -140,6 +140,8 @@ class OutboxRelay:
     async def run_forever(self) -> None:
         while not self._stopping.is_set():
             published = 0
+            # Clear before the round: a commit that lands during the round must wake the next one.
+            self._wake.clear()
             try:
                 published = await self.run_once()
                 if datetime.now(UTC) - self._last_purge > timedelta(minutes=10):
@@ -150,7 +152,6 @@ class OutboxRelay:
                 log.exception("outbox relay round failed; retrying")
             if published >= self.batch_size:
                 continue  # more is waiting
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
             except TimeoutError:
