@@ -136,13 +136,8 @@ _BATCH = 5000
 
 async def _store_batched(session: AsyncSession, school_id: str, rows: Sequence[GradeRow], at: datetime) -> StoreResult:
     result = StoreResult()
-    numbers = dict(
-        (
-            await session.execute(
-                select(enrolments.c.student_number, enrolments.c.student_id).where(enrolments.c.school_id == school_id)
-            )
-        ).tuples()
-    )
+    query = select(enrolments.c.student_number, enrolments.c.student_id).where(enrolments.c.school_id == school_id)
+    numbers = {r.student_number: r.student_id for r in await session.execute(query)}
     existing: dict[tuple[uuid.UUID, int, int, str], tuple[Any, ...]] = {}
     query = (
         select(grades)
