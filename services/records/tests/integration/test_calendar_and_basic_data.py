@@ -38,19 +38,22 @@ async def test_schedule_windows_are_validated_stored_published_and_audited(recor
     assert [w["phase"] for w in r.json()["windows"]] == ["outcome_upload", "outcome_certification"]
 
     short = window("receipt_confirmation", "2026-03-01T00:00:00", "2026-03-03T00:00:00", "2026-03-02T00:00:00")
-    bad = await records.client.put(f"{url}/receipt_confirmation", json={k: v for k, v in short.items() if k != "phase"},
-                                   headers=guidance)  # fmt: skip
+    bad = await records.client.put(
+        f"{url}/receipt_confirmation", json={k: v for k, v in short.items() if k != "phase"}, headers=guidance
+    )
     assert bad.status_code == 422 and bad.json()["rule"] == "R-SUB-6"
     outside = window("data_entry", "2025-09-01T00:00:00", "2025-09-10T00:00:00", "2025-09-20T00:00:00")
     bad = await records.client.put(url, json={"windows": [outside]}, headers=guidance)
     assert bad.status_code == 422 and bad.json()["field"] == "self_check_at"
-    naive = await records.client.put(url, json={"windows": [{**outside, "starts_at": "2025-09-01T00:00:00"}]},
-                                     headers=guidance)  # fmt: skip
+    naive = await records.client.put(
+        url, json={"windows": [{**outside, "starts_at": "2025-09-01T00:00:00"}]}, headers=guidance
+    )
     assert naive.status_code == 422
 
     moved = window("outcome_upload", "2025-09-01T00:00:00", "2026-01-25T00:00:00", "2026-01-15T00:00:00")
-    r = await records.client.put(f"{url}/outcome_upload", json={k: v for k, v in moved.items() if k != "phase"},
-                                 headers=guidance)  # fmt: skip
+    r = await records.client.put(
+        f"{url}/outcome_upload", json={k: v for k, v in moved.items() if k != "phase"}, headers=guidance
+    )
     assert r.status_code == 200
     student = records.student(A, "stu-1")
     published = await records.client.get(url, headers=student)  # the schedule is published (R-SCHED-1)
@@ -96,15 +99,15 @@ async def test_each_office_writes_its_own_basic_data_and_self_check_reports_gaps
                 "starts_on": "2025-10-01",
                 "ends_on": "2025-10-02",
             },
-        ),  # fmt: skip
+        ),
         "rewards-punishments": (
             P.REWARDS_WRITE,
             {**term, "kind": "minor_merit", "times": 1, "reason": "熱心服務", "occurred_on": "2025-11-01"},
-        ),  # fmt: skip
+        ),
         "psych-tests": (
             P.PSYCH_TESTS_WRITE,
             {**term, "test_name": "生涯興趣量表", "taken_on": "2025-10-15", "result_summary": "研究型、藝術型"},
-        ),  # fmt: skip
+        ),
     }
     for path, (permission, body) in samples.items():
         other_office = records.staff(A, [p for p, _ in samples.values() if p != permission] + [P.RECORDS_READ])

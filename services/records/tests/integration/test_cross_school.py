@@ -16,8 +16,11 @@ from portfolio_shared.permissions import Permission as P
 pytestmark = pytest.mark.integration
 
 A, B = "sch-A", "sch-B"
-WINDOW = {"starts_at": "2025-09-01T00:00:00+08:00", "ends_at": "2025-10-01T00:00:00+08:00",
-          "self_check_at": "2025-09-20T00:00:00+08:00"}  # fmt: skip
+WINDOW = {
+    "starts_at": "2025-09-01T00:00:00+08:00",
+    "ends_at": "2025-10-01T00:00:00+08:00",
+    "self_check_at": "2025-09-20T00:00:00+08:00",
+}
 TERM = {"academic_year": 114, "semester": 1}
 
 
@@ -33,7 +36,7 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
                 "student_number": "Z9",
                 "class_name": "101",
                 "effective_on": "2025-08-01",
-            }  # fmt: skip
+            }
         },
         ("POST", base + "/students/lookup"): {"json": {"national_id": b_national_id}},
         ("GET", base + "/self-check"): {"params": TERM},
@@ -48,7 +51,7 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
                 "hours": 2,
                 "starts_on": "2025-09-01",
                 "ends_on": "2025-09-02",
-            }  # fmt: skip
+            }
         },
         ("POST", student + "/rewards-punishments"): {
             "json": {**TERM, "kind": "commendation", "times": 1, "reason": "r", "occurred_on": "2025-09-01"}
@@ -73,7 +76,7 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
                     b"score,passed\nB1,114,1,C1,s,1,1,N\n",
                     "text/csv",
                 )
-            }  # fmt: skip
+            }
         },
     }
 
@@ -81,18 +84,43 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
 async def _seed(records: Any, nid: Any) -> dict[str, str]:
     staff = records.staff(B)
     student = await records.admit(B, 900, number="B1", user_id="b-student")
-    course = (await records.client.post(f"/api/v1/schools/{B}/courses", json={**TERM, "course_code": "BC1",
-              "subject_name": "B 校課程", "credits": 2}, headers=staff)).json()  # fmt: skip
+    course = (
+        await records.client.post(
+            f"/api/v1/schools/{B}/courses",
+            json={**TERM, "course_code": "BC1", "subject_name": "B 校課程", "credits": 2},
+            headers=staff,
+        )
+    ).json()
     base = f"/api/v1/schools/{B}/students/{student['id']}"
-    record = (await records.client.post(f"{base}/counselling-records", json={"held_at": "2025-09-01T10:00:00+08:00",
-              "place": "B 校輔導室", "content": "B 校機密", "opinions": "B"}, headers=staff)).json()  # fmt: skip
+    record = (
+        await records.client.post(
+            f"{base}/counselling-records",
+            json={
+                "held_at": "2025-09-01T10:00:00+08:00",
+                "place": "B 校輔導室",
+                "content": "B 校機密",
+                "opinions": "B",
+            },
+            headers=staff,
+        )
+    ).json()
     content = (
         b"student_number,academic_year,semester,course_code,subject_name,credits,score,passed\nB1,114,1,BC1,B,2,77,Y\n"
     )
-    imported = (await records.client.post(f"/api/v1/schools/{B}/grade-imports",
-                files={"file": ("g.csv", content, "text/csv")}, headers=staff)).json()  # fmt: skip
-    return {"student_id": student["id"], "course_id": course["id"], "record_id": record["id"],
-            "import_id": imported["id"], "academic_year": "114", "semester": "1", "phase": "data_entry"}  # fmt: skip
+    imported = (
+        await records.client.post(
+            f"/api/v1/schools/{B}/grade-imports", files={"file": ("g.csv", content, "text/csv")}, headers=staff
+        )
+    ).json()
+    return {
+        "student_id": student["id"],
+        "course_id": course["id"],
+        "record_id": record["id"],
+        "import_id": imported["id"],
+        "academic_year": "114",
+        "semester": "1",
+        "phase": "data_entry",
+    }
 
 
 async def test_school_a_token_gets_nothing_of_school_b(records: Any, nid: Any) -> None:

@@ -24,7 +24,8 @@ async def _events(records: Any, key: str) -> list[dict[str, Any]]:
 async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new_school(records: Any, nid: Any) -> None:
     student = await records.admit(A, 5, number="A005", user_id="stu-5")
     sid = student["id"]
-    csv = b"student_number,academic_year,semester,course_code,subject_name,credits,score,passed\nA005,114,1,M1,Math,4,91,Y\n"
+    csv = b"student_number,academic_year,semester,course_code,subject_name,credits,score,passed\n"
+    csv += b"A005,114,1,M1,Math,4,91,Y\n"
     r = await records.client.post(
         f"/api/v1/schools/{A}/grade-imports", files={"file": ("g.csv", csv, "text/csv")}, headers=records.staff(A)
     )
@@ -36,8 +37,16 @@ async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new
     assert r.status_code == 201, r.text
 
     # B cannot take the student in while A still holds the enrolment.
-    arrival = {"change": "transfer_in", "name": "ignored", "national_id": nid(5), "birth_date": "2009-05-01",
-               "student_number": "B100", "grade": 1, "class_name": "105", "effective_on": "2026-02-01"}  # fmt: skip
+    arrival = {
+        "change": "transfer_in",
+        "name": "ignored",
+        "national_id": nid(5),
+        "birth_date": "2009-05-01",
+        "student_number": "B100",
+        "grade": 1,
+        "class_name": "105",
+        "effective_on": "2026-02-01",
+    }
     early = await records.client.post(f"/api/v1/schools/{B}/students", json=arrival, headers=records.staff(B))
     assert early.status_code == 409 and early.json()["rule"] == "R-ENR-1"
 
@@ -61,8 +70,10 @@ async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new
         f"/api/v1/schools/{B}/students/{sid}/enrolment-changes", headers=records.staff(B)
     )
     assert [(h["school_id"], h["change"]) for h in history.json()] == [
-        (A, "admission"), (A, "transfer_out"), (B, "transfer_in")
-    ]  # fmt: skip
+        (A, "admission"),
+        (A, "transfer_out"),
+        (B, "transfer_in"),
+    ]
     assert history.json()[2]["from_school_id"] == A and history.json()[1]["to_school_id"] == B
 
     # B's file cannot overwrite the grade A recorded (R-ENR-1).
@@ -104,16 +115,29 @@ async def test_suspension_reinstatement_repeat_graduation_and_impossible_changes
 
     audit = await records.client.get(f"/api/v1/schools/{A}/audit", headers=records.staff(A))
     actions = [a["action"] for a in audit.json()]
-    for action in ("enrolment.admission", "enrolment.suspension", "enrolment.reinstatement",
-                   "enrolment.repeat_grade", "enrolment.graduation"):  # fmt: skip
+    for action in (
+        "enrolment.admission",
+        "enrolment.suspension",
+        "enrolment.reinstatement",
+        "enrolment.repeat_grade",
+        "enrolment.graduation",
+    ):
         assert action in actions
     assert all(a["actor"] == "staff-1" for a in audit.json())
 
 
 async def test_visiting_study_keeps_the_home_enrolment(records: Any, nid: Any) -> None:
     sid = (await records.admit(A, 11))["id"]
-    visit = {"change": "visiting_study", "name": "x", "national_id": nid(11), "birth_date": "2009-05-01",
-             "student_number": "V1", "grade": 1, "class_name": "199", "effective_on": "2025-09-01"}  # fmt: skip
+    visit = {
+        "change": "visiting_study",
+        "name": "x",
+        "national_id": nid(11),
+        "birth_date": "2009-05-01",
+        "student_number": "V1",
+        "grade": 1,
+        "class_name": "199",
+        "effective_on": "2025-09-01",
+    }
     r = await records.client.post(f"/api/v1/schools/{B}/students", json=visit, headers=records.staff(B))
     assert r.status_code == 201, r.text
     assert r.json()["id"] == sid and r.json()["status"] == "visiting"

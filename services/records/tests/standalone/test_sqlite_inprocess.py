@@ -50,8 +50,15 @@ async def test_whole_flow_on_sqlite_with_the_in_process_bus(tmp_path: Path) -> N
     async with running(runtime, create) as client:
         ids = []
         for n in range(3):
-            body = {"name": f"生{n}", "national_id": _nid(n), "birth_date": "2009-01-02", "student_number": f"N{n}",
-                    "class_name": "201", "grade": 2, "effective_on": "2025-08-01"}  # fmt: skip
+            body = {
+                "name": f"生{n}",
+                "national_id": _nid(n),
+                "birth_date": "2009-01-02",
+                "student_number": f"N{n}",
+                "class_name": "201",
+                "grade": 2,
+                "effective_on": "2025-08-01",
+            }
             r = await client.post(f"/api/v1/schools/{SCHOOL}/students", json=body, headers=staff)
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
@@ -62,16 +69,25 @@ async def test_whole_flow_on_sqlite_with_the_in_process_bus(tmp_path: Path) -> N
 
         csv = HEADER + "".join(f"N{n},114,1,C{c},科目,2,{70 + c},Y\n" for n in range(3) for c in range(4))
         csv += "N9,114,1,C1,科目,2,70,Y\n"  # unknown student number
-        first = await client.post(f"/api/v1/schools/{SCHOOL}/grade-imports",
-                                  files={"file": ("g.csv", csv.encode(), "text/csv")}, headers=staff)  # fmt: skip
+        first = await client.post(
+            f"/api/v1/schools/{SCHOOL}/grade-imports",
+            files={"file": ("g.csv", csv.encode(), "text/csv")},
+            headers=staff,
+        )
         assert first.status_code == 201, first.text
         assert first.json()["inserted"] == 12 and [x["line_number"] for x in first.json()["rejected"]] == [14]
-        again = await client.post(f"/api/v1/schools/{SCHOOL}/grade-imports",
-                                  files={"file": ("g.csv", csv.encode(), "text/csv")}, headers=staff)  # fmt: skip
+        again = await client.post(
+            f"/api/v1/schools/{SCHOOL}/grade-imports",
+            files={"file": ("g.csv", csv.encode(), "text/csv")},
+            headers=staff,
+        )
         assert again.json()["inserted"] == 0 and again.json()["updated"] == 0 and again.json()["unchanged"] == 12
         changed = csv.replace("N1,114,1,C2,科目,2,72", "N1,114,1,C2,科目,2,99")
-        third = await client.post(f"/api/v1/schools/{SCHOOL}/grade-imports",
-                                  files={"file": ("g.csv", changed.encode(), "text/csv")}, headers=staff)  # fmt: skip
+        third = await client.post(
+            f"/api/v1/schools/{SCHOOL}/grade-imports",
+            files={"file": ("g.csv", changed.encode(), "text/csv")},
+            headers=staff,
+        )
         assert third.json()["updated"] == 1 and third.json()["student_semesters_changed"] == 1
 
         r = await client.post(

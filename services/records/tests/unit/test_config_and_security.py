@@ -26,8 +26,9 @@ def test_production_refuses_the_development_keys() -> None:
     with pytest.raises(ValidationError, match="blind_index_key"):
         Settings(environment="production", database_url=PG, signing_secret="s3cret", field_keys=f"p1:{_key()}")
     with pytest.raises(ValidationError, match="field_keys"):
-        Settings(environment="production", database_url=PG, signing_secret="s3cret", field_keys="",
-                 blind_index_key=_key())  # fmt: skip
+        Settings(
+            environment="production", database_url=PG, signing_secret="s3cret", field_keys="", blind_index_key=_key()
+        )
     ok = Settings(
         environment="production",
         database_url=PG,
