@@ -124,3 +124,18 @@ async def test_correcting_the_national_id_re_encrypts_and_updates_the_index(reco
         headers=records.staff(SCHOOL),
     )
     assert r.status_code == 422 and r.json()["field"] == "national_id"
+
+
+async def test_a_student_reads_their_own_data_only(records: Any, nid: Any) -> None:
+    mine = await records.admit(SCHOOL, 21, user_id="stu-21")
+    other = await records.admit(SCHOOL, 22, user_id="stu-22")
+    me = records.student(SCHOOL, "stu-21")
+    r = await records.client.get(f"/api/v1/schools/{SCHOOL}/students/me", headers=me)
+    assert r.status_code == 200 and r.json()["id"] == mine["id"]
+    assert r.json()["national_id_masked"] is True and nid(21) not in r.text
+    assert (await records.client.get(f"/api/v1/schools/{SCHOOL}/students/{mine['id']}", headers=me)).status_code == 200
+    r = await records.client.get(f"/api/v1/schools/{SCHOOL}/students/{other['id']}", headers=me)
+    assert r.status_code == 403 and "學生22" not in r.text
+    assert (await records.client.get(f"/api/v1/schools/{SCHOOL}/students", headers=me)).status_code == 403
+    grades = await records.client.get(f"/api/v1/schools/{SCHOOL}/students/{other['id']}/grades", headers=me)
+    assert grades.status_code == 403

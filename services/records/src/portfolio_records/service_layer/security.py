@@ -54,6 +54,10 @@ class RecordsCrypto:
     def open(self, row_id: uuid.UUID, column: str, token: str) -> str:
         return self.cipher.decrypt(token, _aad(row_id, column))
 
+    def reseal(self, row_id: uuid.UUID, column: str, token: str) -> str:
+        """Re-encrypt under the current key (key rotation); a no-op for current tokens."""
+        return self.cipher.reencrypt(token, _aad(row_id, column))
+
 
 def _aad(row_id: uuid.UUID, column: str) -> bytes:
     return f"records:{row_id}:{column}".encode()
