@@ -16,6 +16,7 @@ from portfolio_shared.auth import CurrentPrincipal
 from .deps import DepsDep, IdempotencyKey
 from .idempotency import fingerprint, idempotent
 from .schemas import (
+    ONE_LINE,
     DownloadPublic,
     NewFilesCreate,
     OutcomePublic,
@@ -109,12 +110,12 @@ async def deselect(outcome_id: uuid.UUID, deps: DepsDep, actor: CurrentPrincipal
 async def list_outcomes(
     deps: DepsDep,
     actor: CurrentPrincipal,
-    school_id: Annotated[str | None, Query(max_length=64)] = None,
-    student_user_id: Annotated[str | None, Query(max_length=64)] = None,
-    course_id: Annotated[str | None, Query(max_length=64)] = None,
+    school_id: Annotated[str | None, Query(max_length=64, pattern=ONE_LINE)] = None,
+    student_user_id: Annotated[str | None, Query(max_length=64, pattern=ONE_LINE)] = None,
+    course_id: Annotated[str | None, Query(max_length=64, pattern=ONE_LINE)] = None,
     academic_year: Annotated[int | None, Query(ge=0, le=10_000)] = None,
     semester: Annotated[int | None, Query(ge=1, le=2)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=16, pattern=ONE_LINE)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from .deps import DepsDep, IdempotencyKey
 from .idempotency import fingerprint, idempotent
 from .outcomes import PROBLEMS
 from .schemas import (
+    ONE_LINE,
     DownloadPublic,
     NewFilesCreate,
     PerformancePublic,
@@ -98,11 +99,11 @@ async def deselect(performance_id: uuid.UUID, deps: DepsDep, actor: CurrentPrinc
 async def list_performances(
     deps: DepsDep,
     actor: CurrentPrincipal,
-    school_id: Annotated[str | None, Query(max_length=64)] = None,
-    student_user_id: Annotated[str | None, Query(max_length=64)] = None,
+    school_id: Annotated[str | None, Query(max_length=64, pattern=ONE_LINE)] = None,
+    student_user_id: Annotated[str | None, Query(max_length=64, pattern=ONE_LINE)] = None,
     academic_year: Annotated[int | None, Query(ge=0, le=10_000)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    category: Annotated[str | None, Query(max_length=64, pattern=ONE_LINE)] = None,
+    status: Annotated[str | None, Query(max_length=16, pattern=ONE_LINE)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from portfolio_artifacts.service_layer.commands import FileDeclaration
 
-Id = Field(min_length=1, max_length=64)
+# No control characters in ids and one-line text; no NUL anywhere (PostgreSQL text cannot hold it).
+ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
+NO_NUL = r"^[^\x00]+$"
+Id = Field(min_length=1, max_length=64, pattern=ONE_LINE)
+FieldName = Annotated[str, Field(max_length=64, pattern=ONE_LINE)]
+FieldValue = Annotated[str, Field(max_length=1000, pattern=NO_NUL)] | int | None
 
 
 class FileDeclarationIn(BaseModel):
@@ -18,8 +23,8 @@ class FileDeclarationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slot: Literal["document", "media"]
-    filename: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(min_length=1, max_length=100)
+    filename: str = Field(min_length=1, max_length=255, pattern=NO_NUL)
+    content_type: str = Field(min_length=1, max_length=100, pattern=ONE_LINE)
     size: int = Field(ge=1, le=2**40)
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the file, hex")
 
@@ -31,8 +36,10 @@ class OutcomeUploadCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     course_id: str = Id
-    title: str = Field(min_length=1, max_length=100)
-    description: str = Field(min_length=1, max_length=1000, description="簡述, at most 100 characters (R-FILE-2)")
+    title: str = Field(min_length=1, max_length=100, pattern=ONE_LINE)
+    description: str = Field(
+        min_length=1, max_length=1000, pattern=NO_NUL, description="簡述, at most 100 characters (R-FILE-2)"
+    )
     files: list[FileDeclarationIn] = Field(min_length=1, max_length=2)
 
 
@@ -41,9 +48,9 @@ class PerformanceUploadCreate(BaseModel):
 
     school_id: str = Id
     academic_year: int = Field(ge=100, le=200, description="ROC academic year, e.g. 114")
-    category: str = Field(min_length=1, max_length=64)
-    description: str = Field(min_length=1, max_length=1000)
-    fields: dict[str, str | int | None] = Field(default_factory=dict, max_length=50)
+    category: str = Field(min_length=1, max_length=64, pattern=ONE_LINE)
+    description: str = Field(min_length=1, max_length=1000, pattern=NO_NUL)
+    fields: dict[FieldName, FieldValue] = Field(default_factory=dict, max_length=50)
     files: list[FileDeclarationIn] = Field(default_factory=list, max_length=2)
 
 
@@ -56,7 +63,7 @@ class NewFilesCreate(BaseModel):
 class ReturnCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = Field(min_length=1, max_length=1000, pattern=NO_NUL)
 
 
 class UploadTicket(BaseModel):

@@ -10,11 +10,11 @@ from portfolio_artifacts.service_layer import queries
 from portfolio_shared.auth import CurrentPrincipal
 
 from .deps import DepsDep
-from .schemas import SelectionReport, UncertifiedReport
+from .schemas import ONE_LINE, SelectionReport, UncertifiedReport
 
 router = APIRouter(prefix="/api/v1/selfcheck", tags=["self-check"])
 
-SchoolQ = Annotated[str, Query(min_length=1, max_length=64)]
+SchoolQ = Annotated[str, Query(min_length=1, max_length=64, pattern=ONE_LINE)]
 
 
 @router.get("/uncertified-teachers", response_model=UncertifiedReport)
