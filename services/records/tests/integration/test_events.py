@@ -130,12 +130,23 @@ async def test_teacher_assignment_change_reaches_a_consumer(
             return any(Envelope.from_bytes(m.body).payload["teacher_user_ids"] for m in seen)
 
         await eventually(assignment_seen, timeout=15)
+        last = Envelope.from_bytes(seen[-1].body)
+        assert last.routing_key == key and last.school_id == SCHOOL
+        assert last.payload["course_id"] == course_id
+        assert last.payload["teacher_user_ids"] == ["t1", "t2"]
+        assert last.payload["reviewing_teacher_user_id"] == "t2"
+        assert last.payload["student_user_ids"] == ["stu-1", "stu-2"]
+
+        # A student's account link changes: the course is announced again with the new user id.
+        r = await records.client.patch(
+            f"/api/v1/schools/{SCHOOL}/students/{students[0]['id']}", json={"user_id": "stu-1b"}, headers=staff
+        )
+        assert r.status_code == 200
+
+        async def relinked() -> bool:
+            return "stu-1b" in Envelope.from_bytes(seen[-1].body).payload["student_user_ids"]
+
+        await eventually(relinked, timeout=15)
     finally:
         await bus.close()
         await delete_topology(rabbitmq_url, topology, ("artifacts.records-test",))
-    last = Envelope.from_bytes(seen[-1].body)
-    assert last.routing_key == key and last.school_id == SCHOOL
-    assert last.payload["course_id"] == course_id
-    assert last.payload["teacher_user_ids"] == ["t1", "t2"]
-    assert last.payload["reviewing_teacher_user_id"] == "t2"
-    assert last.payload["student_user_ids"] == ["stu-1", "stu-2"]

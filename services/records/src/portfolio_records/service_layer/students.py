@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
-from portfolio_records.adapters.orm import enrolment_changes, enrolments, students
+from portfolio_records.adapters.orm import course_students, courses, enrolment_changes, enrolments, students
 from portfolio_records.domain.enrolment import (
     EnrolmentChangeKind,
     EnrolmentState,
@@ -26,6 +26,7 @@ from portfolio_shared.problems import not_found
 
 from .audit import audit, now
 from .commands import EnrolmentChangeRequest, StudentArrival, StudentUpdate
+from .courses import publish_assignment
 from .security import RecordsCrypto
 
 # Statuses in which a school still holds the student's enrolment (so no other admission/transfer in).
@@ -282,6 +283,15 @@ async def update_student(
             .values(updated_at=at, **local)
         )
     changed = sorted(k for k in changes if k in person or k in local or k == "national_id")
+    if "user_id" in person:
+        # Artifacts keys certification by the students' user ids: re-announce the student's courses.
+        taken = await session.execute(
+            select(courses)
+            .join(course_students, course_students.c.course_id == courses.c.id)
+            .where(course_students.c.student_id == student_id)
+        )
+        for course in taken.all():
+            await publish_assignment(uow, course, actor)
     if changed:
         await audit(
             session,
