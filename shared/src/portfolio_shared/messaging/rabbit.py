@@ -74,10 +74,19 @@ class RabbitBus:
     async def start(self) -> None:
         await self._publisher()
 
+    def _ready_exchange(self) -> AbstractExchange | None:
+        if self._exchange is not None and self._pub_channel is not None and not self._pub_channel.is_closed:
+            return self._exchange
+        return None
+
     async def _publisher(self) -> AbstractExchange:
+        ready = self._ready_exchange()
+        if ready is not None:  # the hot path takes no lock
+            return ready
         async with self._pub_lock:
-            if self._exchange is not None and self._pub_channel is not None and not self._pub_channel.is_closed:
-                return self._exchange
+            ready = self._ready_exchange()
+            if ready is not None:
+                return ready
             await self._drop_publisher()
             conn = await aio_pika.connect(self.url, timeout=self.connect_timeout)
             try:
@@ -113,10 +122,8 @@ class RabbitBus:
         )
         try:
             # An unroutable event (nobody subscribed yet) is not an error: mandatory=False.
-            await asyncio.wait_for(
-                exchange.publish(amqp, routing_key=message.routing_key, mandatory=False),
-                timeout=self.publish_timeout,
-            )
+            async with asyncio.timeout(self.publish_timeout):
+                await exchange.publish(amqp, routing_key=message.routing_key, mandatory=False)
         except BaseException:
             await self._drop_publisher()
             raise
