@@ -125,6 +125,12 @@ async def test_teacher_assignment_change_reaches_a_consumer(
         )
         assert r.status_code == 200, r.text
         assert r.json()["teacher_user_ids"] == ["t1", "t2"] and r.json()["reviewing_teacher_user_id"] == "t2"
+        plan = await records.client.get(
+            f"/api/v1/schools/{SCHOOL}/courses", params={"academic_year": 114, "semester": 1}, headers=staff
+        )
+        assert [(c["course_code"], c["teacher_user_ids"], len(c["student_ids"])) for c in plan.json()] == [
+            ("CT01", ["t1", "t2"], 2)
+        ]
 
         async def assignment_seen() -> bool:
             return any(Envelope.from_bytes(m.body).payload["teacher_user_ids"] for m in seen)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_records.adapters.orm import courses
+from portfolio_records.adapters.orm import course_students, course_teachers, courses
 from portfolio_records.service_layer import courses as handlers
 from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.commands import CourseCreate, CourseStudents, TeacherAssignment
@@ -55,7 +56,20 @@ async def list_courses(
     rows = (
         await uow.session.execute(query.order_by(courses.c.academic_year, courses.c.semester, courses.c.course_code))
     ).all()
-    return [await public(uow.session, r) for r in rows]
+    # Two queries for all teachers and students of the listed courses, not two per course.
+    ids = [r.id for r in rows]
+    teachers: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
+    takers: defaultdict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for t in await uow.session.execute(select(course_teachers).where(course_teachers.c.course_id.in_(ids))):
+        teachers[t.course_id].append(t.teacher_user_id)
+    for c in await uow.session.execute(select(course_students).where(course_students.c.course_id.in_(ids))):
+        takers[c.course_id].append(c.student_id)
+    return [
+        CoursePublic.model_validate(
+            {**r._mapping, "teacher_user_ids": sorted(teachers[r.id]), "student_ids": sorted(takers[r.id])}
+        )
+        for r in rows
+    ]
 
 
 @router.get("/{course_id}", response_model=CoursePublic, summary="A course with its teachers and students")
