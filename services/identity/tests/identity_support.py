@@ -73,7 +73,8 @@ async def build_world(client: httpx.AsyncClient, codes: dict[str, str] | None = 
     world = World(admin=admin, district_id=r.json()["id"])
     for key, code in (codes or {"A": "330301", "B": "330302"}).items():
         r = await client.post(
-            "/api/v1/schools", json={"code": code, "name": f"School {key}", "district_id": world.district_id},
+            "/api/v1/schools",
+            json={"code": code, "name": f"School {key}", "district_id": world.district_id},
             headers=admin,
         )
         assert r.status_code == 201, r.text
@@ -81,8 +82,13 @@ async def build_world(client: httpx.AsyncClient, codes: dict[str, str] | None = 
     for key, school_id in world.schools.items():
         prefix = key.lower()
         for suffix, (kind, roles) in STAFF.items():
-            body = {"login_name": f"{prefix}-{suffix}", "display_name": f"{key} {suffix}", "kind": kind,
-                    "roles": roles, "password": PASSWORD}
+            body = {
+                "login_name": f"{prefix}-{suffix}",
+                "display_name": f"{key} {suffix}",
+                "kind": kind,
+                "roles": roles,
+                "password": PASSWORD,
+            }
             r = await client.post(f"/api/v1/schools/{school_id}/users", json=body, headers=admin)
             assert r.status_code == 201, r.text
             world.users[f"{prefix}-{suffix}"] = r.json()["id"]

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("permissions", sa.JSON(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("acting_user_id", sa.String(length=36), nullable=True),
+        sa.Column("acting_grants", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_duties_school_id_schools")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_duties")),

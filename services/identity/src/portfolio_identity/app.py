@@ -7,6 +7,7 @@ delegates (R-DUTY-1, R-DUTY-2), leaving teachers (R-ART-5), tokens and JWKS, nig
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
@@ -18,6 +19,22 @@ from .domain.errors import DomainError, MassDeactivationRefused, NoActingPerson
 from .service_layer.startup import on_startup
 
 _CONFLICTS = (MassDeactivationRefused, NoActingPerson)
+
+
+class RejectNulInUrl:
+    """PostgreSQL text cannot hold NUL: a path or query with one is bad input (422), not a server error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"].lower()):
+            problem = Problem(
+                422, "validation-failed", "Validation failed", "資料驗證失敗", "the URL must not contain NUL characters"
+            )
+            await problem_response(problem)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def domain_problem(error: DomainError) -> Problem:
@@ -61,4 +78,5 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         migrate_on_start=runtime.settings.environment == "development",
     )
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_middleware(RejectNulInUrl)
     return app

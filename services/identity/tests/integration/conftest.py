@@ -19,7 +19,7 @@ from portfolio_shared.testing.harness import running
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from identity_support import settings_for  # noqa: E402
+from identity_support import settings_for
 
 
 @pytest_asyncio.fixture

@@ -136,6 +136,7 @@ duties = Table(
     Column("permissions", JSON, nullable=False),
     Column("note", Text, nullable=False),
     Column("acting_user_id", Id, nullable=True),  # last published resolution (R-DUTY-2)
+    Column("acting_grants", Boolean, nullable=False),  # the acting person holds the duty's permissions
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("school_id", "code", name="uq_duties_school_code"),
 )

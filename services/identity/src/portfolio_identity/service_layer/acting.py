@@ -9,7 +9,7 @@ extended (R-ART-5) stays available for certification only, until the extension e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,11 +50,16 @@ def availability_of(person: Mapping[str, Any], duty_code: str, on: date) -> Pers
     return PersonAvailability(status, end_date, absences)
 
 
-def _office_holders(people: Mapping[str, Mapping[str, Any]], roles: Iterable[str]) -> list[PersonRef]:
-    wanted = set(roles)
-    holders = [p for p in people.values() if p["roles"] & wanted]
-    holders.sort(key=lambda p: p["login_name"])
-    return [PersonRef(p["id"], p["display_name"]) for p in holders]
+def _office_holders(people: Mapping[str, Mapping[str, Any]], roles: Sequence[str]) -> list[PersonRef]:
+    """Holders of the offices, office by office in the duty's order, then by login name."""
+    rank = {role: index for index, role in enumerate(roles)}
+    holders = [
+        (min(rank[r] for r in p["roles"] & rank.keys()), p["login_name"], p)
+        for p in people.values()
+        if p["roles"] & rank.keys()
+    ]
+    holders.sort(key=lambda h: (h[0], h[1]))
+    return [PersonRef(p["id"], p["display_name"]) for _, _, p in holders]
 
 
 async def duty_order(session: AsyncSession, duty_id: str) -> tuple[list[str], list[str]]:
@@ -73,12 +78,20 @@ def _refs(user_ids: list[str], people: Mapping[str, Mapping[str, Any]]) -> list[
 
 async def resolve_duty(
     session: AsyncSession, duty: RowMapping, people: Mapping[str, Mapping[str, Any]], on: date
-) -> ActingResolution | None:
+) -> tuple[ActingResolution | None, bool]:
+    """The resolution, and whether the acting person holds the duty's permissions through it.
+
+    A delegate, or a person the school named as responsible, gains the duty's permissions while
+    acting (R-DUTY-2). Holders of the responsible office already have them by their role, and a
+    course teacher who certifies their own courses gains no power over other teachers' courses.
+    """
     named_responsible, named_delegates = await duty_order(session, duty["id"])
     responsible = _refs(named_responsible, people) or _office_holders(people, duty["responsible_roles"])
     delegates = _refs(named_delegates, people) or _office_holders(people, duty["default_delegate_roles"])
     availability = {pid: availability_of(p, duty["code"], on) for pid, p in people.items()}
-    return resolve_acting(responsible, delegates, on, availability)
+    resolution = resolve_acting(responsible, delegates, on, availability)
+    grants = resolution is not None and (resolution.is_delegate or bool(named_responsible))
+    return resolution, grants
 
 
 def resolution_view(resolution: ActingResolution | None, people: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -118,11 +131,15 @@ async def refresh_acting(
         stmt = stmt.where(duties.c.code.in_(list(duty_codes)))
     changes: list[ActingPersonChanged] = []
     for duty in (await session.execute(stmt)).mappings().all():
-        resolution = await resolve_duty(session, duty, people, on)
+        resolution, grants = await resolve_duty(session, duty, people, on)
         acting = resolution.person.person_id if resolution else None
-        if acting == duty["acting_user_id"]:
+        if (acting, grants) == (duty["acting_user_id"], duty["acting_grants"]):
             continue
-        await session.execute(update(duties).where(duties.c.id == duty["id"]).values(acting_user_id=acting))
+        await session.execute(
+            update(duties).where(duties.c.id == duty["id"]).values(acting_user_id=acting, acting_grants=grants)
+        )
+        if acting == duty["acting_user_id"]:
+            continue  # same person, only how they hold the duty's permissions changed
         event = ActingPersonChanged(
             school_id=school_id,
             duty_code=duty["code"],
@@ -147,8 +164,8 @@ async def refresh_acting(
 
 
 async def acting_duties_of(session: AsyncSession, user_id: str, school_id: str) -> list[RowMapping]:
-    """Duties this user acts for now at a school (their permissions join the token, R-DUTY-2)."""
+    """Duties whose permissions this user holds now by acting for them at a school (R-DUTY-2)."""
     stmt = select(duties.c.code, duties.c.permissions).where(
-        duties.c.school_id == school_id, duties.c.acting_user_id == user_id
+        duties.c.school_id == school_id, duties.c.acting_user_id == user_id, duties.c.acting_grants.is_(True)
     )
     return list((await session.execute(stmt)).mappings())

@@ -42,6 +42,7 @@ async def seed_duties(uow: UnitOfWork, school_id: str) -> None:
                 "permissions": sorted(p.value for p in t.permissions),
                 "note": t.note,
                 "acting_user_id": None,
+                "acting_grants": False,
                 "updated_at": now,
             }
             for t in DUTY_TEMPLATES
@@ -144,6 +145,7 @@ async def create_duty(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
         "permissions": sorted(wanted),
         "note": body.get("note") or "",
         "acting_user_id": None,
+        "acting_grants": False,
         "updated_at": utcnow(),
     }
     await uow.session.execute(insert(duties).values(**row))
@@ -247,7 +249,7 @@ async def who_acts(uow: UnitOfWork, caller: Caller, school_id: str, code: str, o
     duty = await _duty(uow, school_id, code)
     day = on or today()
     people = await queries.school_people(uow.session, school_id)
-    resolution = await resolve_duty(uow.session, duty, people, day)
+    resolution, _ = await resolve_duty(uow.session, duty, people, day)
     return {"duty_code": code, "on": day, **resolution_view(resolution, people)}
 
 

@@ -160,6 +160,16 @@ async def run_sync(
     school = await queries.get_school(uow.session, school_id)
     if school is None:
         raise not_found("school")
+    if b"\x00" in data:
+        raise Problem(
+            422,
+            "identity.sis_file_unreadable",
+            "The SIS export cannot be read",
+            "無法讀取校務行政系統匯出檔",
+            "the file contains NUL bytes: not a UTF-8 or Big5 text export",
+            field="file",
+            rule="R-DUTY-3",
+        )
     try:
         parsed = parse_sis_export(data, expected_school_code=school["code"])
     except DomainError as error:

@@ -1,0 +1,146 @@
+"""R-DUTY-3: nightly account sync from the SIS export — idempotent, rejects bad lines whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from identity_support import build_world, settings_for
+from sqlalchemy import func, select
+
+from portfolio_identity.adapters.orm import memberships, school_roles, users
+from portfolio_identity.cli import main as cli_main
+from portfolio_shared.service import ServiceRuntime
+
+pytestmark = pytest.mark.integration
+
+HEADER = "login_name,display_name,kind,roles,status,end_date,email,student_number,school_code\n"
+ZEROS = {"created": 0, "updated": 0, "deactivated": 0, "rejected": 0}
+
+
+def export(code: str, *lines: str) -> bytes:
+    return (HEADER + "".join(line.replace("{code}", code) + "\n" for line in lines)).encode()
+
+
+CLEAN = (
+    "s110001,王小明,student,,active,,,110001,{code}",
+    "s110002,林美華,學生,學生,在學,,,110002,{code}",
+    "t-chen,陳老師,teacher,course_teacher;course_counsellor,active,,chen@school.example.org,,{code}",
+    "staff-lee,李幹事,staff,registry_clerk,active,,,,{code}",
+)
+
+
+async def _sync(
+    client: httpx.AsyncClient, school_id: str, headers: dict[str, str], data: bytes, name: str = "export.csv"
+) -> dict:  # type: ignore[type-arg]
+    r = await client.post(
+        f"/api/v1/schools/{school_id}/sis-sync", files={"file": (name, data, "text/csv")}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _counts(report: dict) -> dict:  # type: ignore[type-arg]
+    return {k: v for k, v in report["counts"].items() if k != "unchanged"}
+
+
+async def test_same_file_twice_changes_nothing_the_second_time(client: httpx.AsyncClient) -> None:
+    world = await build_world(client)
+    a = world.school("A")
+    data = export("330301", *CLEAN)
+    first = await _sync(client, a, world.headers["a-it"], data)
+    assert _counts(first) == {"created": 4, "updated": 0, "deactivated": 0, "rejected": 0}
+    second = await _sync(client, a, world.headers["a-it"], data)
+    assert _counts(second) == ZEROS
+    assert second["counts"]["unchanged"] == 4
+
+    # The SIS changes a role and drops a student: update and deactivate, then nothing again.
+    changed = export(
+        "330301", CLEAN[0], CLEAN[2].replace("course_teacher;course_counsellor", "course_teacher"), CLEAN[3]
+    )
+    third = await _sync(client, a, world.headers["a-it"], changed)
+    assert _counts(third) == {"created": 0, "updated": 1, "deactivated": 1, "rejected": 0}
+    assert third["deactivated"] == ["s110002"]
+    assert _counts(await _sync(client, a, world.headers["a-it"], changed)) == ZEROS
+
+    # Big5 and UTF-8 with BOM give the same accounts.
+    assert _counts(await _sync(client, a, world.headers["a-it"], changed.decode().encode("big5"))) == ZEROS
+    assert _counts(await _sync(client, a, world.headers["a-it"], b"\xef\xbb\xbf" + changed)) == ZEROS
+
+
+async def test_malformed_line_is_reported_and_leaves_no_partial_user(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    world = await build_world(client)
+    a = world.school("A")
+    data = export(
+        "330301",
+        CLEAN[0],
+        "s110009,壞資料,student,course_teacher,active,,,110009,{code}",  # line 3: a student cannot teach
+        "s110010,離校生,student,,left,,,110010,{code}",  # line 4: left without an end date
+        "b-it,他校帳號,staff,it,active,,,,{code}",  # line 5: belongs to school B
+        CLEAN[3],
+    )
+    report = await _sync(client, a, world.headers["a-it"], data)
+    assert report["counts"]["created"] == 2 and report["counts"]["rejected"] == 3
+    assert [(r["line"], r["field"]) for r in report["rejected"]] == [(3, "roles"), (4, "end_date"), (5, "login_name")]
+    async with runtime.uow() as uow:
+        for login in ("s110009", "s110010"):
+            assert (await uow.session.execute(select(users.c.id).where(users.c.login_name == login))).first() is None
+        b_it = world.users["b-it"]
+        assert (
+            await uow.session.execute(
+                select(func.count()).select_from(memberships).where(memberships.c.user_id == b_it)
+            )
+        ).scalar_one() == 1  # still only at school B
+        roles = (
+            await uow.session.execute(
+                select(school_roles.c.role).where(school_roles.c.user_id == b_it, school_roles.c.school_id == a)
+            )
+        ).all()
+        assert roles == []
+
+
+async def test_sync_needs_permission_and_refuses_other_schools(client: httpx.AsyncClient) -> None:
+    world = await build_world(client)
+    data = export("330301", *CLEAN)
+    r = await client.post(
+        f"/api/v1/schools/{world.school('A')}/sis-sync",
+        files={"file": ("x.csv", data)},
+        headers=world.headers["a-teacher"],
+    )
+    assert r.status_code == 403
+    r = await client.post(
+        f"/api/v1/schools/{world.school('A')}/sis-sync", files={"file": ("x.csv", data)}, headers=world.headers["b-it"]
+    )
+    assert r.status_code == 404
+    r = await client.post(
+        f"/api/v1/schools/{world.school('A')}/sis-sync",
+        files={"file": ("x.csv", b"a,b\n1,2\n")},
+        headers=world.headers["a-it"],
+    )
+    assert r.status_code == 422 and r.json()["rule"] == "R-DUTY-3"
+
+
+async def test_cli_sync_is_idempotent(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import json
+
+    world = await build_world(client)
+    path = tmp_path / "nightly.csv"
+    path.write_bytes(export("330302", *CLEAN))
+    settings = settings_for(runtime.settings.database_url, "sqlite+aiosqlite:///" + str(tmp_path / "bus.db"))
+    argv = ["sync", "--school", "330302", str(path)]
+    assert await asyncio.to_thread(cli_main, argv, settings) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["counts"]["created"] == 4
+    assert await asyncio.to_thread(cli_main, argv, settings) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert _counts(second) == ZEROS
+    r = await client.get(
+        f"/api/v1/schools/{world.school('B')}/users", params={"q": "s1100"}, headers=world.headers["b-it"]
+    )
+    assert r.json()["total"] == 2
