@@ -22,6 +22,7 @@ from .domain.errors import (
     DomainError,
     InvalidEnrolmentTransition,
     RecordConflict,
+    WindowClosed,
 )
 from .service_layer.security import RecordsCrypto
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def status_of(exc: DomainError) -> int:
     """422 for invalid input, 409 for state conflicts, 500 for a key/cipher failure."""
-    if isinstance(exc, InvalidEnrolmentTransition | RecordConflict):
+    if isinstance(exc, InvalidEnrolmentTransition | RecordConflict | WindowClosed):
         return 409
     if isinstance(exc, CipherError):
         return 500

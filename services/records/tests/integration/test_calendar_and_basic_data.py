@@ -22,7 +22,9 @@ def window(phase: str, start: str, end: str, check: str) -> dict[str, str]:
 
 async def _payloads(records: Any, key: str) -> list[dict[str, Any]]:
     async with records.runtime.engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT body FROM outbox WHERE routing_key = :k"), {"k": key})).scalars()
+        rows = (
+            await conn.execute(text("SELECT body FROM outbox WHERE routing_key = :k ORDER BY id"), {"k": key})
+        ).scalars()
         return [json.loads(b)["payload"] for b in rows]
 
 
@@ -130,3 +132,23 @@ async def test_each_office_writes_its_own_basic_data_and_self_check_reports_gaps
     assert body["classes_without_cadre"] == ["102"]
     assert "data_entry" in body["phases_without_window"]
     assert all("national_id" not in s for s in body["students_without_grades"])
+
+
+async def test_basic_data_of_a_semester_is_entered_within_its_data_entry_window(records: Any) -> None:
+    """R-REC-1: once the school has set the data-entry window, entries outside it are refused."""
+    sid = (await records.admit(A, 31))["id"]
+    cadre = {"academic_year": 113, "semester": 2, "level": "club", "unit": "吉他社", "title": "社長"}
+    url = f"/api/v1/schools/{A}/students/{sid}/cadre-records"
+    assert (await records.client.post(url, json=cadre, headers=records.staff(A))).status_code == 201  # no window yet
+    closed = window("data_entry", "2025-02-01T00:00:00", "2025-07-31T00:00:00", "2025-07-20T00:00:00")
+    r = await records.client.put(
+        f"/api/v1/schools/{A}/calendar/113/2", json={"windows": [closed]}, headers=records.staff(A)
+    )
+    assert r.status_code == 200
+    late = await records.client.post(url, json=cadre, headers=records.staff(A))
+    assert late.status_code == 409 and late.json()["rule"] == "R-REC-1" and late.json()["phase"] == "data_entry"
+    open_now = window("data_entry", "2025-02-01T00:00:00", "2199-07-31T00:00:00", "2199-07-20T00:00:00")
+    await records.client.put(
+        f"/api/v1/schools/{A}/calendar/113/2", json={"windows": [open_now]}, headers=records.staff(A)
+    )
+    assert (await records.client.post(url, json=cadre, headers=records.staff(A))).status_code == 201

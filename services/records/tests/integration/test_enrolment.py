@@ -16,7 +16,7 @@ A, B = "sch-A", "sch-B"
 async def _events(records: Any, key: str) -> list[dict[str, Any]]:
     async with records.runtime.engine.connect() as conn:
         bodies = (
-            await conn.execute(text("SELECT body FROM outbox WHERE routing_key = :k ORDER BY created_at"), {"k": key})
+            await conn.execute(text("SELECT body FROM outbox WHERE routing_key = :k ORDER BY id"), {"k": key})
         ).scalars()
         return [json.loads(b)["payload"] for b in bodies]
 

@@ -174,3 +174,12 @@ class InvalidTeacherAssignment(DomainError):
     title_zh = "授課教師設定錯誤"
     default_field = "reviewing_teacher_user_id"
     default_rule = "R-REC-2"
+
+
+class WindowClosed(DomainError):
+    """The school's window for this phase of the semester is not open (R-REC-1, R-SCHED-1)."""
+
+    code = "window_closed"
+    title_en = "Outside the school's window"
+    title_zh = "不在學校設定的期間內"
+    default_rule = "R-REC-1"

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 
 from portfolio_records.adapters.orm import cadre_records, psych_tests, rewards_punishments, service_learning
+from portfolio_records.domain.calendar import Phase
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import CadreRecorded
 from portfolio_shared.permissions import Permission
 
 from .audit import audit, now
+from .calendar import require_open
 from .commands import CadreCreate, PsychTestCreate, RewardCreate, ServiceLearningCreate, TermCommand
 from .security import RecordsCrypto
 
@@ -65,6 +67,8 @@ async def record_basic_data(
     actor: str,
     cmd: TermCommand,
 ) -> uuid.UUID:
+    # Offices enter a semester's basic data within the school's data-entry window (R-REC-1).
+    await require_open(uow, school_id, cmd.academic_year, cmd.semester, Phase.DATA_ENTRY, now())
     record_id = uuid.uuid4()
     values: dict[str, Any] = cmd.model_dump()
     for column in kind.encrypted:

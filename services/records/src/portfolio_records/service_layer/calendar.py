@@ -7,12 +7,14 @@ published as ``ArtifactCapsSet``. Artifacts and submission gate every phase on t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 
 from portfolio_records.adapters.orm import artifact_caps, phase_windows
 from portfolio_records.domain.calendar import Phase, PhaseWindow, SemesterSchedule, Term
+from portfolio_records.domain.errors import WindowClosed
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet
 
@@ -76,6 +78,42 @@ async def set_windows(
             school_id=school_id,
             actor=actor,
         )
+
+
+async def require_open(
+    uow: UnitOfWork, school_id: str, academic_year: int, semester: int, phase: Phase, at: datetime
+) -> None:
+    """Refuse an entry outside the school's window of that semester's phase (R-REC-1).
+
+    A semester whose schedule has no window for the phase yet is not restricted.
+    """
+    row = (
+        await uow.session.execute(
+            select(phase_windows.c.starts_at, phase_windows.c.ends_at).where(
+                phase_windows.c.school_id == school_id,
+                phase_windows.c.academic_year == academic_year,
+                phase_windows.c.semester == semester,
+                phase_windows.c.phase == phase.value,
+            )
+        )
+    ).first()
+    if row is None:
+        return
+    starts, ends = (_aware(t) for t in (row.starts_at, row.ends_at))
+    if not starts <= at < ends:
+        raise WindowClosed(
+            f"The {phase.value} window of {academic_year}-{semester} runs from {starts.isoformat()} "
+            f"to {ends.isoformat()}",
+            f"{academic_year} 學年度第 {semester} 學期的「{phase.value}」期間為 "
+            f"{starts.isoformat()} 至 {ends.isoformat()}",
+            field="academic_year",
+            extra={"phase": phase.value, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()},
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they were stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 async def windows_of(uow: UnitOfWork, school_id: str, academic_year: int, semester: int) -> list[dict[str, Any]]:
