@@ -73,6 +73,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
             teachers.router,
             sync.router,
             sync.audit_router,
+            sync.platform_audit_router,
         ],
         on_startup=[on_startup],
         migrate_on_start=runtime.settings.environment == "development",

@@ -22,9 +22,11 @@ class Settings(ServiceSettings):
     refresh_token_seconds: int = Field(default=14 * 24 * 3600, ge=300)
     # Failed logins: free attempts, then an exponential lock (base · 2^n seconds, capped).
     login_free_failures: int = Field(default=5, ge=1)
-    ip_free_failures: int = Field(default=30, ge=1)
+    ip_free_failures: int = Field(default=100, ge=1)
     lockout_base_seconds: float = Field(default=1.0, gt=0)
     lockout_max_seconds: float = Field(default=900.0, gt=0)
+    # A whole school signs in from one address (NAT): its lock stays short, it only slows a spray down.
+    ip_lockout_max_seconds: float = Field(default=60.0, gt=0)
     failure_memory_seconds: float = Field(default=3600.0, gt=0)
     # The nightly sync refuses to deactivate more than this share of a school's SIS accounts (R-DUTY-3).
     sync_max_deactivation_share: float = Field(default=0.5, gt=0, le=1)

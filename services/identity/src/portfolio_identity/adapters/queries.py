@@ -107,14 +107,15 @@ async def active_extension(session: AsyncSession, user_id: str, school_id: str, 
 
 
 async def school_people(session: AsyncSession, school_id: str) -> dict[str, dict[str, Any]]:
-    """Every member of a school with what availability needs: status, end date, roles, absences, extension."""
+    """Every staff member and teacher of a school with what availability needs: status, end date, roles,
+    absences, extension. Students never hold duties, so a school of thousands stays cheap to resolve."""
     people: dict[str, dict[str, Any]] = {}
     stmt = (
         select(
             users.c.id, users.c.login_name, users.c.display_name, users.c.status, users.c.end_date, users.c.deactivated
         )
         .join(memberships, memberships.c.user_id == users.c.id)
-        .where(memberships.c.school_id == school_id)
+        .where(memberships.c.school_id == school_id, users.c.kind != "student")
     )
     for row in await session.execute(stmt):
         people[row.id] = {**row._asdict(), "roles": set(), "absences": [], "extension_until": None}
@@ -131,13 +132,17 @@ async def school_people(session: AsyncSession, school_id: str) -> dict[str, dict
     return people
 
 
-async def members_by_ids(session: AsyncSession, school_id: str, user_ids: Iterable[str]) -> set[str]:
+async def members_by_ids(
+    session: AsyncSession, school_id: str, user_ids: Iterable[str], *, staff_only: bool = False
+) -> set[str]:
     ids = list(set(user_ids))
     if not ids:
         return set()
     stmt = select(memberships.c.user_id).where(
         and_(memberships.c.school_id == school_id, memberships.c.user_id.in_(ids))
     )
+    if staff_only:
+        stmt = stmt.join(users, users.c.id == memberships.c.user_id).where(users.c.kind != "student")
     return set((await session.execute(stmt)).scalars())
 
 

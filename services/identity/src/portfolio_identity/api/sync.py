@@ -14,6 +14,7 @@ from .deps import CallerDep, SettingsDep, UowDep
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["sync"])
 audit_router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["audit"])
+platform_audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 @router.post("/sis-sync", summary="Import the SIS account export (CSV; UTF-8, UTF-8 BOM or Big5)")
@@ -55,4 +56,21 @@ async def read_audit(
 ) -> dict[str, Any]:
     return await admin.read_audit(
         uow, caller, school_id, action=action, object_id=object_id, since=since, limit=limit, offset=offset
+    )
+
+
+@platform_audit_router.get(
+    "", summary="The platform's own audit trail: sign-ins, districts, keys (platform audit:read)"
+)
+async def read_platform_audit(
+    uow: UowDep,
+    caller: CallerDep,
+    action: str | None = Query(default=None, max_length=64),
+    object_id: str | None = Query(default=None, max_length=200),
+    since: datetime | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> dict[str, Any]:
+    return await admin.read_audit(
+        uow, caller, None, action=action, object_id=object_id, since=since, limit=limit, offset=offset
     )

@@ -253,7 +253,13 @@ async def add_member(
     if await queries.get_school(uow.session, school_id) is None:
         raise not_found("school")
     user = await queries.user_by_login(uow.session, login_name)
-    if user is None:
+    home = None if user is None else user["home_school_id"]
+    # Only someone who manages the person's home school (its IT, or the district) brings them here:
+    # another school must not learn of, or take over, accounts it does not own.
+    may = home is not None and (
+        caller.can(Permission.USERS_MANAGE, home) or caller.can(Permission.SCHOOLS_MANAGE, home)
+    )
+    if user is None or not (may or caller.is_system):
         raise not_found("user")
     checked = check_roles(user["kind"], roles)
     if await queries.member_of_school(uow.session, user["id"], school_id) is not None:
@@ -371,6 +377,8 @@ async def set_password(uow: UnitOfWork, caller: Caller, school_id: str, user_id:
     user = await _member(uow, school_id, user_id)
     if user["kind"] == "admin" or await queries.platform_roles_of(uow.session, user_id):
         raise forbidden("a platform administrator's password is not reset by a school")
+    if user["home_school_id"] != school_id:
+        raise forbidden("only the person's home school sets their password")
     password_hash = check_password(password, user["login_name"])
     await uow.session.execute(
         update(users).where(users.c.id == user_id).values(password_hash=password_hash, updated_at=utcnow())

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 async def read_audit(
     uow: UnitOfWork,
     caller: Caller,
-    school_id: str,
+    school_id: str | None,
     *,
     action: str | None,
     object_id: str | None,
@@ -33,9 +33,14 @@ async def read_audit(
     limit: int,
     offset: int,
 ) -> dict[str, Any]:
-    """A school's audit trail, newest first (permission audit:read at that school, R-RET-3)."""
-    caller.authorise(Permission.AUDIT_READ, school_id)
-    stmt = select(audit_log).where(audit_log.c.school_id == school_id)
+    """A school's audit trail (audit:read at that school), or with `school_id` None the platform's own
+    entries (sign-ins, districts, keys; platform audit:read), newest first (R-RET-3)."""
+    if school_id is None:
+        caller.require_global(Permission.AUDIT_READ)
+        stmt = select(audit_log).where(audit_log.c.school_id.is_(None))
+    else:
+        caller.authorise(Permission.AUDIT_READ, school_id)
+        stmt = select(audit_log).where(audit_log.c.school_id == school_id)
     if action:
         stmt = stmt.where(audit_log.c.action == action)
     if object_id:
@@ -44,24 +49,19 @@ async def read_audit(
         stmt = stmt.where(audit_log.c.occurred_at >= since)
     total = (await uow.session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await uow.session.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit).offset(offset))
-    items = [
-        {
-            k: r[k]
-            for k in (
-                "id",
-                "occurred_at",
-                "actor_id",
-                "school_id",
-                "action",
-                "object_type",
-                "object_id",
-                "before",
-                "after",
-                "client_ip",
-            )
-        }
-        for r in rows.mappings()
-    ]
+    fields = (
+        "id",
+        "occurred_at",
+        "actor_id",
+        "school_id",
+        "action",
+        "object_type",
+        "object_id",
+        "before",
+        "after",
+        "client_ip",
+    )
+    items = [{k: r[k] for k in fields} for r in rows.mappings()]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 

@@ -60,12 +60,20 @@ def too_many(seconds: int) -> Problem:
 
 
 def _policies(settings: Settings) -> tuple[throttle.ThrottlePolicy, throttle.ThrottlePolicy]:
-    def policy(free: int) -> throttle.ThrottlePolicy:
-        return throttle.ThrottlePolicy(
-            free, settings.lockout_base_seconds, settings.lockout_max_seconds, settings.failure_memory_seconds
-        )
-
-    return policy(settings.login_free_failures), policy(settings.ip_free_failures)
+    """(per login name, per client IP)."""
+    per_login = throttle.ThrottlePolicy(
+        settings.login_free_failures,
+        settings.lockout_base_seconds,
+        settings.lockout_max_seconds,
+        settings.failure_memory_seconds,
+    )
+    per_ip = throttle.ThrottlePolicy(
+        settings.ip_free_failures,
+        settings.lockout_base_seconds,
+        settings.ip_lockout_max_seconds,
+        settings.failure_memory_seconds,
+    )
+    return per_login, per_ip
 
 
 def _hash(secret: str) -> str:

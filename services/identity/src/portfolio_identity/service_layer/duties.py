@@ -201,13 +201,13 @@ async def set_order(
                 field=field,
                 rule="R-DUTY-1",
             )
-        missing = set(ids) - await queries.members_by_ids(uow.session, school_id, ids)
+        missing = set(ids) - await queries.members_by_ids(uow.session, school_id, ids, staff_only=True)
         if missing:
             raise invalid(
                 "identity.not_a_member",
                 "Not a member of the school",
                 "非本校人員",
-                f"users {sorted(missing)} do not belong to this school",
+                f"users {sorted(missing)} are not staff or teachers of this school",
                 field=field,
                 rule="R-DUTY-1",
             )
