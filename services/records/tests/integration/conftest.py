@@ -126,4 +126,4 @@ async def records(
     runtime = bootstrap(settings, verifier=minter.verifier())
     async with running(runtime, create) as client:
         yield Records(client, runtime, minter)
-    await delete_topology(rabbitmq_url, topology)
+    await delete_topology(rabbitmq_url, topology, ("records.identity",))
