@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,9 +56,9 @@ _sqlite_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValu
 async def student_scope_lock(session: AsyncSession, scope: str) -> AsyncIterator[None]:
     """Serialise every request on one student's scope (e.g. their selections of one academic year).
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` on the scope's lock row, held until the transaction ends,
-    so a cap checked inside cannot be overrun by a concurrent request. SQLite: an in-process lock
-    held for the body (which must commit inside it).
+    PostgreSQL: the scope's lock row, locked by an upsert (as ``SELECT ... FOR UPDATE`` would) and held
+    until the transaction ends, so a cap checked inside cannot be overrun by a concurrent request.
+    SQLite: an in-process lock held for the body (which must commit inside it).
     """
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -69,6 +69,9 @@ async def student_scope_lock(session: AsyncSession, scope: str) -> AsyncIterator
         async with lock:
             yield
         return
-    await insert_ignore(session, student_locks, [{"scope": scope, "created_at": datetime.now(UTC)}])
-    await session.execute(select(student_locks.c.scope).where(student_locks.c.scope == scope).with_for_update())
+    # One statement: the upsert creates the row if needed and holds its row lock to the end of the transaction.
+    stmt = postgresql.insert(student_locks).values(scope=scope, created_at=datetime.now(UTC))
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["scope"], set_={"created_at": stmt.excluded.created_at})
+    )
     yield

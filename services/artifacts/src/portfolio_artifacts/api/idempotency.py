@@ -44,16 +44,15 @@ async def idempotent(
     now = deps.now()
     async with deps.uow() as uow:
         fresh = await reserve(uow.session, actor.user_id, key, request_hash, now)
-        row = (await uow.session.execute(select(idempotency_keys).where(*where))).first()
-        if not fresh and row is not None and row.status_code is None and row.request_hash == request_hash:
+        row = None if fresh else (await uow.session.execute(select(idempotency_keys).where(*where))).first()
+        if row is not None and row.status_code is None and row.request_hash == request_hash:
             # A first attempt that died without finishing must not block the key for ever.
             stale = row.created_at < now - deps.upload_ttl
             if stale:
                 await uow.session.execute(update(idempotency_keys).where(*where).values(created_at=now))
                 fresh = True
         await uow.commit()
-    assert row is not None
-    if row.request_hash != request_hash:
+    if row is not None and row.request_hash != request_hash:
         raise Problem(
             422,
             "idempotency-key-reused",
@@ -62,7 +61,7 @@ async def idempotent(
             "this Idempotency-Key was used for a different request; use a new key",
             field="Idempotency-Key",
         )
-    if row.status_code is not None:
+    if row is not None and row.status_code is not None:
         return JSONResponse(row.response, status_code=row.status_code, headers={"Idempotent-Replayed": "true"})
     if not fresh:
         raise Problem(
@@ -91,5 +90,5 @@ async def reserve(session: AsyncSession, principal: str, key: str, request_hash:
     values = {"principal": principal, "key": key, "request_hash": request_hash, "created_at": now}
     dialect = session.get_bind().dialect.name
     stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(idempotency_keys).values(**values)
-    result = await session.execute(stmt.on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0) == 1)
+    result = await session.execute(stmt.on_conflict_do_nothing().returning(idempotency_keys.c.key))
+    return result.first() is not None

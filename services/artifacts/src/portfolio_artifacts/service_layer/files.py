@@ -29,11 +29,12 @@ from portfolio_artifacts.domain.file_rules import (
     normalise_sha256,
 )
 from portfolio_artifacts.domain.filetypes import HEAD_SIZE
-from portfolio_shared.storage import ObjectStorage
+from portfolio_shared.storage import InspectableStorage, ObjectStorage
 
 from .commands import FileDeclaration
 from .context import Deps
 from .errors import FileNotUploaded
+from .views import file_view
 
 log = logging.getLogger(__name__)
 
@@ -158,30 +159,40 @@ async def verify_received(storage: ObjectStorage, row: Any, rules: FileRules) ->
     failure is a refusal: the caller deletes the object.
     """
     slot = FileSlot(row.slot)
-    info = await storage.stat(row.object_key)
-    if info is None:
-        raise FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
     limit = rules.max_bytes(slot)
-    if info.size > limit:
-        # Never stream an oversized object: S3 cannot bound a presigned PUT, so refuse on its size.
-        err = FileTooLarge(f"a {slot.value} file may be at most {limit} bytes; received {info.size}", field="size")
-        return Verdict(row.id, False, error=err)
-    digest = await storage.digest(row.object_key)
-    head = getattr(digest, "head", b"") or (await storage.read_head(row.object_key, HEAD_SIZE) if digest.size else b"")
+    missing = FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
+    if isinstance(storage, InspectableStorage):  # one GET: size, SHA-256 and magic bytes together
+        seen = await storage.inspect(row.object_key, head_size=HEAD_SIZE, max_size=limit)
+        if seen is None:
+            raise missing
+        size, sha256, head = seen.size, seen.sha256, seen.head
+    else:
+        info = await storage.stat(row.object_key)
+        if info is None:
+            raise missing
+        size, sha256, head = info.size, None, b""
+        if size <= limit:
+            digest = await storage.digest(row.object_key)
+            size, sha256 = digest.size, digest.sha256
+            head = await storage.read_head(row.object_key, HEAD_SIZE) if size else b""
+    if sha256 is None or size > limit:
+        # Never hash an oversized object: S3 cannot bound a presigned PUT, so refuse on its size.
+        err = FileTooLarge(f"a {slot.value} file may be at most {limit} bytes; received {size}", field="size")
+        return Verdict(row.id, False, size=size, error=err)
     try:
         detected = check_received(
             slot,
             row.declared_size,
             row.declared_sha256,
-            digest.size,
-            digest.sha256,
+            size,
+            sha256,
             head,
             filename=row.filename,
             rules=rules,
         )
     except DomainError as exc:
-        return Verdict(row.id, False, size=digest.size, sha256=digest.sha256, error=exc)
-    return Verdict(row.id, True, size=digest.size, sha256=digest.sha256, mime=detected.mime)
+        return Verdict(row.id, False, size=size, sha256=sha256, error=exc)
+    return Verdict(row.id, True, size=size, sha256=sha256, mime=detected.mime)
 
 
 async def pending_files(session: AsyncSession, owner_kind: str, owner_id: uuid.UUID, version: int) -> list[Any]:
@@ -254,8 +265,34 @@ async def drop_pending(session: AsyncSession, owner_kind: str, owner_id: uuid.UU
     )
 
 
-def file_summaries(rows: Sequence[Any]) -> list[dict[str, str | int]]:
+def accepted_summaries(rows: Sequence[Any], verdicts: Sequence[Verdict]) -> list[dict[str, str | int]]:
+    """What the uploaded event says of each accepted file (no second read of the rows)."""
+    by_id = {v.file_id: v for v in verdicts}
     return [
-        {"file_id": str(r.id), "slot": r.slot, "size": int(r.size), "sha256": str(r.sha256), "mime": str(r.mime)}
+        {
+            "file_id": str(r.id),
+            "slot": r.slot,
+            "size": int(by_id[r.id].size or 0),
+            "sha256": str(by_id[r.id].sha256),
+            "mime": str(by_id[r.id].mime),
+        }
+        for r in rows
+    ]
+
+
+def accepted_views(rows: Sequence[Any], verdicts: Sequence[Verdict], now: datetime) -> list[dict[str, Any]]:
+    by_id = {v.file_id: v for v in verdicts}
+    return [
+        file_view(
+            {
+                **r._mapping,
+                "status": "accepted",
+                "size": by_id[r.id].size,
+                "sha256": by_id[r.id].sha256,
+                "mime": by_id[r.id].mime,
+                "accepted_at": now,
+                "integrity": "ok",
+            }
+        )
         for r in rows
     ]

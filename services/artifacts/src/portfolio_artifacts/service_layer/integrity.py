@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from portfolio_artifacts.adapters.orm import files
 from portfolio_shared.events.artifacts import FileIntegrityFailed
+from portfolio_shared.storage import InspectableStorage
 
 from .context import Deps
 
@@ -96,6 +97,13 @@ async def _check(deps: Deps, row: Any) -> FileProblem | None:
 
     storage = deps.storage
     try:
+        if isinstance(storage, InspectableStorage):  # one GET; an object grown past its size is not read
+            seen = await storage.inspect(row.object_key, head_size=0, max_size=int(row.size))
+            if seen is None:
+                return problem("missing")
+            if seen.sha256 is None or seen.size != row.size or seen.sha256 != row.sha256:
+                return problem("altered", seen.size, seen.sha256)
+            return None
         info = await storage.stat(row.object_key)
         if info is None:
             return problem("missing")

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, insert, select, update
 
-from portfolio_artifacts.adapters.orm import files, outcomes, rc_course_members, rc_courses
+from portfolio_artifacts.adapters.orm import outcomes, rc_course_members, rc_courses
 from portfolio_artifacts.adapters.sql import student_scope_lock
 from portfolio_artifacts.domain import outcomes as lifecycle
 from portfolio_artifacts.domain.errors import ConflictError, ValidationError
@@ -31,9 +31,10 @@ from .commands import (
 from .context import Deps
 from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
+    accepted_summaries,
+    accepted_views,
     check_declarations,
     drop_pending,
-    file_summaries,
     open_uploads,
     pending_files,
     record_verdicts,
@@ -41,7 +42,7 @@ from .files import (
     verify_batch,
 )
 from .state import load_for_update, load_own, outcome_state, state_values
-from .views import outcome_view
+from .views import outcome_view, outcome_view_of
 from .windows import require_window, school_policy
 
 TITLE_MAX = 100
@@ -183,16 +184,13 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
     """Check every received file (size, SHA-256, real type); accept all or refuse all (R-FILE-1)."""
     now = deps.now()
     async with deps.uow() as uow:
-        row = await load_own(uow.session, outcomes, cmd.artifact_id, cmd.actor.user_id, "outcome")
+        row = await load_own(uow.session, outcomes, cmd.artifact_id, cmd.actor.user_id, "outcome", lock=False)
         status = OutcomeStatus(row.status)
         version = row.version if status is OutcomeStatus.DRAFT else row.version + 1
         rows = await pending_files(uow.session, "outcome", row.id, version)
-        await uow.rollback()  # no lock is held while the objects are read
-    if not rows:
-        async with deps.uow() as uow:
-            return await outcome_view(
-                uow.session, await load_own(uow.session, outcomes, row.id, row.student_user_id, "outcome")
-            )
+        if not rows:  # nothing to verify: already completed (a retry) or nothing declared
+            return await outcome_view(uow.session, row)
+        await uow.rollback()  # no connection is held while the objects are read
     if status is OutcomeStatus.DRAFT and row.upload_expires_at is not None and row.upload_expires_at < now:
         raise UploadExpired("this upload expired before it was completed; start a new one")
     verdicts = await verify_batch(deps, rows)
@@ -205,22 +203,10 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
         if refusal is None:
             state = outcome_state(row)
             state = lifecycle.submit(state) if status is OutcomeStatus.DRAFT else lifecycle.resubmit(state)
-            await supersede_older(s, "outcome", row.id, state.file_version)
-            await s.execute(
-                update(outcomes)
-                .where(outcomes.c.id == row.id)
-                .values(**state_values(state), upload_expires_at=None, updated_at=now)
-            )
-            accepted = (
-                await s.execute(
-                    select(files).where(
-                        files.c.owner_kind == "outcome",
-                        files.c.owner_id == row.id,
-                        files.c.version == state.file_version,
-                        files.c.status == "accepted",
-                    )
-                )
-            ).all()
+            if state.file_version > 1:
+                await supersede_older(s, "outcome", row.id, state.file_version)
+            values = {**state_values(state), "upload_expires_at": None, "updated_at": now}
+            await s.execute(update(outcomes).where(outcomes.c.id == row.id).values(**values))
             uow.publish(
                 OutcomeUploaded(
                     outcome_id=str(row.id),
@@ -230,7 +216,7 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
                     academic_year=row.academic_year,
                     semester=cast(Any, row.semester),
                     version=state.file_version,
-                    files=file_summaries(accepted),
+                    files=accepted_summaries(rows, verdicts),
                 ),
                 school_id=row.school_id,
                 actor=cmd.actor.user_id,
@@ -238,6 +224,8 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
         await uow.commit()
         if refusal is not None:
             raise refusal
+        if version == 1:  # the first version's files are exactly the ones just accepted
+            return outcome_view_of({**row._mapping, **values}, accepted_views(rows, verdicts, now))
         return await outcome_view(s, await load_for_update(s, outcomes, row.id, "outcome"))
 
 

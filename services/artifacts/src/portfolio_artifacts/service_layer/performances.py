@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from portfolio_artifacts.adapters.orm import files, performances
+from portfolio_artifacts.adapters.orm import performances
 from portfolio_artifacts.adapters.sql import student_scope_lock
 from portfolio_artifacts.domain.errors import IllegalTransition
 from portfolio_artifacts.domain.file_rules import check_description
@@ -23,9 +23,9 @@ from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, W
 from .context import Deps
 from .errors import NotAllowed, UploadExpired
 from .files import (
+    accepted_summaries,
     check_declarations,
     drop_pending,
-    file_summaries,
     open_uploads,
     pending_files,
     record_verdicts,
@@ -181,22 +181,13 @@ async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[s
         row = await load_own(s, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
         refusal = await record_verdicts(s, verdicts, now)
         if refusal is None:
-            await supersede_older(s, "performance", row.id, version)
+            if version > 1:
+                await supersede_older(s, "performance", row.id, version)
             await s.execute(
                 update(performances)
                 .where(performances.c.id == row.id)
                 .values(status="submitted", version=version, upload_expires_at=None, updated_at=now)
             )
-            accepted = (
-                await s.execute(
-                    select(files).where(
-                        files.c.owner_kind == "performance",
-                        files.c.owner_id == row.id,
-                        files.c.version == version,
-                        files.c.status == "accepted",
-                    )
-                )
-            ).all()
             uow.publish(
                 PerformanceUploaded(
                     performance_id=str(row.id),
@@ -205,7 +196,7 @@ async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[s
                     academic_year=row.academic_year,
                     category=row.category,
                     catalog_version=row.catalog_version,
-                    files=file_summaries(accepted),
+                    files=accepted_summaries(rows, verdicts),
                 ),
                 school_id=row.school_id,
                 actor=cmd.actor.user_id,

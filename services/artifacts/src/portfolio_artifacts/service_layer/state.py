@@ -47,17 +47,22 @@ def state_values(state: OutcomeState) -> dict[str, Any]:
     }
 
 
-async def load_for_update(session: AsyncSession, table: Table, artifact_id: uuid.UUID, what: str) -> Any:
+async def load_for_update(
+    session: AsyncSession, table: Table, artifact_id: uuid.UUID, what: str, *, lock: bool = True
+) -> Any:
     """The row, locked for this transaction (PostgreSQL ``FOR UPDATE``; SQLite serialises writers)."""
-    row = (await session.execute(select(table).where(table.c.id == artifact_id).with_for_update())).first()
+    query = select(table).where(table.c.id == artifact_id)
+    row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise NotFound(f"{what} {artifact_id} does not exist or is not visible to you")
     return row
 
 
-async def load_own(session: AsyncSession, table: Table, artifact_id: uuid.UUID, student_user_id: str, what: str) -> Any:
+async def load_own(
+    session: AsyncSession, table: Table, artifact_id: uuid.UUID, student_user_id: str, what: str, *, lock: bool = True
+) -> Any:
     """A student acts only on their own items; anyone else's is 'not found' (existence does not leak)."""
-    row = await load_for_update(session, table, artifact_id, what)
+    row = await load_for_update(session, table, artifact_id, what, lock=lock)
     if row.student_user_id != student_user_id:
         raise NotFound(f"{what} {artifact_id} does not exist or is not visible to you")
     return row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portfolio_artifacts.adapters.orm import files
 
 
-def _file_view(f: Any) -> dict[str, Any]:
+def file_view(f: Any) -> dict[str, Any]:
+    if isinstance(f, dict):
+        f = SimpleNamespace(**f)
     return {
         "file_id": str(f.id),
         "slot": f.slot,
@@ -37,7 +40,7 @@ async def files_of(session: AsyncSession, owner_kind: str, owner_ids: Sequence[A
         .order_by(files.c.version, files.c.slot, files.c.created_at)
     )
     for f in rows:
-        out[f.owner_id].append(_file_view(f))
+        out[f.owner_id].append(file_view(f))
     return out
 
 
@@ -88,6 +91,11 @@ def _performance(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
         "updated_at": row.updated_at,
         "files": file_views,
     }
+
+
+def outcome_view_of(values: dict[str, Any], file_views: list[dict[str, Any]]) -> dict[str, Any]:
+    """The view from values already in hand (no query)."""
+    return _outcome(SimpleNamespace(**values), file_views)
 
 
 async def outcome_view(session: AsyncSession, row: Any) -> dict[str, Any]:
