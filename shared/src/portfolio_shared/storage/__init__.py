@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Digest, ObjectInfo, ObjectStorage, PresignedRequest
+from .base import Digest, InspectableStorage, Inspection, ObjectInfo, ObjectStorage, PresignedRequest
 from .disposition import content_disposition
 
 
@@ -19,4 +19,13 @@ def make_storage(url: str, *, secret: str, base_url: str) -> ObjectStorage:
     raise ValueError(f"unsupported storage URL: {url.split(':', 1)[0]}")
 
 
-__all__ = ["Digest", "ObjectInfo", "ObjectStorage", "PresignedRequest", "content_disposition", "make_storage"]
+__all__ = [
+    "Digest",
+    "InspectableStorage",
+    "Inspection",
+    "ObjectInfo",
+    "ObjectStorage",
+    "PresignedRequest",
+    "content_disposition",
+    "make_storage",
+]

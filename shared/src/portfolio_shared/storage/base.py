@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,28 @@ class ObjectInfo:
 class Digest:
     size: int
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """One read of an object: its size, its SHA-256 and its first bytes.
+
+    ``sha256`` is None when the object is larger than the ``max_size`` the caller gave: then the body
+    was not read (``size`` is what the store reported).
+    """
+
+    size: int
+    sha256: str | None
+    head: bytes
+
+
+@runtime_checkable
+class InspectableStorage(Protocol):
+    """Optional capability of an adapter: size, SHA-256 and head in one read (one GET on S3)."""
+
+    async def inspect(self, key: str, *, head_size: int = 4096, max_size: int | None = None) -> Inspection | None:
+        """None when the object does not exist."""
+        ...
 
 
 class ObjectStorage(Protocol):

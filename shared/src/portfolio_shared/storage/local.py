@@ -24,7 +24,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import FileResponse, Response
 
 from ..problems import Problem
-from .base import Digest, ObjectInfo, PresignedRequest
+from .base import Digest, Inspection, ObjectInfo, PresignedRequest
 from .disposition import content_disposition
 
 CHUNK = 1024 * 1024
@@ -119,6 +119,28 @@ class LocalDiskStorage:
             return Digest(size=size, sha256=h.hexdigest())
 
         return await asyncio.to_thread(_digest)
+
+    async def inspect(self, key: str, *, head_size: int = 4096, max_size: int | None = None) -> Inspection | None:
+        """Size, SHA-256 and the first bytes in one read; a file over ``max_size`` is not read."""
+
+        def _inspect() -> Inspection | None:
+            path = self._path(key)
+            try:
+                fh = path.open("rb")
+            except FileNotFoundError:
+                return None
+            with fh:
+                size_on_disk = os.fstat(fh.fileno()).st_size
+                if max_size is not None and size_on_disk > max_size:
+                    return Inspection(size=size_on_disk, sha256=None, head=b"")
+                head = fh.read(head_size)
+                h, size = hashlib.sha256(head), len(head)
+                while chunk := fh.read(CHUNK):
+                    h.update(chunk)
+                    size += len(chunk)
+                return Inspection(size=size, sha256=h.hexdigest(), head=head)
+
+        return await asyncio.to_thread(_inspect)
 
     def _write_new(self, key: str, chunks: list[bytes]) -> None:
         path = self._path(key)

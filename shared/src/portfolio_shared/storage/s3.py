@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from minio import Minio
 from minio.error import S3Error
 
-from .base import Digest, ObjectInfo, PresignedRequest
+from .base import Digest, Inspection, ObjectInfo, PresignedRequest
 
 CHUNK = 1024 * 1024
 
@@ -101,6 +101,35 @@ class S3Storage:
             return Digest(size=size, sha256=h.hexdigest())
 
         return await asyncio.to_thread(_digest)
+
+    async def inspect(self, key: str, *, head_size: int = 4096, max_size: int | None = None) -> Inspection | None:
+        """Size, SHA-256 and the first bytes in one GET; an object over ``max_size`` is not read."""
+
+        def _inspect() -> Inspection | None:
+            try:
+                resp = self.client.get_object(self.bucket, key)
+            except S3Error as exc:
+                if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                    return None
+                raise
+            try:
+                declared = int(resp.headers.get("Content-Length") or -1)
+                if max_size is not None and declared > max_size:
+                    return Inspection(size=declared, sha256=None, head=b"")
+                h, size, head = hashlib.sha256(), 0, bytearray()
+                for chunk in resp.stream(CHUNK):
+                    if len(head) < head_size:
+                        head += chunk[: head_size - len(head)]
+                    h.update(chunk)
+                    size += len(chunk)
+                    if max_size is not None and size > max_size:
+                        return Inspection(size=size, sha256=None, head=bytes(head))
+                return Inspection(size=size, sha256=h.hexdigest(), head=bytes(head))
+            finally:
+                resp.close()
+                resp.release_conn()
+
+        return await asyncio.to_thread(_inspect)
 
     async def put(self, key: str, data: bytes, *, content_type: str) -> None:
         await asyncio.to_thread(self.client.put_object, self.bucket, key, io.BytesIO(data), len(data), content_type)
