@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import auth, duties, schools, sync, teachers, users
+from .api import auth, catalogue, duties, schools, sync, teachers, users
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.errors import DomainError, MassDeactivationRefused, NoActingPerson
@@ -74,6 +74,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
             sync.router,
             sync.audit_router,
             sync.platform_audit_router,
+            catalogue.router,
         ],
         on_startup=[on_startup],
         migrate_on_start=runtime.settings.environment == "development",

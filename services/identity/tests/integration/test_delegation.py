@@ -137,3 +137,39 @@ async def test_every_new_school_gets_the_annex_1_duties(client: httpx.AsyncClien
         f"/api/v1/schools/{world.school('B')}/duties/works", json={"note": "x"}, headers=world.headers["b-clerk"]
     )
     assert r.status_code == 403
+
+
+async def test_absence_starting_later_takes_effect_when_its_day_comes(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    from portfolio_identity.service_layer.acting import refresh_acting
+    from portfolio_identity.service_layer.common import Caller
+
+    world = await build_world(client)
+    a, registry, clerk = world.school("A"), world.users["a-registry"], world.users["a-clerk"]
+    tomorrow = date.today() + timedelta(days=1)
+    r = await client.post(
+        f"/api/v1/schools/{a}/users/{registry}/absences",
+        json={"starts_on": str(tomorrow), "ends_on": str(tomorrow + timedelta(days=1))},
+        headers=world.headers["a-director"],
+    )
+    assert r.status_code == 201
+    duty = (await client.get(f"/api/v1/schools/{a}/duties/grades", headers=world.headers["a-it"])).json()
+    assert duty["acting_user_id"] == registry  # still today
+    # What the hourly re-resolution (or `portfolio-identity refresh-acting`) does on that day:
+    async with runtime.uow() as uow:
+        changes = await refresh_acting(uow, Caller.system("test"), a, tomorrow, "day changed")
+        await uow.commit()
+    assert {c.duty_code for c in changes} >= {"grades", "enrolment"}
+    assert all(c.acting_user_id == clerk and c.is_delegate for c in changes if c.duty_code == "grades")
+
+
+async def test_catalogue_lists_roles_with_their_permissions(client: httpx.AsyncClient) -> None:
+    world = await build_world(client)
+    roles = (await client.get("/api/v1/catalogue/roles", headers=world.headers["a-student"])).json()
+    by_role = {r["role"]: r for r in roles}
+    assert by_role["registry"]["name_zh"] == "註冊組" and "enrolment:write" in by_role["registry"]["permissions"]
+    assert by_role["system_admin"]["platform"] is True
+    duties = (await client.get("/api/v1/catalogue/duties", headers=world.headers["a-student"])).json()
+    assert {d["code"] for d in duties} >= {"accounts", "outcome_certification", "receipt_confirmation"}
+    assert (await client.get("/api/v1/catalogue/roles")).status_code == 401

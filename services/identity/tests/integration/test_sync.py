@@ -144,3 +144,26 @@ async def test_cli_sync_is_idempotent(
         f"/api/v1/schools/{world.school('B')}/users", params={"q": "s1100"}, headers=world.headers["b-it"]
     )
     assert r.json()["total"] == 2
+
+
+async def test_a_truncated_export_does_not_deactivate_the_school(client: httpx.AsyncClient) -> None:
+    world = await build_world(client)
+    a = world.school("A")
+    assert _counts(await _sync(client, a, world.headers["a-it"], export("330301", *CLEAN)))["created"] == 4
+    r = await client.post(
+        f"/api/v1/schools/{a}/sis-sync",
+        files={"file": ("x.csv", export("330301", CLEAN[0]))},
+        headers=world.headers["a-it"],
+    )
+    assert r.status_code == 409 and r.json()["code"] == "identity.mass_deactivation_refused"
+    dry = await client.post(
+        f"/api/v1/schools/{a}/sis-sync",
+        files={"file": ("x.csv", export("330301", *CLEAN[:3]))},
+        data={"dry_run": "true"},
+        headers=world.headers["a-it"],
+    )
+    assert dry.status_code == 200 and dry.json()["dry_run"] is True and dry.json()["deactivated"] == ["staff-lee"]
+    users_now = (
+        await client.get(f"/api/v1/schools/{a}/users", params={"q": "staff-lee"}, headers=world.headers["a-it"])
+    ).json()
+    assert users_now["items"][0]["deactivated"] is False  # the dry run changed nothing

@@ -86,7 +86,9 @@ async def change_password(body: PasswordChange, uow: UowDep, caller: CallerDep) 
 
 
 @jwks_router.get("/.well-known/jwks.json", summary="Public signing keys (current and recently retired)")
-async def jwks(uow: UowDep) -> dict[str, Any]:
+async def jwks(uow: UowDep, response: Response) -> dict[str, Any]:
+    # Short cache: verifiers refetch on an unknown kid anyway, and a rotation must show up quickly.
+    response.headers["Cache-Control"] = "public, max-age=60"
     return await keys.published_jwks(uow.session, utcnow())
 
 

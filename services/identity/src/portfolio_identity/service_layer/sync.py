@@ -81,19 +81,24 @@ async def _existing(uow: UnitOfWork, school_id: str, school_code: str, logins: s
     stmt = select(users).where(or_(users.c.home_school_id == school_id, users.c.login_name.in_(sorted(logins))))
     rows = (await uow.session.execute(stmt)).mappings().all()
     codes: dict[str, str] = {}
+    sis_roles: dict[str, set[str]] = {}
+    role_rows = select(school_roles.c.user_id, school_roles.c.role).where(
+        school_roles.c.school_id == school_id, school_roles.c.source == "sis"
+    )
+    for user_id, role in await uow.session.execute(role_rows):
+        sis_roles.setdefault(user_id, set()).add(role)
     result: dict[str, ExistingAccount] = {}
     for row in rows:
         home = row["home_school_id"]
         if home is not None and home not in codes:
             school = await queries.get_school(uow.session, home)
             codes[home] = school["code"] if school else ""
-        roles = await queries.roles_at_school(uow.session, row["id"], school_id)
         kind = row["kind"] if row["kind"] in AccountKind._value2member_map_ else AccountKind.STAFF
         result[row["login_name"]] = ExistingAccount(
             login_name=row["login_name"],
             display_name=row["display_name"],
             kind=AccountKind(kind),
-            roles=frozenset(Role(r) for r, source in roles.items() if source == "sis"),
+            roles=frozenset(Role(r) for r in sis_roles.get(row["id"], ())),
             status=AccountStatus(row["status"]),
             school_code=codes.get(home, "") if home else "",
             end_date=row["end_date"],
