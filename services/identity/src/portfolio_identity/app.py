@@ -7,6 +7,7 @@ delegates (R-DUTY-1, R-DUTY-2), leaving teachers (R-ART-5), tokens and JWKS, nig
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portfolio_shared.problems import Problem, problem_response
@@ -51,6 +52,18 @@ def domain_problem(error: DomainError) -> Problem:
     )
 
 
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Two requests raced for the same unique name (login, school code…): the loser gets a conflict.
+    problem = Problem(
+        409,
+        "identity.concurrent_change",
+        "Conflict",
+        "資料狀態衝突",
+        "the data was changed by another request at the same time; reload and retry",
+    )
+    return problem_response(problem, request)
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(domain_problem(exc), request)
@@ -80,5 +93,6 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         migrate_on_start=runtime.settings.environment == "development",
     )
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_middleware(RejectNulInUrl)
     return app

@@ -119,6 +119,16 @@ async def test_delegation_order_names_only_members_of_the_school(client: httpx.A
     )
     assert r.status_code == 422
     assert r.json()["field"] == "responsible_user_ids" and r.json()["rule"] == "R-DUTY-1"
+    r = await client.get(
+        f"/api/v1/schools/{a}/duties/grades/acting", params={"on": "9999-12-31"}, headers=world.headers["a-director"]
+    )
+    assert r.status_code == 422 and r.json()["field"] == "on"
+    r = await client.post(
+        f"/api/v1/schools/{a}/users/{world.users['a-registry']}/absences",
+        json={"starts_on": "2025-10-02", "ends_on": "2025-10-01"},
+        headers=world.headers["a-director"],
+    )
+    assert r.status_code == 422
 
 
 async def test_every_new_school_gets_the_annex_1_duties(client: httpx.AsyncClient) -> None:

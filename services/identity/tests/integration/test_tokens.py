@@ -174,3 +174,15 @@ async def test_suspended_account_cannot_sign_in_or_refresh(client: httpx.AsyncCl
     assert r.status_code == 403
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 401
+
+
+async def test_a_refresh_token_raced_twice_is_used_once(client: httpx.AsyncClient) -> None:
+    import asyncio
+
+    await build_world(client)
+    tokens = await login(client, "a-director")
+    body = {"refresh_token": tokens["refresh_token"]}
+    first, second = await asyncio.gather(
+        client.post("/api/v1/auth/refresh", json=body), client.post("/api/v1/auth/refresh", json=body)
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 401]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -13,6 +12,7 @@ from .schemas import (
     AbsenceCreate,
     AbsencePublic,
     ActingPublic,
+    Day,
     DelegationOrder,
     DutyCreate,
     DutyPublic,
@@ -58,7 +58,7 @@ async def set_order(school_id: str, code: str, body: DelegationOrder, uow: UowDe
     response_model=ActingPublic,
     summary="Who acts for this duty on a day (first available in order, R-DUTY-2)",
 )
-async def who_acts(school_id: str, code: str, uow: UowDep, caller: CallerDep, on: date | None = None) -> dict[str, Any]:
+async def who_acts(school_id: str, code: str, uow: UowDep, caller: CallerDep, on: Day | None = None) -> dict[str, Any]:
     return await duties.who_acts(uow, caller, school_id, code, on)
 
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 LoginName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 Kind = Literal["student", "teacher", "staff"]
 Status = Literal["active", "suspended", "left"]
+
+
+def _plausible(value: date) -> date:
+    # Days far outside a school's life are typos; they would also overflow date arithmetic.
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("the date must lie between 1900 and 2200")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible)]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$"
 
 
@@ -102,14 +112,14 @@ class UserCreate(Body):
 
 class MemberAdd(Body):
     login_name: str = LoginName
-    roles: list[str] = Field(default_factory=list, max_length=20)
+    roles: list[str] = Field(min_length=1, max_length=20)
 
 
 class UserUpdate(Body):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     status: Status | None = None
-    end_date: date | None = None
+    end_date: Day | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(
@@ -208,8 +218,8 @@ class ActingPublic(BaseModel):
 
 
 class AbsenceCreate(Body):
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     reason: str = Field(default="", max_length=200)
 
     @model_validator(mode="after")
@@ -229,7 +239,7 @@ class AbsencePublic(BaseModel):
 
 
 class ExtensionCreate(Body):
-    until: date
+    until: Day
 
 
 class ExtensionPublic(BaseModel):
@@ -241,7 +251,7 @@ class ExtensionPublic(BaseModel):
 
 class OnBehalfCreate(Body):
     staff_user_id: str = Field(min_length=1, max_length=36)
-    until: date
+    until: Day
     teacher_user_id: str | None = Field(default=None, min_length=1, max_length=36)
 
 
