@@ -36,6 +36,7 @@ def settings_for(database_url: str, broker_url: str, prefix: str = "", **overrid
         "bootstrap_admin_login": ADMIN_LOGIN,
         "bootstrap_admin_password": ADMIN_PASSWORD,
         "acting_refresh_seconds": 0,
+        "key_activation_delay_seconds": 0,
         "log_json": False,
         **overrides,
     }

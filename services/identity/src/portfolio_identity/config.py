@@ -18,6 +18,8 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/identity.db"
     # Private signing keys are stored encrypted with a key derived from this secret (HKDF → AES-GCM).
     key_encryption_secret: str = DEV_SECRET
+    # A rotated-in key is published this long before it signs: verifiers cache the JWKS (max-age 60 s).
+    key_activation_delay_seconds: float = Field(default=90.0, ge=0, le=3600)
     access_token_seconds: int = Field(default=600, ge=30, le=MAX_ACCESS_TOKEN_SECONDS)
     refresh_token_seconds: int = Field(default=14 * 24 * 3600, ge=300)
     # Failed logins: free attempts, then an exponential lock (base · 2^n seconds, capped).

@@ -7,19 +7,23 @@ import base64
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import jwt
 import pytest
-from identity_support import ADMIN_LOGIN, ADMIN_PASSWORD, PASSWORD, bearer, build_world, login
+from identity_support import ADMIN_LOGIN, ADMIN_PASSWORD, PASSWORD, bearer, build_world, login, settings_for
 from sqlalchemy import select
 
 from portfolio_identity.adapters import keys
 from portfolio_identity.adapters.orm import audit_log
+from portfolio_identity.app import create
+from portfolio_identity.bootstrap import bootstrap
 from portfolio_identity.service_layer.common import utcnow
 from portfolio_shared.auth import JWKSVerifier
 from portfolio_shared.problems import Problem
 from portfolio_shared.service import ServiceRuntime
+from portfolio_shared.testing.harness import running
 
 pytestmark = pytest.mark.integration
 
@@ -92,7 +96,8 @@ async def test_alg_none_wrong_audience_and_expired_tokens_are_refused(
     kid = jwt.get_unverified_header(good)["kid"]
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{_b64(claims)}."
     async with runtime.uow() as uow:
-        signing = await keys.active_key(uow.session, runtime.settings.key_encryption_secret)  # type: ignore[attr-defined]
+        secret = runtime.settings.key_encryption_secret  # type: ignore[attr-defined]
+        signing = await keys.active_key(uow.session, secret, utcnow())
     assert signing is not None
     now = int(time.time())
     wrong_aud = jwt.encode(
@@ -186,3 +191,23 @@ async def test_a_refresh_token_raced_twice_is_used_once(client: httpx.AsyncClien
         client.post("/api/v1/auth/refresh", json=body), client.post("/api/v1/auth/refresh", json=body)
     )
     assert sorted([first.status_code, second.status_code]) == [200, 401]
+
+
+async def test_a_rotated_in_key_is_published_before_it_signs(pg_url: str, tmp_path: Path) -> None:
+    """Verifiers cache the JWKS: the next key must be in it before the first token it signs."""
+    settings = settings_for(pg_url, f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}", key_activation_delay_seconds=600)
+    runtime = bootstrap(settings)
+    async with running(runtime, create) as client:
+        await build_world(client)
+        before = (await login(client, "a-it"))["access_token"]
+        admin = bearer((await login(client, ADMIN_LOGIN, ADMIN_PASSWORD))["access_token"])
+        rotated = (await client.post("/api/v1/keys/rotate", headers=admin)).json()
+        jwks = (await client.get("/.well-known/jwks.json")).json()
+        assert {k["kid"] for k in jwks["keys"]} == {rotated["kid"], jwt.get_unverified_header(before)["kid"]}
+        still_old = (await login(client, "a-it"))["access_token"]
+        assert jwt.get_unverified_header(still_old)["kid"] == jwt.get_unverified_header(before)["kid"]
+        async with runtime.uow() as uow:
+            later = await keys.active_key(
+                uow.session, settings.key_encryption_secret, utcnow() + timedelta(seconds=601)
+            )
+        assert later is not None and later.kid == rotated["kid"]

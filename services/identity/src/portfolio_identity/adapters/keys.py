@@ -2,8 +2,9 @@
 
 The encryption key is derived from `Settings.key_encryption_secret` with HKDF-SHA256 and used with
 AES-256-GCM; the key id is the associated data, so a ciphertext cannot be moved to another row.
-Rotation makes a new key the signing key and retires the old one; a retired key stays published
-in the JWKS until the last access token it signed has expired (`publish_until`).
+Rotation publishes a new key at once and lets it sign after a delay (verifiers cache the JWKS), then
+retires the old one; a retired key stays published in the JWKS until the last access token it
+signed has expired (`publish_until`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class SigningKey:
     private_key: Ed25519PrivateKey
 
 
-async def create_key(session: AsyncSession, secret: str, now: datetime) -> str:
+async def create_key(session: AsyncSession, secret: str, now: datetime, activates_at: datetime | None = None) -> str:
     key = Ed25519PrivateKey.generate()
     kid = f"{now:%Y%m%d}-{uuid.uuid4().hex[:12]}"
     await session.execute(
@@ -77,17 +78,19 @@ async def create_key(session: AsyncSession, secret: str, now: datetime) -> str:
             public_jwk=public_jwk(key, kid),
             private_key=encrypt_private_key(key, kid, secret),
             created_at=now,
+            activates_at=activates_at or now,
         )
     )
     return kid
 
 
-async def active_key(session: AsyncSession, secret: str) -> SigningKey | None:
+async def active_key(session: AsyncSession, secret: str, now: datetime) -> SigningKey | None:
+    """The key that signs now: the most recently activated one."""
     row = (
         await session.execute(
             select(signing_keys.c.kid, signing_keys.c.private_key)
-            .where(signing_keys.c.retired_at.is_(None))
-            .order_by(signing_keys.c.created_at.desc())
+            .where(signing_keys.c.activates_at <= now)
+            .order_by(signing_keys.c.activates_at.desc(), signing_keys.c.created_at.desc())
             .limit(1)
         )
     ).first()
@@ -98,34 +101,42 @@ async def active_key(session: AsyncSession, secret: str) -> SigningKey | None:
 
 async def ensure_active_key(session: AsyncSession, secret: str, now: datetime) -> str:
     """The active key id, creating the first key when there is none."""
-    current = await active_key(session, secret)
+    current = await active_key(session, secret, now)
     if current is not None:
         return current.kid
     return await create_key(session, secret, now)
 
 
-async def rotate(session: AsyncSession, secret: str, now: datetime, token_lifetime: timedelta) -> tuple[str, list[str]]:
-    """Make a new signing key; retire the others. Returns (new kid, retired kids)."""
+async def rotate(
+    session: AsyncSession, secret: str, now: datetime, token_lifetime: timedelta, activation_delay: timedelta
+) -> tuple[str, list[str]]:
+    """Make a new signing key; retire the others. Returns (new kid, retired kids).
+
+    The new key is published at once but signs only after `activation_delay`, so that every
+    verifier's cached JWKS knows it before the first token it signs arrives. The previous key signs
+    until then, and stays published until the last token it signed has expired.
+    """
+    activates_at = now + activation_delay
     retired = list(
         (await session.execute(select(signing_keys.c.kid).where(signing_keys.c.retired_at.is_(None)))).scalars()
     )
     if retired:
-        # A token signed a moment before rotation lives `token_lifetime` more; keep a minute of slack.
+        # A token signed a moment before the switch lives `token_lifetime` more; keep a minute of slack.
         await session.execute(
             update(signing_keys)
             .where(signing_keys.c.kid.in_(retired))
-            .values(retired_at=now, publish_until=now + token_lifetime + timedelta(minutes=1))
+            .values(retired_at=activates_at, publish_until=activates_at + token_lifetime + timedelta(minutes=1))
         )
-    kid = await create_key(session, secret, now)
+    kid = await create_key(session, secret, now, activates_at)
     return kid, retired
 
 
 async def published_jwks(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Public keys a verifier needs now: the active key and retired keys whose tokens may still live."""
+    """Public keys a verifier needs now: the next, the active and retired keys whose tokens may still live."""
     rows = (
         await session.execute(
             select(signing_keys.c.public_jwk)
-            .where(or_(signing_keys.c.retired_at.is_(None), signing_keys.c.publish_until > now))
+            .where(or_(signing_keys.c.publish_until.is_(None), signing_keys.c.publish_until > now))
             .order_by(signing_keys.c.created_at.desc())
         )
     ).scalars()
@@ -139,6 +150,7 @@ async def key_summaries(session: AsyncSession) -> list[dict[str, Any]]:
             "kid": r["kid"],
             "algorithm": r["algorithm"],
             "created_at": r["created_at"],
+            "activates_at": r["activates_at"],
             "retired_at": r["retired_at"],
             "publish_until": r["publish_until"],
         }

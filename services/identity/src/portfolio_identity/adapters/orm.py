@@ -183,6 +183,7 @@ signing_keys = Table(
     Column("public_jwk", JSON, nullable=False),
     Column("private_key", LargeBinary, nullable=False),  # AES-GCM nonce + ciphertext of the PKCS#8 key
     Column("created_at", TS, nullable=False),
+    Column("activates_at", TS, nullable=False),  # signs from then on (published before, for JWKS caches)
     Column("retired_at", TS, nullable=True),
     Column("publish_until", TS, nullable=True),  # retired keys stay in the JWKS until their last token expired
 )

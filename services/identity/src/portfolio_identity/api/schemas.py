@@ -267,3 +267,4 @@ class OnBehalfPublic(BaseModel):
 class KeyRotated(BaseModel):
     kid: str
     retired: list[str]
+    signs_from: datetime

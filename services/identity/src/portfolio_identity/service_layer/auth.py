@@ -276,7 +276,12 @@ async def rotate_signing_key(uow: UnitOfWork, caller: Caller, settings: Settings
     """New signing key; the previous one stays in the JWKS until its last token expired."""
     caller.require_global(Permission.KEYS_MANAGE)
     kid, retired = await keys.rotate(
-        uow.session, settings.key_encryption_secret, utcnow(), timedelta(seconds=settings.access_token_seconds)
+        uow.session,
+        settings.key_encryption_secret,
+        utcnow(),
+        timedelta(seconds=settings.access_token_seconds),
+        timedelta(seconds=settings.key_activation_delay_seconds),
     )
+    activates_at = utcnow() + timedelta(seconds=settings.key_activation_delay_seconds)
     await audit(uow, caller, "keys.rotated", "signing_key", kid, school_id=None, after={"retired": retired})
-    return {"kid": kid, "retired": retired}
+    return {"kid": kid, "retired": retired, "signs_from": activates_at}

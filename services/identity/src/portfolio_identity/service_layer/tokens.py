@@ -98,6 +98,6 @@ async def build_claims(session: AsyncSession, user: RowMapping, settings: Settin
 
 async def sign(session: AsyncSession, settings: Settings, claims: dict[str, Any], now: datetime) -> str:
     await keys.ensure_active_key(session, settings.key_encryption_secret, now)
-    key = await keys.active_key(session, settings.key_encryption_secret)
+    key = await keys.active_key(session, settings.key_encryption_secret, now)
     assert key is not None  # ensured just above
     return jwt.encode(claims, key.private_key, algorithm=keys.ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
