@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from .orm import student_locks
 
@@ -75,3 +75,11 @@ async def student_scope_lock(session: AsyncSession, scope: str) -> AsyncIterator
         stmt.on_conflict_do_update(index_elements=["scope"], set_={"created_at": stmt.excluded.created_at})
     )
     yield
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose every statement commits on its own: one round trip for a lone write or read
+    (no BEGIN/COMMIT), for bookkeeping that needs no transaction around it."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -17,9 +17,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portfolio_artifacts.adapters.orm import idempotency_keys
+from portfolio_artifacts.adapters.sql import autocommit
 from portfolio_artifacts.service_layer.context import Deps
 from portfolio_shared.auth import Principal
 from portfolio_shared.problems import Problem
@@ -42,16 +43,20 @@ async def idempotent(
         return JSONResponse(jsonable_encoder(await run()), status_code=status_code)
     where = (idempotency_keys.c.principal == actor.user_id, idempotency_keys.c.key == key)
     now = deps.now()
-    async with deps.uow() as uow:
-        fresh = await reserve(uow.session, actor.user_id, key, request_hash, now)
-        row = None if fresh else (await uow.session.execute(select(idempotency_keys).where(*where))).first()
+    engine = deps.runtime.engine
+    # Bookkeeping statements stand alone (autocommit): one round trip each, no transaction around them.
+    async with autocommit(engine) as conn:
+        fresh = await reserve(conn, actor.user_id, key, request_hash, now)
+        row = None if fresh else (await conn.execute(select(idempotency_keys).where(*where))).first()
         if row is not None and row.status_code is None and row.request_hash == request_hash:
             # A first attempt that died without finishing must not block the key for ever.
-            stale = row.created_at < now - deps.upload_ttl
-            if stale:
-                await uow.session.execute(update(idempotency_keys).where(*where).values(created_at=now))
-                fresh = True
-        await uow.commit()
+            if row.created_at < now - deps.upload_ttl:
+                taken = await conn.execute(
+                    update(idempotency_keys)
+                    .where(*where, idempotency_keys.c.created_at == row.created_at)
+                    .values(created_at=now)
+                )
+                fresh = taken.rowcount == 1
     if row is not None and row.request_hash != request_hash:
         raise Problem(
             422,
@@ -75,20 +80,18 @@ async def idempotent(
     try:
         body = jsonable_encoder(await run())
     except BaseException:
-        async with deps.uow() as uow:
-            await uow.session.execute(delete(idempotency_keys).where(*where, idempotency_keys.c.status_code.is_(None)))
-            await uow.commit()
+        async with autocommit(engine) as conn:
+            await conn.execute(delete(idempotency_keys).where(*where, idempotency_keys.c.status_code.is_(None)))
         raise
-    async with deps.uow() as uow:
-        await uow.session.execute(update(idempotency_keys).where(*where).values(status_code=status_code, response=body))
-        await uow.commit()
+    async with autocommit(engine) as conn:
+        await conn.execute(update(idempotency_keys).where(*where).values(status_code=status_code, response=body))
     return JSONResponse(body, status_code=status_code)
 
 
-async def reserve(session: AsyncSession, principal: str, key: str, request_hash: str, now: datetime) -> bool:
+async def reserve(conn: AsyncConnection, principal: str, key: str, request_hash: str, now: datetime) -> bool:
     """Insert the key; False when it already exists."""
     values = {"principal": principal, "key": key, "request_hash": request_hash, "created_at": now}
-    dialect = session.get_bind().dialect.name
+    dialect = conn.dialect.name
     stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(idempotency_keys).values(**values)
-    result = await session.execute(stmt.on_conflict_do_nothing().returning(idempotency_keys.c.key))
+    result = await conn.execute(stmt.on_conflict_do_nothing().returning(idempotency_keys.c.key))
     return result.first() is not None

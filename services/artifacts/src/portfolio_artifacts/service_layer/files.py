@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from portfolio_artifacts.adapters.orm import files
 from portfolio_artifacts.domain.errors import DomainError, FileTooLarge, InvalidDeclaration
@@ -195,7 +195,9 @@ async def verify_received(storage: ObjectStorage, row: Any, rules: FileRules) ->
     return Verdict(row.id, True, size=size, sha256=sha256, mime=detected.mime)
 
 
-async def pending_files(session: AsyncSession, owner_kind: str, owner_id: uuid.UUID, version: int) -> list[Any]:
+async def pending_files(
+    session: AsyncSession | AsyncConnection, owner_kind: str, owner_id: uuid.UUID, version: int
+) -> list[Any]:
     result = await session.execute(
         select(files).where(
             files.c.owner_kind == owner_kind,

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import func, insert, select, update
 
 from portfolio_artifacts.adapters.orm import outcomes, rc_course_members, rc_courses
-from portfolio_artifacts.adapters.sql import student_scope_lock
+from portfolio_artifacts.adapters.sql import autocommit, student_scope_lock
 from portfolio_artifacts.domain import outcomes as lifecycle
 from portfolio_artifacts.domain.errors import ConflictError, ValidationError
 from portfolio_artifacts.domain.file_rules import check_description
@@ -183,14 +183,16 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
 async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, Any]:
     """Check every received file (size, SHA-256, real type); accept all or refuse all (R-FILE-1)."""
     now = deps.now()
-    async with deps.uow() as uow:
-        row = await load_own(uow.session, outcomes, cmd.artifact_id, cmd.actor.user_id, "outcome", lock=False)
+    async with autocommit(deps.runtime.engine) as conn:  # two lone reads; nothing is held during the S3 read
+        row = (await conn.execute(select(outcomes).where(outcomes.c.id == cmd.artifact_id))).first()
+        if row is None or row.student_user_id != cmd.actor.user_id:
+            raise NotFound(f"outcome {cmd.artifact_id} does not exist or is not visible to you")
         status = OutcomeStatus(row.status)
         version = row.version if status is OutcomeStatus.DRAFT else row.version + 1
-        rows = await pending_files(uow.session, "outcome", row.id, version)
-        if not rows:  # nothing to verify: already completed (a retry) or nothing declared
+        rows = await pending_files(conn, "outcome", row.id, version)
+    if not rows:  # nothing to verify: already completed (a retry) or nothing declared
+        async with deps.uow() as uow:
             return await outcome_view(uow.session, row)
-        await uow.rollback()  # no connection is held while the objects are read
     if status is OutcomeStatus.DRAFT and row.upload_expires_at is not None and row.upload_expires_at < now:
         raise UploadExpired("this upload expired before it was completed; start a new one")
     verdicts = await verify_batch(deps, rows)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from portfolio_artifacts.adapters.orm import performances
-from portfolio_artifacts.adapters.sql import student_scope_lock
+from portfolio_artifacts.adapters.sql import autocommit, student_scope_lock
 from portfolio_artifacts.domain.errors import IllegalTransition
 from portfolio_artifacts.domain.file_rules import check_description
 from portfolio_artifacts.domain.performances import validate_fields
@@ -21,7 +21,7 @@ from portfolio_shared.permissions import Permission
 
 from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, WithdrawArtifact
 from .context import Deps
-from .errors import NotAllowed, UploadExpired
+from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
     accepted_summaries,
     check_declarations,
@@ -166,13 +166,15 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
 
 async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, Any]:
     now = deps.now()
-    async with deps.uow() as uow:
-        row = await load_own(uow.session, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
+    async with autocommit(deps.runtime.engine) as conn:  # two lone reads; nothing is held during the S3 read
+        row = (await conn.execute(select(performances).where(performances.c.id == cmd.artifact_id))).first()
+        if row is None or row.student_user_id != cmd.actor.user_id:
+            raise NotFound(f"performance {cmd.artifact_id} does not exist or is not visible to you")
         version = row.version if row.status == "draft" else row.version + 1
-        rows = await pending_files(uow.session, "performance", row.id, version)
-        if not rows:
+        rows = await pending_files(conn, "performance", row.id, version)
+    if not rows:
+        async with deps.uow() as uow:
             return await performance_view(uow.session, row)
-        await uow.rollback()
     if row.status == "draft" and row.upload_expires_at is not None and row.upload_expires_at < now:
         raise UploadExpired("this upload expired before it was completed; start a new one", rule="R-PERF-1")
     verdicts = await verify_batch(deps, rows)
