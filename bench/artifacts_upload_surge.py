@@ -225,7 +225,8 @@ def line(name: str, lat: list[float], wall: float) -> str:
     n = len(lat)
     return (
         f"{name:<28} {n / wall:8.1f} uploads/s   wall {wall:6.2f}s   "
-        f"p50 {pct(lat, 50) * 1000:7.1f} ms   p99 {pct(lat, 99) * 1000:7.1f} ms   mean {statistics.mean(lat) * 1000:7.1f} ms"
+        f"p50 {pct(lat, 50) * 1000:7.1f} ms   p99 {pct(lat, 99) * 1000:7.1f} ms   "
+        f"mean {statistics.mean(lat) * 1000:7.1f} ms"
     )
 
 
@@ -314,7 +315,8 @@ async def main(args: argparse.Namespace) -> None:
         print(f"artifacts upload surge: {n} students x {args.size / MB:.2f} MB PDF, 2 CPUs={os.cpu_count()}")
         print("service: in-process uvicorn on a free port; S3: moto_server subprocess; DB: PostgreSQL 127.0.0.1:5432;")
         print(
-            f"bus: {'RabbitMQ' if use_rabbit else 'in-process (RabbitMQ not reachable)'}; load generator: httpx, same process"
+            f"bus: {'RabbitMQ' if use_rabbit else 'in-process (RabbitMQ not reachable)'}; "
+            "load generator: httpx, same process and event loop"
         )
         print(line("raw S3 presigned PUT", results["raw"], raw_wall))
         print(line("init → PUT → complete", results["surge"], surge_wall))
@@ -372,4 +374,10 @@ if __name__ == "__main__":
     parser.add_argument("--sequential", action="store_true", help="diagnostics: one upload at a time")
     arguments = parser.parse_args()
     SEQUENTIAL = arguments.sequential
+    try:  # the loop uvicorn itself would choose when serving ("auto": uvloop when installed)
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
     asyncio.run(main(arguments))

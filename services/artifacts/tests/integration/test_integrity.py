@@ -79,3 +79,25 @@ async def test_deleted_and_overwritten_objects_are_reported_exactly(world: World
     assert len(await _failed_events(world)) == 2
     detail = (await world.client.get(f"/api/v1/outcomes/{uploaded[0]['id']}", headers=world.student("s1"))).json()
     assert detail["files"][0]["integrity"] == "missing"
+
+
+async def test_the_scheduled_job_runs_in_the_background(world: World) -> None:
+    """The app lifespan schedules the same check every ``verify_interval_seconds``."""
+    from portfolio_artifacts.jobs import IntegrityJob
+    from portfolio_shared.testing.fixtures import eventually
+
+    await world.open_windows()
+    await world.course("phys", ["t1"], ["s1"])
+    await world.upload_outcome(world.student("s1"), "phys")
+    job = IntegrityJob(make_deps(world.runtime), interval=0.05)
+    job.start()
+    try:
+
+        async def reported() -> bool:
+            return job.last_report is not None and job.last_report.checked == 1
+
+        await eventually(reported)
+        assert job.last_report is not None and job.last_report.problems == []
+    finally:
+        await job.stop()
+    assert world.client.app.state.integrity_job.interval == 0  # type: ignore[attr-defined]  # switched off in tests
