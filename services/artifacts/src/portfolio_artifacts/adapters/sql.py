@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from .orm import student_locks
 
+Executor = AsyncSession | AsyncConnection
+"""Anything read-only helpers may run statements on: a session in a transaction, or an autocommit connection."""
+
 
 def _insert(session: AsyncSession, table: Table) -> Any:
     dialect = session.get_bind().dialect.name

@@ -12,9 +12,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import outcomes, performances
+from portfolio_artifacts.adapters.sql import Executor
 from portfolio_shared.auth import Principal
 from portfolio_shared.permissions import Permission
 
@@ -47,7 +47,7 @@ def _schools_with(actor: Principal, permission: Permission) -> frozenset[str]:
     return frozenset(s for s in actor.school_ids if actor.can(permission, s))
 
 
-async def outcome_scope(session: AsyncSession, actor: Principal, today: date) -> OutcomeScope:
+async def outcome_scope(session: Executor, actor: Principal, today: date) -> OutcomeScope:
     return OutcomeScope(
         user_id=actor.user_id,
         read_all_schools=_schools_with(actor, Permission.OUTCOME_READ_ALL),
@@ -55,7 +55,7 @@ async def outcome_scope(session: AsyncSession, actor: Principal, today: date) ->
     )
 
 
-async def can_read_outcome(session: AsyncSession, actor: Principal, row: Any, today: date) -> bool:
+async def can_read_outcome(session: Executor, actor: Principal, row: Any, today: date) -> bool:
     if row.student_user_id == actor.user_id or actor.can(Permission.OUTCOME_READ_ALL, row.school_id):
         return True
     return row.course_id in await certifiable_courses(session, actor, today)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import (
     rc_absences,
@@ -27,6 +26,7 @@ from portfolio_artifacts.adapters.orm import (
     rc_on_behalf,
     rc_users,
 )
+from portfolio_artifacts.adapters.sql import Executor
 from portfolio_artifacts.domain.outcomes import CertificationBasis
 from portfolio_shared.auth import Principal
 from portfolio_shared.permissions import Permission
@@ -40,7 +40,7 @@ class Authority:
     on_behalf_of: str | None
 
 
-async def certifiers(session: AsyncSession, course_id: str) -> tuple[list[str], bool]:
+async def certifiers(session: Executor, course_id: str) -> tuple[list[str], bool]:
     """(certifier ids, co-taught?) of a course."""
     row = (await session.execute(select(rc_courses).where(rc_courses.c.course_id == course_id))).first()
     if row is None:
@@ -50,7 +50,7 @@ async def certifiers(session: AsyncSession, course_id: str) -> tuple[list[str], 
     return list(row.teacher_user_ids), False
 
 
-async def _extended(session: AsyncSession, school_id: str, user_ids: Iterable[str], today: date) -> set[str]:
+async def _extended(session: Executor, school_id: str, user_ids: Iterable[str], today: date) -> set[str]:
     ids = list(user_ids)
     if not ids:
         return set()
@@ -62,7 +62,7 @@ async def _extended(session: AsyncSession, school_id: str, user_ids: Iterable[st
     return {r.user_id for r in rows}
 
 
-async def unavailable(session: AsyncSession, school_id: str, user_ids: Iterable[str], today: date) -> set[str]:
+async def unavailable(session: Executor, school_id: str, user_ids: Iterable[str], today: date) -> set[str]:
     """Users who cannot act today: left or suspended (unless their account was extended), or absent."""
     ids = list(dict.fromkeys(user_ids))
     if not ids:
@@ -87,7 +87,7 @@ async def unavailable(session: AsyncSession, school_id: str, user_ids: Iterable[
     return gone | {r.user_id for r in absent_rows}
 
 
-async def delegates_now(session: AsyncSession, school_id: str, today: date) -> set[str]:
+async def delegates_now(session: Executor, school_id: str, today: date) -> set[str]:
     """The delegate(s) who act for the certification duty today: the first available delegate in
     the school's order (代理順位, R-DUTY-2) and the acting delegate identity reported, if available."""
     order = (
@@ -113,7 +113,7 @@ async def delegates_now(session: AsyncSession, school_id: str, today: date) -> s
     return out
 
 
-async def on_behalf_teachers(session: AsyncSession, staff_user_id: str, school_id: str | None, today: date) -> set[str]:
+async def on_behalf_teachers(session: Executor, staff_user_id: str, school_id: str | None, today: date) -> set[str]:
     query = select(rc_on_behalf.c.teacher_user_id).where(
         rc_on_behalf.c.staff_user_id == staff_user_id, rc_on_behalf.c.revoked.is_(False), rc_on_behalf.c.until >= today
     )
@@ -123,7 +123,7 @@ async def on_behalf_teachers(session: AsyncSession, staff_user_id: str, school_i
 
 
 async def resolve_authority(
-    session: AsyncSession, actor: Principal, school_id: str, course_id: str, today: date
+    session: Executor, actor: Principal, school_id: str, course_id: str, today: date
 ) -> Authority | None:
     """On what basis ``actor`` may certify outcomes of ``course_id`` today, or None (R-ART-3, R-ART-5)."""
     if not (
@@ -156,7 +156,7 @@ async def resolve_authority(
     return None
 
 
-async def certifiable_courses(session: AsyncSession, actor: Principal, today: date) -> set[str]:
+async def certifiable_courses(session: Executor, actor: Principal, today: date) -> set[str]:
     """Courses whose outcomes the actor certifies or may certify for someone (a teacher's view)."""
     schools = [
         s

@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import files, outcomes, performances, rc_course_members, rc_courses
+from portfolio_artifacts.adapters.sql import Executor, autocommit
 from portfolio_shared.auth import Principal
 from portfolio_shared.permissions import Permission
 
@@ -22,18 +22,18 @@ from .views import outcome_view, outcome_views, performance_view, performance_vi
 async def list_outcomes(
     deps: Deps, actor: Principal, filters: dict[str, Any], limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    async with deps.uow() as uow:
-        scope = await outcome_scope(uow.session, actor, deps.today())
+    async with autocommit(deps.runtime.engine) as conn:  # reads only: no BEGIN/ROLLBACK round trips
+        scope = await outcome_scope(conn, actor, deps.today())
         query = select(outcomes).where(scope.where())
         for name, value in filters.items():
             if value is not None:
                 query = query.where(outcomes.c[name] == value)
         query = query.order_by(outcomes.c.created_at.desc(), outcomes.c.id).limit(limit).offset(offset)
-        rows = (await uow.session.execute(query)).all()
-        return await outcome_views(uow.session, rows)
+        rows = (await conn.execute(query)).all()
+        return await outcome_views(conn, rows)
 
 
-async def _visible_outcome(session: AsyncSession, deps: Deps, actor: Principal, outcome_id: uuid.UUID) -> Any:
+async def _visible_outcome(session: Executor, deps: Deps, actor: Principal, outcome_id: uuid.UUID) -> Any:
     row = (await session.execute(select(outcomes).where(outcomes.c.id == outcome_id))).first()
     if row is None or not await can_read_outcome(session, actor, row, deps.today()):
         raise NotFound(f"outcome {outcome_id} does not exist or is not visible to you")
@@ -41,23 +41,23 @@ async def _visible_outcome(session: AsyncSession, deps: Deps, actor: Principal, 
 
 
 async def get_outcome(deps: Deps, actor: Principal, outcome_id: uuid.UUID) -> dict[str, Any]:
-    async with deps.uow() as uow:
-        return await outcome_view(uow.session, await _visible_outcome(uow.session, deps, actor, outcome_id))
+    async with autocommit(deps.runtime.engine) as conn:
+        return await outcome_view(conn, await _visible_outcome(conn, deps, actor, outcome_id))
 
 
 async def list_performances(
     deps: Deps, actor: Principal, filters: dict[str, Any], limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    async with deps.uow() as uow:
+    async with autocommit(deps.runtime.engine) as conn:
         query = select(performances).where(performance_where(actor))
         for name, value in filters.items():
             if value is not None:
                 query = query.where(performances.c[name] == value)
         query = query.order_by(performances.c.created_at.desc(), performances.c.id).limit(limit).offset(offset)
-        return await performance_views(uow.session, (await uow.session.execute(query)).all())
+        return await performance_views(conn, (await conn.execute(query)).all())
 
 
-async def _visible_performance(session: AsyncSession, actor: Principal, performance_id: uuid.UUID) -> Any:
+async def _visible_performance(session: Executor, actor: Principal, performance_id: uuid.UUID) -> Any:
     row = (await session.execute(select(performances).where(performances.c.id == performance_id))).first()
     if row is None or not can_read_performance(actor, row):
         raise NotFound(f"performance {performance_id} does not exist or is not visible to you")
@@ -65,8 +65,8 @@ async def _visible_performance(session: AsyncSession, actor: Principal, performa
 
 
 async def get_performance(deps: Deps, actor: Principal, performance_id: uuid.UUID) -> dict[str, Any]:
-    async with deps.uow() as uow:
-        return await performance_view(uow.session, await _visible_performance(uow.session, actor, performance_id))
+    async with autocommit(deps.runtime.engine) as conn:
+        return await performance_view(conn, await _visible_performance(conn, actor, performance_id))
 
 
 async def download(deps: Deps, actor: Principal, kind: str, owner_id: uuid.UUID, file_id: uuid.UUID) -> dict[str, Any]:

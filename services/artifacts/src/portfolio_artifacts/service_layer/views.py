@@ -8,9 +8,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import files
+from portfolio_artifacts.adapters.sql import Executor
 
 
 def file_view(f: Any) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def file_view(f: Any) -> dict[str, Any]:
     }
 
 
-async def files_of(session: AsyncSession, owner_kind: str, owner_ids: Sequence[Any]) -> dict[Any, list[dict[str, Any]]]:
+async def files_of(session: Executor, owner_kind: str, owner_ids: Sequence[Any]) -> dict[Any, list[dict[str, Any]]]:
     out: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     if not owner_ids:
         return out
@@ -98,19 +98,19 @@ def outcome_view_of(values: dict[str, Any], file_views: list[dict[str, Any]]) ->
     return _outcome(SimpleNamespace(**values), file_views)
 
 
-async def outcome_view(session: AsyncSession, row: Any) -> dict[str, Any]:
+async def outcome_view(session: Executor, row: Any) -> dict[str, Any]:
     return _outcome(row, (await files_of(session, "outcome", [row.id]))[row.id])
 
 
-async def outcome_views(session: AsyncSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+async def outcome_views(session: Executor, rows: Sequence[Any]) -> list[dict[str, Any]]:
     by_owner = await files_of(session, "outcome", [r.id for r in rows])
     return [_outcome(r, by_owner[r.id]) for r in rows]
 
 
-async def performance_view(session: AsyncSession, row: Any) -> dict[str, Any]:
+async def performance_view(session: Executor, row: Any) -> dict[str, Any]:
     return _performance(row, (await files_of(session, "performance", [row.id]))[row.id])
 
 
-async def performance_views(session: AsyncSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+async def performance_views(session: Executor, rows: Sequence[Any]) -> list[dict[str, Any]]:
     by_owner = await files_of(session, "performance", [r.id for r in rows])
     return [_performance(r, by_owner[r.id]) for r in rows]
