@@ -126,7 +126,8 @@ async def refresh_acting(
     """Re-resolve the duties of a school; store and publish every change of the acting person (R-DUTY-2)."""
     session = uow.session
     people = await queries.school_people(session, school_id)
-    stmt = select(duties).where(duties.c.school_id == school_id).order_by(duties.c.code)
+    # Row locks (PostgreSQL) in one order: two replicas re-resolving at once publish each change once.
+    stmt = select(duties).where(duties.c.school_id == school_id).order_by(duties.c.code).with_for_update()
     if duty_codes is not None:
         stmt = stmt.where(duties.c.code.in_(list(duty_codes)))
     changes: list[ActingPersonChanged] = []

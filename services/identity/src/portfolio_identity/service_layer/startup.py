@@ -15,7 +15,7 @@ from ..adapters.verifier import DatabaseKeyVerifier
 from ..config import Settings
 from . import admin
 from .acting import refresh_acting
-from .common import Caller, today, utcnow
+from .common import Caller, audit, today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,10 @@ async def on_startup(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, Settings)
     async with runtime.uow() as uow:
-        await keys.ensure_active_key(uow.session, settings.key_encryption_secret, utcnow())
+        now = utcnow()
+        if await keys.active_key(uow.session, settings.key_encryption_secret, now) is None:
+            kid = await keys.create_key(uow.session, settings.key_encryption_secret, now)
+            await audit(uow, Caller.system("startup"), "keys.created", "signing_key", kid, school_id=None)
         if settings.bootstrap_admin_login and settings.bootstrap_admin_password:
             if await admin.ensure_system_admin(uow, settings.bootstrap_admin_login, settings.bootstrap_admin_password):
                 log.warning("created the first system administrator %r", settings.bootstrap_admin_login)
