@@ -97,6 +97,13 @@ async def test_absent_responsible_person_passes_the_duty_to_the_next_delegate(
     assert acting["delegate_rank"] == 2
     assert [s["reason"] for s in acting["skipped"]] == ["absent", "suspended"]
 
+    # Colleagues see who acts, but not why others are unavailable, nor the absences (private).
+    seen_by_student = (
+        await client.get(f"/api/v1/schools/{a}/duties/enrolment/acting", headers=world.headers["a-student"])
+    ).json()
+    assert seen_by_student["acting"]["user_id"] == clerk2 and seen_by_student["skipped"] == []
+    assert (await client.get(f"/api/v1/schools/{a}/absences", headers=world.headers["a-student"])).json() == []
+
     # Cancelling the absence gives the duty back to the responsible person.
     absence_id = (await client.get(f"/api/v1/schools/{a}/absences", headers=manage)).json()[0]["id"]
     r = await client.delete(f"/api/v1/schools/{a}/absences/{absence_id}", headers=manage)

@@ -250,7 +250,14 @@ async def who_acts(uow: UnitOfWork, caller: Caller, school_id: str, code: str, o
     day = on or today()
     people = await queries.school_people(uow.session, school_id)
     resolution, _ = await resolve_duty(uow.session, duty, people, day)
-    return {"duty_code": code, "on": day, **resolution_view(resolution, people)}
+    view = resolution_view(resolution, people)
+    if not _sees_staff_details(caller, school_id):
+        view["skipped"] = []  # why a colleague is unavailable (absent, suspended) is for staff offices only
+    return {"duty_code": code, "on": day, **view}
+
+
+def _sees_staff_details(caller: Caller, school_id: str) -> bool:
+    return caller.can(Permission.USERS_READ, school_id) or caller.can(Permission.DUTIES_MANAGE, school_id)
 
 
 async def mark_absence(
@@ -306,10 +313,13 @@ async def cancel_absence(uow: UnitOfWork, caller: Caller, school_id: str, absenc
 
 
 async def list_absences(uow: UnitOfWork, caller: Caller, school_id: str, user_id: str | None) -> list[dict[str, Any]]:
+    """The school's absences for the offices that manage duties or accounts; one's own for everybody else."""
     _read_check(caller, school_id)
     stmt = select(absences).where(absences.c.school_id == school_id).order_by(absences.c.starts_on)
     if user_id is not None:
         stmt = stmt.where(absences.c.user_id == user_id)
+    if not _sees_staff_details(caller, school_id):
+        stmt = stmt.where(absences.c.user_id == caller.user_id)
     return [_absence_view(r) for r in (await uow.session.execute(stmt)).mappings()]
 
 
