@@ -6,7 +6,10 @@ course teacher or whoever acts for them; yearly selection for submission; self-c
 scheduled integrity check of every stored file.
 """
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,6 +20,16 @@ from .api import errors, outcomes, performances, selfcheck
 from .bootstrap import bootstrap, make_deps
 from .config import Settings
 from .jobs import IntegrityJob
+
+_configured_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def _storage_threads(count: int) -> None:
+    """Give the loop's default executor (where the storage client's calls run) enough threads, once."""
+    loop = asyncio.get_running_loop()
+    if loop not in _configured_loops:
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=count, thread_name_prefix="artifacts-storage"))
+        _configured_loops.add(loop)
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
@@ -36,6 +49,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _storage_threads(deps.settings.storage_threads)
         async with chassis_lifespan(app):
             job.start()
             try:

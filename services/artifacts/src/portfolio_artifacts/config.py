@@ -26,6 +26,9 @@ class Settings(ServiceSettings):
     # Integrity verification job (every stored object against its recorded size and SHA-256).
     verify_interval_seconds: float = Field(default=3600.0, ge=0)  # 0 switches the scheduled job off
     verify_concurrency: int = Field(default=8, ge=1, le=64)
+    # Threads for the blocking object-storage client (its calls run in the loop's default executor):
+    # a deadline-day surge is storage-bound, asyncio's default of cpu+4 threads would queue it.
+    storage_threads: int = Field(default=32, ge=4, le=256)
     # Dates (absences, extensions, authorisations "until") are school-local calendar dates.
     school_timezone: str = "Asia/Taipei"
 

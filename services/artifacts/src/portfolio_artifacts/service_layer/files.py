@@ -91,55 +91,74 @@ def check_declarations(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedUpload:
+    file_id: uuid.UUID
+    key: str
+    declaration: CheckedDeclaration
+    ticket: dict[str, Any]
+
+
+async def presign_uploads(
+    deps: Deps, school_id: str, student_user_id: str, declared: Sequence[CheckedDeclaration]
+) -> list[PreparedUpload]:
+    """Name the objects and sign one short-lived PUT each, before any transaction is open (signing may
+    wait for a storage thread; a database connection must not wait with it)."""
+    prepared = []
+    for d in declared:
+        file_id, key = uuid.uuid4(), object_key(school_id, student_user_id)
+        presigned = await deps.storage.presign_put(
+            key, content_type=d.content_type, max_size=d.size, expires=deps.upload_ttl
+        )
+        ticket = {
+            "file_id": str(file_id),
+            "slot": d.slot.value,
+            "method": presigned.method,
+            "url": presigned.url,
+            "headers": presigned.headers,
+            "expires_in": presigned.expires_in,
+        }
+        prepared.append(PreparedUpload(file_id, key, d, ticket))
+    return prepared
+
+
 async def open_uploads(
     session: AsyncSession,
     deps: Deps,
+    prepared: Sequence[PreparedUpload],
     *,
     owner_kind: str,
     owner_id: uuid.UUID,
     school_id: str,
     student_user_id: str,
     version: int,
-    declared: Sequence[CheckedDeclaration],
 ) -> list[dict[str, Any]]:
-    """Insert pending file rows and hand out one presigned PUT each (short expiry)."""
+    """Insert the pending file rows of presigned uploads; return the tickets for the client."""
     now = deps.now()
-    uploads: list[dict[str, Any]] = []
-    for d in declared:
-        file_id = uuid.uuid4()
-        key = object_key(school_id, student_user_id)
+    if prepared:
         await session.execute(
-            insert(files).values(
-                id=file_id,
-                owner_kind=owner_kind,
-                owner_id=owner_id,
-                school_id=school_id,
-                student_user_id=student_user_id,
-                slot=d.slot.value,
-                version=version,
-                object_key=key,
-                filename=d.filename,
-                declared_content_type=d.content_type,
-                declared_size=d.size,
-                declared_sha256=d.sha256,
-                status="pending",
-                created_at=now,
-            )
+            insert(files),
+            [
+                {
+                    "id": p.file_id,
+                    "owner_kind": owner_kind,
+                    "owner_id": owner_id,
+                    "school_id": school_id,
+                    "student_user_id": student_user_id,
+                    "slot": p.declaration.slot.value,
+                    "version": version,
+                    "object_key": p.key,
+                    "filename": p.declaration.filename,
+                    "declared_content_type": p.declaration.content_type,
+                    "declared_size": p.declaration.size,
+                    "declared_sha256": p.declaration.sha256,
+                    "status": "pending",
+                    "created_at": now,
+                }
+                for p in prepared
+            ],
         )
-        presigned = await deps.storage.presign_put(
-            key, content_type=d.content_type, max_size=d.size, expires=deps.upload_ttl
-        )
-        uploads.append(
-            {
-                "file_id": str(file_id),
-                "slot": d.slot.value,
-                "method": presigned.method,
-                "url": presigned.url,
-                "headers": presigned.headers,
-                "expires_in": presigned.expires_in,
-            }
-        )
-    return uploads
+    return [p.ticket for p in prepared]
 
 
 @dataclass(frozen=True, slots=True)

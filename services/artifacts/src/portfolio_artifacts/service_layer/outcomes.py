@@ -37,6 +37,7 @@ from .files import (
     drop_pending,
     open_uploads,
     pending_files,
+    presign_uploads,
     record_verdicts,
     supersede_older,
     verify_batch,
@@ -69,10 +70,9 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
     declared = check_declarations(cmd.files, deps.rules, required=True)  # R-FILE-1, R-FILE-2
     me = cmd.actor.user_id
     now = deps.now()
-    async with deps.uow() as uow:
-        s = uow.session
+    async with autocommit(deps.runtime.engine) as conn:  # facts from records' events, read before any lock
         course = (
-            await s.execute(
+            await conn.execute(
                 select(rc_courses)
                 .join(rc_course_members, rc_course_members.c.course_id == rc_courses.c.course_id)
                 .where(
@@ -85,7 +85,7 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
         if course is None or not cmd.actor.can(Permission.OUTCOME_UPLOAD, course.school_id):
             raise CourseNotTaken(f"you do not take course {cmd.course_id!r} this semester", field="course_id")
         await require_window(
-            s,
+            conn,
             school_id=course.school_id,
             academic_year=course.academic_year,
             semester=course.semester,
@@ -93,6 +93,10 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
             now=now,
             rule="R-ART-1",
         )
+        policy = await school_policy(conn, course.school_id, deps.settings.default_policy())
+    prepared = await presign_uploads(deps, course.school_id, me, declared)
+    async with deps.uow() as uow:
+        s = uow.session
         scope = f"upload|outcome|{me}|{course.academic_year}|{course.semester}"
         async with student_scope_lock(s, scope):
             count = await s.scalar(
@@ -104,7 +108,6 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
                     (outcomes.c.status != OutcomeStatus.DRAFT.value) | (outcomes.c.upload_expires_at >= now),
                 )
             )
-            policy = await school_policy(s, course.school_id, deps.settings.default_policy())
             check_outcome_upload_allowed(policy, int(count or 0))  # R-ART-2
             outcome_id = uuid.uuid4()
             await s.execute(
@@ -128,12 +131,12 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
             uploads = await open_uploads(
                 s,
                 deps,
+                prepared,
                 owner_kind="outcome",
                 owner_id=outcome_id,
                 school_id=course.school_id,
                 student_user_id=me,
                 version=1,
-                declared=declared,
             )
             await uow.commit()
     return {"outcome_id": str(outcome_id), "status": "draft", "version": 1, "uploads": uploads}
@@ -162,15 +165,16 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
         )
         version = row.version if status is OutcomeStatus.DRAFT else row.version + 1
         await drop_pending(uow.session, "outcome", row.id)
+        prepared = await presign_uploads(deps, row.school_id, row.student_user_id, declared)
         uploads = await open_uploads(
             uow.session,
             deps,
+            prepared,
             owner_kind="outcome",
             owner_id=row.id,
             school_id=row.school_id,
             student_user_id=row.student_user_id,
             version=version,
-            declared=declared,
         )
         if status is OutcomeStatus.DRAFT:
             await uow.session.execute(

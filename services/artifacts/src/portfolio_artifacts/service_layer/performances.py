@@ -28,6 +28,7 @@ from .files import (
     drop_pending,
     open_uploads,
     pending_files,
+    presign_uploads,
     record_verdicts,
     supersede_older,
     verify_batch,
@@ -54,10 +55,9 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
     description = check_description(cmd.description, rules=deps.rules)
     declared = check_declarations(cmd.files, deps.rules, required=False)
     me, now = cmd.actor.user_id, deps.now()
-    async with deps.uow() as uow:
-        s = uow.session
+    async with autocommit(deps.runtime.engine) as conn:
         await require_window(
-            s,
+            conn,
             school_id=cmd.school_id,
             academic_year=cmd.academic_year,
             semester=None,
@@ -65,6 +65,10 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
             now=now,
             rule="R-PERF-1",
         )
+        policy = await school_policy(conn, cmd.school_id, deps.settings.default_policy())
+    prepared = await presign_uploads(deps, cmd.school_id, me, declared)
+    async with deps.uow() as uow:
+        s = uow.session
         async with student_scope_lock(s, f"upload|performance|{me}|{cmd.academic_year}"):
             count = await s.scalar(
                 select(func.count()).where(
@@ -74,7 +78,6 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
                     (performances.c.status != "draft") | (performances.c.upload_expires_at >= now),
                 )
             )
-            policy = await school_policy(s, cmd.school_id, deps.settings.default_policy())
             check_performance_upload_allowed(policy, int(count or 0))  # R-PERF-1
             performance_id = uuid.uuid4()
             status = "draft" if declared else "submitted"
@@ -99,12 +102,12 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
             uploads = await open_uploads(
                 s,
                 deps,
+                prepared,
                 owner_kind="performance",
                 owner_id=performance_id,
                 school_id=cmd.school_id,
                 student_user_id=me,
                 version=1,
-                declared=declared,
             )
             if not declared:  # a record without files is complete at once
                 uow.publish(
@@ -144,15 +147,16 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
         )
         version = row.version if row.status == "draft" else row.version + 1
         await drop_pending(uow.session, "performance", row.id)
+        prepared = await presign_uploads(deps, row.school_id, row.student_user_id, declared)
         uploads = await open_uploads(
             uow.session,
             deps,
+            prepared,
             owner_kind="performance",
             owner_id=row.id,
             school_id=row.school_id,
             student_user_id=row.student_user_id,
             version=version,
-            declared=declared,
         )
         if row.status == "draft":
             await uow.session.execute(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import rc_caps, rc_windows
+from portfolio_artifacts.adapters.sql import Executor
 from portfolio_artifacts.domain.policy import SchoolPolicy
 
 from .errors import OutsideWindow
@@ -22,7 +22,7 @@ PHASE_NAMES = {
 
 
 async def require_window(
-    session: AsyncSession,
+    session: Executor,
     *,
     school_id: str,
     academic_year: int,
@@ -60,7 +60,7 @@ async def require_window(
     raise OutsideWindow(detail, field=phase, rule=rule, windows=windows)
 
 
-async def school_policy(session: AsyncSession, school_id: str, default: SchoolPolicy) -> SchoolPolicy:
+async def school_policy(session: Executor, school_id: str, default: SchoolPolicy) -> SchoolPolicy:
     """The school's caps from ArtifactCapsSet, else the deployment default (R-ART-2, R-PERF-1)."""
     row = (await session.execute(select(rc_caps).where(rc_caps.c.school_id == school_id))).first()
     if row is None:
