@@ -96,6 +96,7 @@ async def test_whole_flow_on_sqlite_with_the_in_process_bus(tmp_path: Path) -> N
             headers=staff,
         )
         assert r.status_code == 201 and r.json()["content"] == "秘密內容"
+        assert r.json()["held_at"] == "2025-10-01T01:00:00Z"  # zone kept although SQLite drops it
 
         async def delivered() -> bool:
             return sum(m.routing_key == "records.grade.semester_recorded.v1" for m in seen) == 4 and any(

@@ -7,11 +7,19 @@ detail view of a student (R-DATA-1).
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+def _utc_if_naive(value: datetime) -> datetime:
+    # SQLite (standalone shape) returns stored UTC timestamps without their zone.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_utc_if_naive)]
 
 
 class Public(BaseModel):
@@ -52,7 +60,7 @@ class EnrolmentChangePublic(Public):
     to_school_id: str | None
     note: str | None
     recorded_by: str
-    recorded_at: datetime
+    recorded_at: Timestamp
 
 
 class CoursePublic(Public):
@@ -108,20 +116,20 @@ class CounsellingPublic(Public):
     student_id: uuid.UUID
     school_id: str
     counsellor_user_id: str
-    held_at: datetime
+    held_at: Timestamp
     place: str
     content: str
     opinions: str
-    recorded_at: datetime
+    recorded_at: Timestamp
 
 
 class PhaseWindowPublic(Public):
     phase: str
-    starts_at: datetime
-    ends_at: datetime
-    self_check_at: datetime
+    starts_at: Timestamp
+    ends_at: Timestamp
+    self_check_at: Timestamp
     updated_by: str
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class SchedulePublic(Public):
@@ -143,7 +151,7 @@ class AuditEntryPublic(Public):
     action: str
     entity: str
     entity_id: str
-    at: datetime
+    at: Timestamp
     details: dict[str, Any]
 
 

@@ -8,7 +8,7 @@ reaches it: bad input is a 422 problem naming the field, never a server error.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -30,7 +30,8 @@ def _plausible_date(value: date) -> date:
 def _plausible_time(value: datetime) -> datetime:
     if not 2000 <= value.year <= 2200:
         raise ValueError("the time must lie between 2000 and 2200")
-    return value
+    # Stored in UTC: SQLite (standalone shape) keeps no zone, so a local time would shift.
+    return value.astimezone(UTC)
 
 
 _Printable = AfterValidator(_printable)
