@@ -9,8 +9,9 @@ import pytest
 from identity_support import build_world, settings_for
 from sqlalchemy import func, select
 
-from portfolio_identity.adapters.orm import memberships, school_roles, users
+from portfolio_identity.adapters.orm import memberships, outbox, school_roles, users
 from portfolio_identity.cli import main as cli_main
+from portfolio_shared.events import Envelope
 from portfolio_shared.service import ServiceRuntime
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,9 @@ def _counts(report: dict) -> dict:  # type: ignore[type-arg]
     return {k: v for k, v in report["counts"].items() if k != "unchanged"}
 
 
-async def test_same_file_twice_changes_nothing_the_second_time(client: httpx.AsyncClient) -> None:
+async def test_same_file_twice_changes_nothing_the_second_time(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
     world = await build_world(client)
     a = world.school("A")
     data = export("330301", *CLEAN)
@@ -62,6 +65,13 @@ async def test_same_file_twice_changes_nothing_the_second_time(client: httpx.Asy
     third = await _sync(client, a, world.headers["a-it"], changed)
     assert _counts(third) == {"created": 0, "updated": 1, "deactivated": 1, "rejected": 0}
     assert third["deactivated"] == ["s110002"]
+    async with runtime.uow() as uow:
+        bodies = (await uow.session.execute(select(outbox.c.body).order_by(outbox.c.id))).scalars().all()
+    events = [Envelope.model_validate_json(b) for b in bodies]
+    gone = [e for e in events if e.type == "identity.user.deactivated"]
+    assert len(gone) == 1 and gone[0].payload["status"] == "left" and gone[0].school_id == a
+    updates = [e.payload for e in events if e.type == "identity.user.updated"]
+    assert updates[-1]["status"] == "left"  # read copies never see a deactivated account as active
     assert _counts(await _sync(client, a, world.headers["a-it"], changed)) == ZEROS
 
     # Big5 and UTF-8 with BOM give the same accounts.

@@ -182,7 +182,8 @@ async def change_user(
             user_id=user["id"],
             display_name=after["display_name"],
             kind=after["kind"],
-            status=after["status"],
+            # An account the SIS no longer lists has left, whatever its last exported status was.
+            status="left" if after["deactivated"] else after["status"],
             end_date=after["end_date"],
         ),
         school_id=school_id,
