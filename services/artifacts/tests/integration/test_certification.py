@@ -132,6 +132,12 @@ async def test_reviewing_teacher_of_a_co_taught_course_certifies_and_returns(wor
     assert sorted(f["status"] for f in done.json()["files"]) == ["accepted", "superseded"]
     r = await world.client.post(f"{url}/certify", headers=world.teacher("t2"))
     assert r.status_code == 200 and r.json()["certification"]["basis"] == "reviewing_teacher"
+    await world.upload_outcome(world.student("s1"), "inter")
+    page = (
+        await world.client.get("/api/v1/outcomes", params={"limit": 1, "offset": 1}, headers=world.student("s1"))
+    ).json()
+    assert [o["id"] for o in page] == [outcome["id"]]  # the older one, with both versions' files
+    assert [(f["version"], f["status"]) for f in page[0]["files"]] == [(1, "superseded"), (2, "accepted")]
 
 
 async def test_certification_outside_its_window_states_the_dates(world: World) -> None:

@@ -16,7 +16,7 @@ from .access import can_read_outcome, can_read_performance, outcome_scope, perfo
 from .authority import unavailable
 from .context import Deps
 from .errors import NotAllowed, NotFound
-from .views import outcome_view, outcome_views, performance_view, performance_views
+from .views import outcome_page, outcome_view, performance_page, performance_view
 
 
 async def list_outcomes(
@@ -29,8 +29,7 @@ async def list_outcomes(
             if value is not None:
                 query = query.where(outcomes.c[name] == value)
         query = query.order_by(outcomes.c.created_at.desc(), outcomes.c.id).limit(limit).offset(offset)
-        rows = (await conn.execute(query)).all()
-        return await outcome_views(conn, rows)
+        return await outcome_page(conn, query)
 
 
 async def _visible_outcome(session: Executor, deps: Deps, actor: Principal, outcome_id: uuid.UUID) -> Any:
@@ -54,7 +53,7 @@ async def list_performances(
             if value is not None:
                 query = query.where(performances.c[name] == value)
         query = query.order_by(performances.c.created_at.desc(), performances.c.id).limit(limit).offset(offset)
-        return await performance_views(conn, (await conn.execute(query)).all())
+        return await performance_page(conn, query)
 
 
 async def _visible_performance(session: Executor, actor: Principal, performance_id: uuid.UUID) -> Any:

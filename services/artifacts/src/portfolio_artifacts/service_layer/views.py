@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portfolio_artifacts.adapters.orm import files
 from portfolio_artifacts.adapters.sql import Executor
@@ -42,6 +42,27 @@ async def files_of(session: Executor, owner_kind: str, owner_ids: Sequence[Any])
     for f in rows:
         out[f.owner_id].append(file_view(f))
     return out
+
+
+async def with_files(session: Executor, page: Select[Any], owner_kind: str) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """One statement for a page of items and all their files: the page (ordered newest first, as every
+    list is) as a subquery, the files joined to it."""
+    item = page.subquery("item")
+    file_cols = [c.label(f"f_{c.name}") for c in files.c]
+    query = (
+        select(item, *file_cols)
+        .outerjoin(files, (files.c.owner_kind == owner_kind) & (files.c.owner_id == item.c.id))
+        .order_by(item.c.created_at.desc(), item.c.id, files.c.version, files.c.slot, files.c.created_at)
+    )
+    items: dict[Any, tuple[Any, list[dict[str, Any]]]] = {}
+    for r in await session.execute(query):
+        m = r._mapping
+        entry = items.get(m["id"])
+        if entry is None:
+            entry = items[m["id"]] = (SimpleNamespace(**{c.name: m[c.name] for c in item.c}), [])
+        if m["f_id"] is not None:
+            entry[1].append(file_view({c.name: m[f"f_{c.name}"] for c in files.c}))
+    return list(items.values())
 
 
 def _outcome(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
@@ -102,15 +123,13 @@ async def outcome_view(session: Executor, row: Any) -> dict[str, Any]:
     return _outcome(row, (await files_of(session, "outcome", [row.id]))[row.id])
 
 
-async def outcome_views(session: Executor, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    by_owner = await files_of(session, "outcome", [r.id for r in rows])
-    return [_outcome(r, by_owner[r.id]) for r in rows]
+async def outcome_page(session: Executor, page: Select[Any]) -> list[dict[str, Any]]:
+    return [_outcome(row, fs) for row, fs in await with_files(session, page, "outcome")]
+
+
+async def performance_page(session: Executor, page: Select[Any]) -> list[dict[str, Any]]:
+    return [_performance(row, fs) for row, fs in await with_files(session, page, "performance")]
 
 
 async def performance_view(session: Executor, row: Any) -> dict[str, Any]:
     return _performance(row, (await files_of(session, "performance", [row.id]))[row.id])
-
-
-async def performance_views(session: Executor, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    by_owner = await files_of(session, "performance", [r.id for r in rows])
-    return [_performance(r, by_owner[r.id]) for r in rows]
