@@ -37,6 +37,14 @@ async def test_performance_upload_cap_files_and_selection(world: World) -> None:
     done = await world.client.post(f"/api/v1/performances/{started['performance_id']}/complete", headers=student)
     assert done.status_code == 200 and done.json()["status"] == "submitted"
     assert done.json()["files"][0]["sha256"] == declaration(data)["sha256"]
+    fid = done.json()["files"][0]["file_id"]
+    link = f"/api/v1/performances/{started['performance_id']}/files/{fid}/download"
+    assert (await world.client.get(link, headers=student)).json()["url"].startswith("http")
+    assert (await world.client.get(link, headers=world.student("s2"))).status_code == 404
+    staff = world.staff("gd1")  # performance:read_all at the school
+    assert [p["id"] for p in (await world.client.get("/api/v1/performances", headers=staff)).json()] == [
+        started["performance_id"]
+    ]
     no_file = await world.client.post("/api/v1/performances/uploads", json=_body(world), headers=student)
     assert no_file.status_code == 201 and no_file.json()["status"] == "submitted"
     third = await world.client.post("/api/v1/performances/uploads", json=_body(world), headers=student)
