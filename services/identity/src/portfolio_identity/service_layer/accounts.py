@@ -8,21 +8,21 @@ schools only grant and revoke their own roles.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.events.identity import RoleGranted, RoleRevoked, UserCreated, UserDeactivated, UserUpdated
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import forbidden, not_found
 
 from ..adapters import queries
-from ..adapters.orm import memberships, school_roles, users
+from ..adapters.orm import memberships, users
 from ..domain.passwords import check_password_policy, hash_password
 from ..domain.roles import PLATFORM_ROLES, Role
+from .account_changes import change_user, grant_role, insert_user, revoke_role
 from .acting import refresh_acting
-from .common import Caller, audit, conflict, invalid, new_id, today, utcnow
+from .common import Caller, audit, conflict, invalid, today, utcnow
 
 USER_VIEW = (
     "id",
@@ -91,124 +91,6 @@ def check_password(password: str, login_name: str) -> str:
             field="password",
         )
     return hash_password(password)
-
-
-async def insert_user(
-    uow: UnitOfWork, caller: Caller, school_id: str, fields: dict[str, Any], roles: list[str], source: str
-) -> dict[str, Any]:
-    """Create an account that belongs to `school_id`, with roles there; publish and audit it."""
-    now = utcnow()
-    row = {
-        "id": new_id(),
-        "password_hash": None,
-        "end_date": None,
-        "email": None,
-        "student_number": None,
-        "deactivated": False,
-        "from_sis": source == "sis",
-        "home_school_id": school_id,
-        "created_at": now,
-        "updated_at": now,
-        "status": "active",
-        **fields,
-    }
-    await uow.session.execute(insert(users).values(**row))
-    await uow.session.execute(
-        insert(memberships).values(user_id=row["id"], school_id=school_id, source=source, created_at=now)
-    )
-    uow.publish(
-        UserCreated(
-            user_id=row["id"],
-            login_name=row["login_name"],
-            display_name=row["display_name"],
-            kind=row["kind"],
-            status=row["status"],
-            school_ids=[school_id],
-        ),
-        school_id=school_id,
-        actor=caller.actor_id,
-    )
-    await audit(
-        uow,
-        caller,
-        "user.created",
-        "user",
-        row["id"],
-        school_id=school_id,
-        after={**queries.user_snapshot(row), "roles": roles},
-    )
-    for role in roles:
-        await grant_role(uow, caller, row["id"], school_id, role, source)
-    return row
-
-
-async def grant_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: str, role: str, source: str) -> None:
-    await uow.session.execute(
-        insert(school_roles).values(user_id=user_id, school_id=school_id, role=role, source=source, created_at=utcnow())
-    )
-    uow.publish(
-        RoleGranted(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
-    )
-    await audit(uow, caller, "role.granted", "user", user_id, school_id=school_id, after={"role": role})
-
-
-async def revoke_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: str, role: str) -> None:
-    await uow.session.execute(
-        delete(school_roles).where(
-            school_roles.c.user_id == user_id, school_roles.c.school_id == school_id, school_roles.c.role == role
-        )
-    )
-    uow.publish(
-        RoleRevoked(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
-    )
-    await audit(uow, caller, "role.revoked", "user", user_id, school_id=school_id, before={"role": role})
-
-
-async def change_user(
-    uow: UnitOfWork,
-    caller: Caller,
-    school_id: str,
-    user: RowMapping | dict[str, Any],
-    changes: dict[str, Any],
-    reason: str,
-) -> None:
-    """Apply field changes to an account; publish UserUpdated (and UserDeactivated when it stops working)."""
-    if not changes:
-        return
-    await uow.session.execute(update(users).where(users.c.id == user["id"]).values(**changes, updated_at=utcnow()))
-    after = {**dict(user), **changes}
-    uow.publish(
-        UserUpdated(
-            user_id=user["id"],
-            display_name=after["display_name"],
-            kind=after["kind"],
-            # An account the SIS no longer lists has left, whatever its last exported status was.
-            status="left" if after["deactivated"] else after["status"],
-            end_date=after["end_date"],
-        ),
-        school_id=school_id,
-        actor=caller.actor_id,
-    )
-    stops = (after["status"] != "active" or after["deactivated"]) and (
-        after["status"] != user["status"] or after["deactivated"] != user["deactivated"]
-    )
-    if stops:
-        status: Literal["suspended", "left"] = "suspended" if after["status"] == "suspended" else "left"
-        uow.publish(
-            UserDeactivated(user_id=user["id"], status=status, end_date=after["end_date"], reason=reason),
-            school_id=school_id,
-            actor=caller.actor_id,
-        )
-    await audit(
-        uow,
-        caller,
-        "user.updated",
-        "user",
-        user["id"],
-        school_id=school_id,
-        before=queries.user_snapshot(user),
-        after=queries.user_snapshot(after),
-    )
 
 
 async def _member(uow: UnitOfWork, school_id: str, user_id: str) -> RowMapping:

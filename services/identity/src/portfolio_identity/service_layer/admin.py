@@ -15,7 +15,8 @@ from portfolio_shared.problems import not_found
 from ..adapters import queries
 from ..adapters.orm import audit_log, platform_roles, users
 from ..domain.roles import Role
-from .accounts import check_password, insert_user
+from .account_changes import insert_user
+from .accounts import check_password
 from .common import Caller, audit, new_id, utcnow
 from .tenants import create_district, create_school
 

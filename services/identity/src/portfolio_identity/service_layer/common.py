@@ -110,6 +110,31 @@ def diff(
     return {k: b.get(k) for k in changed}, {k: a.get(k) for k in changed}
 
 
+def audit_row(
+    caller: Caller,
+    action: str,
+    object_type: str,
+    object_id: str,
+    *,
+    school_id: str | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One audit-trail row (for bulk inserts; `audit` writes a single one)."""
+    old, new = diff(before, after)
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": caller.actor_id,
+        "school_id": school_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": old,
+        "after": new,
+        "client_ip": caller.client_ip,
+    }
+
+
 async def audit(
     uow: UnitOfWork,
     caller: Caller,
@@ -122,20 +147,8 @@ async def audit(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Record one mutation in the audit trail, inside the caller's transaction (R-RET-3)."""
-    old, new = diff(before, after)
-    await uow.session.execute(
-        insert(audit_log).values(
-            occurred_at=utcnow(),
-            actor_id=caller.actor_id,
-            school_id=school_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=old,
-            after=new,
-            client_ip=caller.client_ip,
-        )
-    )
+    row = audit_row(caller, action, object_type, object_id, school_id=school_id, before=before, after=after)
+    await uow.session.execute(insert(audit_log).values(**row))
 
 
 def conflict(

@@ -32,7 +32,7 @@ from ..domain.sis_sync import (
     parse_sis_export,
     plan_sync,
 )
-from .accounts import change_user, grant_role, insert_user, revoke_role
+from .account_changes import change_user, grant_role, insert_users, revoke_role
 from .acting import refresh_acting
 from .common import Caller, audit, new_id, today, utcnow
 
@@ -223,8 +223,8 @@ async def run_sync(
     report.updated = [{"login_name": u.login_name, "fields": [c.field for c in u.changes]} for u in plan.update]
     report.deactivated = list(plan.deactivate)
     if not dry_run:
-        for row in plan.create:
-            await insert_user(uow, caller, school_id, _fields(row), sorted(r.value for r in row.roles), "sis")
+        new_accounts = [(_fields(row), sorted(r.value for r in row.roles)) for row in plan.create]
+        await insert_users(uow, caller, school_id, new_accounts, "sis")
         for change in plan.update:
             await _apply_update(uow, caller, school_id, change)
         for login in plan.deactivate:
