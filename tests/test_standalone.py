@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import jwt
 
 from portfolio_shared.testing.servers import port_open
 
@@ -61,6 +62,7 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
             assert readiness.status_code == 200, readiness.text
             assert httpx.get(f"{url}/docs", timeout=5).status_code == 200
             assert httpx.get(f"{url}/openapi.json", timeout=5).json()["info"]["title"]
+        _identity_tokens_work_across_services(base)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -72,3 +74,27 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
     for i in range(len(SERVICES)):
         assert f"http://127.0.0.1:{base + i}" in output  # the URLs are printed
     assert (tmp_path / "data" / "identity.db").exists() and (tmp_path / "data" / "bus.db").exists()
+
+
+def _identity_tokens_work_across_services(base: int) -> None:
+    """A token issued by identity is verified by records and artifacts through the JWKS alone."""
+    identity, records, artifacts = (f"http://127.0.0.1:{base + i}" for i in range(3))
+    login = httpx.post(
+        f"{identity}/api/v1/auth/login",
+        timeout=10,
+        json={"login_name": "demo-registry", "password": "demo-password-2025"},
+    )
+    assert login.status_code == 200, login.text
+    token = login.json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    school_id = next(iter(jwt.decode(token, options={"verify_signature": False})["schools"]))
+    students = httpx.get(f"{records}/api/v1/schools/{school_id}/students", headers=headers, timeout=10)
+    assert students.status_code == 200, students.text
+    outcomes = httpx.get(f"{artifacts}/api/v1/outcomes", headers=headers, timeout=10)
+    assert outcomes.status_code in (200, 403), outcomes.text  # authenticated either way, never 401
+    forged = httpx.get(
+        f"{records}/api/v1/schools/{school_id}/students",
+        headers={"Authorization": f"Bearer {token[:-4]}AAAA"},
+        timeout=10,
+    )
+    assert forged.status_code == 401

@@ -70,6 +70,9 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         "storage_url": f"file://{data / 'objects'}",
         "log_json": False,
     }
+    if "demo_data" in config.Settings.model_fields:
+        # A newcomer can sign in at once: a demo district, school and users (development only).
+        values["demo_data"] = os.environ.get("PORTFOLIO_DEMO_DATA", "true").lower() == "true"
     return config.Settings(**values)
 
 
