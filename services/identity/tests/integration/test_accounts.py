@@ -105,3 +105,13 @@ async def test_changing_ones_password_ends_other_sign_ins(client: httpx.AsyncCli
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": other_device["refresh_token"]})
     assert r.status_code == 401
     await login(client, "a-registry", "a brand new passphrase")
+
+
+async def test_logout_everywhere_ends_every_sign_in(client: httpx.AsyncClient) -> None:
+    await build_world(client)
+    phone, laptop = await login(client, "a-clerk"), await login(client, "a-clerk")
+    r = await client.post("/api/v1/auth/logout-all", headers=bearer(laptop["access_token"]))
+    assert r.status_code == 204
+    for device in (phone, laptop):
+        r = await client.post("/api/v1/auth/refresh", json={"refresh_token": device["refresh_token"]})
+        assert r.status_code == 401

@@ -77,6 +77,8 @@ async def test_same_file_twice_changes_nothing_the_second_time(
     # Big5 and UTF-8 with BOM give the same accounts.
     assert _counts(await _sync(client, a, world.headers["a-it"], changed.decode().encode("big5"))) == ZEROS
     assert _counts(await _sync(client, a, world.headers["a-it"], b"\xef\xbb\xbf" + changed)) == ZEROS
+    runs = (await client.get(f"/api/v1/schools/{a}/sis-sync/runs", headers=world.headers["a-it"])).json()
+    assert len(runs) == 6 and runs[0]["report"]["counts"]["created"] == 0
 
 
 async def test_malformed_line_is_reported_and_leaves_no_partial_user(

@@ -81,6 +81,7 @@ async def test_school_a_token_never_reaches_school_b(client: httpx.AsyncClient) 
         ("GET", "/api/v1/schools/{school_id}/on-behalf", None),
         ("DELETE", f"/api/v1/schools/{{school_id}}/on-behalf/{on_behalf_b}", None),
         ("POST", "/api/v1/schools/{school_id}/sis-sync", None),
+        ("GET", "/api/v1/schools/{school_id}/sis-sync/runs", None),
         ("GET", "/api/v1/schools/{school_id}/audit", None),
     ]
     templates = {

@@ -64,6 +64,13 @@ async def logout(body: RefreshRequest, uow: UowDep, ip: ClientIpDep) -> Response
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, summary="End every sign-in of the caller")
+async def logout_all(uow: UowDep, caller: CallerDep) -> Response:
+    await auth.logout_everywhere(uow, caller)
+    await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/me", summary="The caller's token claims as the services see them")
 async def me(principal: CurrentPrincipal) -> dict[str, Any]:
     return {

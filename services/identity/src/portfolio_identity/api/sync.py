@@ -43,6 +43,13 @@ async def run_sync(
     return report
 
 
+@router.get("/sis-sync/runs", summary="The latest sync reports of the school, newest first")
+async def list_runs(
+    school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=20, ge=1, le=200)
+) -> list[dict[str, Any]]:
+    return await sync.list_runs(uow, caller, school_id, limit)
+
+
 @audit_router.get("/audit", summary="The school's audit trail, newest first (audit:read)")
 async def read_audit(
     school_id: str,

@@ -245,6 +245,17 @@ async def logout(uow: UnitOfWork, token: str, client_ip: str | None) -> None:
     )
 
 
+async def logout_everywhere(uow: UnitOfWork, caller: Caller) -> int:
+    """End every sign-in of the caller (a lost phone); returns how many refresh tokens were revoked."""
+    result = await uow.session.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.user_id == caller.actor_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason="logout_all")
+    )
+    await audit(uow, caller, "auth.logout_all", "user", caller.actor_id, school_id=None)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new: str) -> None:
     user = await queries.get_user(uow.session, caller.actor_id)
     if user is None or user["password_hash"] is None or not verify_password(user["password_hash"], current):

@@ -47,6 +47,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "login": auth.login,
         "refresh": auth.refresh,
         "logout": auth.logout,
+        "logout_everywhere": auth.logout_everywhere,
         "rotate_signing_key": auth.rotate_signing_key,
         # nightly account sync (R-DUTY-3)
         "run_sync": sync.run_sync,

@@ -262,3 +262,16 @@ async def run_sync(
         after={"counts": body["counts"], "file_sha256": report.file_sha256, "dry_run": dry_run},
     )
     return body
+
+
+async def list_runs(uow: UnitOfWork, caller: Caller, school_id: str, limit: int) -> list[dict[str, Any]]:
+    """The school's latest sync reports, newest first: what the nightly job did (R-DUTY-3)."""
+    caller.authorise(Permission.SIS_SYNC_RUN, school_id)
+    stmt = (
+        select(sis_sync_runs)
+        .where(sis_sync_runs.c.school_id == school_id)
+        .order_by(sis_sync_runs.c.started_at.desc())
+        .limit(limit)
+    )
+    fields = ("id", "started_at", "actor_id", "dry_run", "file_sha256", "report")
+    return [{k: r[k] for k in fields} for r in (await uow.session.execute(stmt)).mappings()]
