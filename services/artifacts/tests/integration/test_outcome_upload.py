@@ -149,3 +149,34 @@ async def test_idempotency_key_replays_and_refuses_another_body(world: World) ->
     assert other.status_code == 422 and other.json()["code"] == "idempotency-key-reused"
     listed = (await world.client.get("/api/v1/outcomes", headers=world.student("s1"))).json()
     assert len(listed) == 1  # one outcome, not two
+
+
+async def test_idempotent_completion_and_concurrent_twins(world: World) -> None:
+    """A retried init or complete never creates a second outcome; twins sent at once agree."""
+    import asyncio
+
+    await world.caps(outcomes=2)
+    await world.open_windows()
+    await world.course("phys", ["t1"], ["s1"])
+    student = world.student("s1")
+    data = pdf()
+    body = {"course_id": "phys", "title": "實驗", "description": "單擺", "files": [declaration(data)]}
+    twins = await asyncio.gather(
+        *(
+            world.client.post("/api/v1/outcomes/uploads", json=body, headers={**student, "Idempotency-Key": "twin"})
+            for _ in range(2)
+        )
+    )
+    assert [r.status_code for r in twins] == [201, 201]
+    assert twins[0].json() == twins[1].json()
+    started = twins[0].json()
+    assert (await world.put(started["uploads"][0], data)).status_code == 200
+    url = f"/api/v1/outcomes/{started['outcome_id']}/complete"
+    done = await world.client.post(url, headers={**student, "Idempotency-Key": "done"})
+    again = await world.client.post(url, headers={**student, "Idempotency-Key": "done"})
+    assert done.status_code == again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert done.json() == again.json() and done.json()["status"] == "submitted"
+    listed = (await world.client.get("/api/v1/outcomes", headers=student)).json()
+    assert [o["id"] for o in listed] == [started["outcome_id"]]
+    # The cap (2) still has room for one: the twins used one place, not two.
+    assert (await world.start_outcome(student, "phys", pdf())).status_code == 201

@@ -14,7 +14,7 @@ from portfolio_artifacts.service_layer.handlers import handle
 from portfolio_shared.auth import CurrentPrincipal
 
 from .deps import DepsDep, IdempotencyKey
-from .idempotency import fingerprint, idempotent
+from .idempotency import claim_for, run
 from .schemas import (
     ONE_LINE,
     DownloadPublic,
@@ -41,12 +41,16 @@ async def start_upload(
 ) -> JSONResponse:
     """Start an outcome: checks course, window (R-ART-1), cap (R-ART-2) and declared files (R-FILE-1/2);
     returns one presigned PUT per file."""
+    claim = claim_for(actor, key, "POST", request.url.path, body, 201)
     cmd = c.StartOutcomeUpload(
-        actor, body.course_id, body.title, body.description, tuple(f.to_command() for f in body.files)
+        actor,
+        body.course_id,
+        body.title,
+        body.description,
+        tuple(f.to_command() for f in body.files),
+        idempotency=claim,
     )
-    return await idempotent(
-        deps, actor, key, fingerprint("POST", request.url.path, body), lambda: handle(cmd, deps), status_code=201
-    )
+    return await run(cmd, deps, 201)
 
 
 @router.post("/{outcome_id}/files", status_code=201, response_model=OutcomeUploadStarted, responses=PROBLEMS)
@@ -59,10 +63,9 @@ async def declare_new_files(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A new version of a returned outcome (a new object; the old stays), or replacements for refused files."""
-    cmd = c.DeclareNewFiles(actor, "outcome", outcome_id, tuple(f.to_command() for f in body.files))
-    return await idempotent(
-        deps, actor, key, fingerprint("POST", request.url.path, body), lambda: handle(cmd, deps), status_code=201
-    )
+    claim = claim_for(actor, key, "POST", request.url.path, body, 201)
+    cmd = c.DeclareNewFiles(actor, "outcome", outcome_id, tuple(f.to_command() for f in body.files), idempotency=claim)
+    return await run(cmd, deps, 201)
 
 
 @router.post("/{outcome_id}/complete", response_model=OutcomePublic, responses=PROBLEMS)
@@ -70,10 +73,9 @@ async def complete_upload(
     outcome_id: uuid.UUID, request: Request, deps: DepsDep, actor: CurrentPrincipal, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Verify the uploaded bytes (size, SHA-256, real type); refused objects are deleted (R-FILE-1)."""
-    cmd = c.CompleteUpload(actor, "outcome", outcome_id)
-    return await idempotent(
-        deps, actor, key, fingerprint("POST", request.url.path, {}), lambda: handle(cmd, deps), status_code=200
-    )
+    claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
+    cmd = c.CompleteUpload(actor, "outcome", outcome_id, idempotency=claim)
+    return await run(cmd, deps, 200)
 
 
 @router.post("/{outcome_id}/withdraw", response_model=OutcomePublic, responses=PROBLEMS)

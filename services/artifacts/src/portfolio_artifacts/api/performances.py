@@ -15,7 +15,7 @@ from portfolio_artifacts.service_layer.handlers import handle
 from portfolio_shared.auth import CurrentPrincipal
 
 from .deps import DepsDep, IdempotencyKey
-from .idempotency import fingerprint, idempotent
+from .idempotency import claim_for, run
 from .outcomes import PROBLEMS
 from .schemas import (
     ONE_LINE,
@@ -40,6 +40,7 @@ async def start_upload(
     body: PerformanceUploadCreate, request: Request, deps: DepsDep, actor: CurrentPrincipal, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Start a performance inside the yearly window, under the school's cap (R-PERF-1)."""
+    claim = claim_for(actor, key, "POST", request.url.path, body, 201)
     cmd = c.StartPerformanceUpload(
         actor,
         body.school_id,
@@ -48,10 +49,9 @@ async def start_upload(
         body.description,
         dict(body.fields),
         tuple(f.to_command() for f in body.files),
+        idempotency=claim,
     )
-    return await idempotent(
-        deps, actor, key, fingerprint("POST", request.url.path, body), lambda: handle(cmd, deps), status_code=201
-    )
+    return await run(cmd, deps, 201)
 
 
 @router.post("/{performance_id}/files", status_code=201, response_model=PerformanceUploadStarted, responses=PROBLEMS)
@@ -63,20 +63,20 @@ async def declare_new_files(
     actor: CurrentPrincipal,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    cmd = c.DeclareNewFiles(actor, "performance", performance_id, tuple(f.to_command() for f in body.files))
-    return await idempotent(
-        deps, actor, key, fingerprint("POST", request.url.path, body), lambda: handle(cmd, deps), status_code=201
+    claim = claim_for(actor, key, "POST", request.url.path, body, 201)
+    cmd = c.DeclareNewFiles(
+        actor, "performance", performance_id, tuple(f.to_command() for f in body.files), idempotency=claim
     )
+    return await run(cmd, deps, 201)
 
 
 @router.post("/{performance_id}/complete", response_model=PerformancePublic, responses=PROBLEMS)
 async def complete_upload(
     performance_id: uuid.UUID, request: Request, deps: DepsDep, actor: CurrentPrincipal, key: IdempotencyKey = None
 ) -> JSONResponse:
-    cmd = c.CompleteUpload(actor, "performance", performance_id)
-    return await idempotent(
-        deps, actor, key, fingerprint("POST", request.url.path, {}), lambda: handle(cmd, deps), status_code=200
-    )
+    claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
+    cmd = c.CompleteUpload(actor, "performance", performance_id, idempotency=claim)
+    return await run(cmd, deps, 200)
 
 
 @router.post("/{performance_id}/withdraw", response_model=PerformancePublic, responses=PROBLEMS)

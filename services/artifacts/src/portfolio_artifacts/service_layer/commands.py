@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from portfolio_shared.auth import Principal
 
+from .idempotency import IdempotencyClaim
+
 ArtifactKindName = Literal["outcome", "performance"]
 
 
@@ -29,6 +31,7 @@ class StartOutcomeUpload:
     title: str
     description: str
     files: tuple[FileDeclaration, ...]
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class StartPerformanceUpload:
     description: str
     fields: dict[str, Any] = field(default_factory=dict)
     files: tuple[FileDeclaration, ...] = ()
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class DeclareNewFiles:
     kind: ArtifactKindName
     artifact_id: uuid.UUID
     files: tuple[FileDeclaration, ...]
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class CompleteUpload:
     actor: Principal
     kind: ArtifactKindName
     artifact_id: uuid.UUID
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,9 @@ from .files import (
     supersede_older,
     verify_batch,
 )
+from .idempotency import remember, replay_if_done
 from .state import load_for_update, load_own, outcome_state, state_values
-from .views import outcome_view, outcome_view_of
+from .views import files_of, outcome_view, outcome_view_of
 from .windows import require_window, school_policy
 
 TITLE_MAX = 100
@@ -71,6 +72,7 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
     me = cmd.actor.user_id
     now = deps.now()
     async with autocommit(deps.runtime.engine) as conn:  # facts from records' events, read before any lock
+        await replay_if_done(conn, cmd.idempotency)
         course = (
             await conn.execute(
                 select(rc_courses)
@@ -99,6 +101,7 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
         s = uow.session
         scope = f"upload|outcome|{me}|{course.academic_year}|{course.semester}"
         async with student_scope_lock(s, scope):
+            await replay_if_done(s, cmd.idempotency)  # a twin request may have finished while we waited
             count = await s.scalar(
                 select(func.count()).where(
                     outcomes.c.student_user_id == me,
@@ -138,8 +141,10 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
                 student_user_id=me,
                 version=1,
             )
+            result = {"outcome_id": str(outcome_id), "status": "draft", "version": 1, "uploads": uploads}
+            result = await remember(s, cmd.idempotency, result, now)
             await uow.commit()
-    return {"outcome_id": str(outcome_id), "status": "draft", "version": 1, "uploads": uploads}
+    return result
 
 
 async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[str, Any]:
@@ -148,6 +153,7 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
     declared = check_declarations(cmd.files, deps.rules, required=True)
     now = deps.now()
     async with deps.uow() as uow:
+        await replay_if_done(uow.session, cmd.idempotency)
         row = await load_own(uow.session, outcomes, cmd.artifact_id, cmd.actor.user_id, "outcome")
         status = OutcomeStatus(row.status)
         if status not in (OutcomeStatus.DRAFT, OutcomeStatus.RETURNED):
@@ -180,14 +186,17 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
             await uow.session.execute(
                 update(outcomes).where(outcomes.c.id == row.id).values(upload_expires_at=now + deps.upload_ttl * 2)
             )
+        result = {"outcome_id": str(row.id), "status": status.value, "version": version, "uploads": uploads}
+        result = await remember(uow.session, cmd.idempotency, result, now)
         await uow.commit()
-    return {"outcome_id": str(row.id), "status": status.value, "version": version, "uploads": uploads}
+    return result
 
 
 async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, Any]:
     """Check every received file (size, SHA-256, real type); accept all or refuse all (R-FILE-1)."""
     now = deps.now()
-    async with autocommit(deps.runtime.engine) as conn:  # two lone reads; nothing is held during the S3 read
+    async with autocommit(deps.runtime.engine) as conn:  # lone reads; nothing is held during the S3 read
+        await replay_if_done(conn, cmd.idempotency)
         row = (await conn.execute(select(outcomes).where(outcomes.c.id == cmd.artifact_id))).first()
         if row is None or row.student_user_id != cmd.actor.user_id:
             raise NotFound(f"outcome {cmd.artifact_id} does not exist or is not visible to you")
@@ -204,35 +213,39 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
         s = uow.session
         row = await load_own(s, outcomes, cmd.artifact_id, cmd.actor.user_id, "outcome")
         if OutcomeStatus(row.status) is not status:  # a concurrent completion won
+            await replay_if_done(s, cmd.idempotency)
             return await outcome_view(s, row)
         refusal = await record_verdicts(s, verdicts, now)
-        if refusal is None:
-            state = outcome_state(row)
-            state = lifecycle.submit(state) if status is OutcomeStatus.DRAFT else lifecycle.resubmit(state)
-            if state.file_version > 1:
-                await supersede_older(s, "outcome", row.id, state.file_version)
-            values = {**state_values(state), "upload_expires_at": None, "updated_at": now}
-            await s.execute(update(outcomes).where(outcomes.c.id == row.id).values(**values))
-            uow.publish(
-                OutcomeUploaded(
-                    outcome_id=str(row.id),
-                    student_user_id=row.student_user_id,
-                    school_id=row.school_id,
-                    course_id=row.course_id,
-                    academic_year=row.academic_year,
-                    semester=cast(Any, row.semester),
-                    version=state.file_version,
-                    files=accepted_summaries(rows, verdicts),
-                ),
-                school_id=row.school_id,
-                actor=cmd.actor.user_id,
-            )
-        await uow.commit()
         if refusal is not None:
+            await uow.commit()  # the refusal is recorded; the objects are already deleted
             raise refusal
-        if version == 1:  # the first version's files are exactly the ones just accepted
-            return outcome_view_of({**row._mapping, **values}, accepted_views(rows, verdicts, now))
-        return await outcome_view(s, await load_for_update(s, outcomes, row.id, "outcome"))
+        state = outcome_state(row)
+        state = lifecycle.submit(state) if status is OutcomeStatus.DRAFT else lifecycle.resubmit(state)
+        if state.file_version > 1:
+            await supersede_older(s, "outcome", row.id, state.file_version)
+        values = {**state_values(state), "upload_expires_at": None, "updated_at": now}
+        await s.execute(update(outcomes).where(outcomes.c.id == row.id).values(**values))
+        uow.publish(
+            OutcomeUploaded(
+                outcome_id=str(row.id),
+                student_user_id=row.student_user_id,
+                school_id=row.school_id,
+                course_id=row.course_id,
+                academic_year=row.academic_year,
+                semester=cast(Any, row.semester),
+                version=state.file_version,
+                files=accepted_summaries(rows, verdicts),
+            ),
+            school_id=row.school_id,
+            actor=cmd.actor.user_id,
+        )
+        # The first version's files are exactly the ones just accepted; later ones also show the old.
+        file_views = (
+            accepted_views(rows, verdicts, now) if version == 1 else (await files_of(s, "outcome", [row.id]))[row.id]
+        )
+        view = await remember(s, cmd.idempotency, outcome_view_of({**row._mapping, **values}, file_views), now)
+        await uow.commit()
+        return view
 
 
 async def withdraw_outcome(cmd: WithdrawArtifact, deps: Deps) -> dict[str, Any]:

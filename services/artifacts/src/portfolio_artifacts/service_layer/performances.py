@@ -33,8 +33,9 @@ from .files import (
     supersede_older,
     verify_batch,
 )
+from .idempotency import remember, replay_if_done
 from .state import load_own
-from .views import performance_view
+from .views import files_of, performance_view, performance_view_of
 from .windows import require_window, school_policy
 
 
@@ -56,6 +57,7 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
     declared = check_declarations(cmd.files, deps.rules, required=False)
     me, now = cmd.actor.user_id, deps.now()
     async with autocommit(deps.runtime.engine) as conn:
+        await replay_if_done(conn, cmd.idempotency)
         await require_window(
             conn,
             school_id=cmd.school_id,
@@ -70,6 +72,7 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
     async with deps.uow() as uow:
         s = uow.session
         async with student_scope_lock(s, f"upload|performance|{me}|{cmd.academic_year}"):
+            await replay_if_done(s, cmd.idempotency)  # a twin request may have finished while we waited
             count = await s.scalar(
                 select(func.count()).where(
                     performances.c.student_user_id == me,
@@ -123,8 +126,10 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
                     school_id=cmd.school_id,
                     actor=me,
                 )
+            result = {"performance_id": str(performance_id), "status": status, "version": 1, "uploads": uploads}
+            result = await remember(s, cmd.idempotency, result, now)
             await uow.commit()
-    return {"performance_id": str(performance_id), "status": status, "version": 1, "uploads": uploads}
+    return result
 
 
 async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dict[str, Any]:
@@ -132,6 +137,7 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
     declared = check_declarations(cmd.files, deps.rules, required=True)
     now = deps.now()
     async with deps.uow() as uow:
+        await replay_if_done(uow.session, cmd.idempotency)
         row = await load_own(uow.session, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
         if row.status == "withdrawn" or row.selected:
             why = "withdrawn" if row.status == "withdrawn" else "selected for submission; deselect it first"
@@ -164,13 +170,16 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
                 .where(performances.c.id == row.id)
                 .values(upload_expires_at=now + deps.upload_ttl * 2)
             )
+        result = {"performance_id": str(row.id), "status": row.status, "version": version, "uploads": uploads}
+        result = await remember(uow.session, cmd.idempotency, result, now)
         await uow.commit()
-    return {"performance_id": str(row.id), "status": row.status, "version": version, "uploads": uploads}
+    return result
 
 
 async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, Any]:
     now = deps.now()
-    async with autocommit(deps.runtime.engine) as conn:  # two lone reads; nothing is held during the S3 read
+    async with autocommit(deps.runtime.engine) as conn:  # lone reads; nothing is held during the S3 read
+        await replay_if_done(conn, cmd.idempotency)
         row = (await conn.execute(select(performances).where(performances.c.id == cmd.artifact_id))).first()
         if row is None or row.student_user_id != cmd.actor.user_id:
             raise NotFound(f"performance {cmd.artifact_id} does not exist or is not visible to you")
@@ -182,35 +191,38 @@ async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[s
     if row.status == "draft" and row.upload_expires_at is not None and row.upload_expires_at < now:
         raise UploadExpired("this upload expired before it was completed; start a new one", rule="R-PERF-1")
     verdicts = await verify_batch(deps, rows)
+    seen = (row.status, row.version)
     async with deps.uow() as uow:
         s = uow.session
         row = await load_own(s, performances, cmd.artifact_id, cmd.actor.user_id, "performance")
+        if (row.status, row.version) != seen:
+            await replay_if_done(s, cmd.idempotency)  # a concurrent completion won
+            return await performance_view(s, row)
         refusal = await record_verdicts(s, verdicts, now)
-        if refusal is None:
-            if version > 1:
-                await supersede_older(s, "performance", row.id, version)
-            await s.execute(
-                update(performances)
-                .where(performances.c.id == row.id)
-                .values(status="submitted", version=version, upload_expires_at=None, updated_at=now)
-            )
-            uow.publish(
-                PerformanceUploaded(
-                    performance_id=str(row.id),
-                    student_user_id=row.student_user_id,
-                    school_id=row.school_id,
-                    academic_year=row.academic_year,
-                    category=row.category,
-                    catalog_version=row.catalog_version,
-                    files=accepted_summaries(rows, verdicts),
-                ),
-                school_id=row.school_id,
-                actor=cmd.actor.user_id,
-            )
-        await uow.commit()
         if refusal is not None:
+            await uow.commit()  # the refusal is recorded; the objects are already deleted
             raise refusal
-        return await performance_view(s, await load_own(s, performances, row.id, row.student_user_id, "performance"))
+        if version > 1:
+            await supersede_older(s, "performance", row.id, version)
+        values = {"status": "submitted", "version": version, "upload_expires_at": None, "updated_at": now}
+        await s.execute(update(performances).where(performances.c.id == row.id).values(**values))
+        uow.publish(
+            PerformanceUploaded(
+                performance_id=str(row.id),
+                student_user_id=row.student_user_id,
+                school_id=row.school_id,
+                academic_year=row.academic_year,
+                category=row.category,
+                catalog_version=row.catalog_version,
+                files=accepted_summaries(rows, verdicts),
+            ),
+            school_id=row.school_id,
+            actor=cmd.actor.user_id,
+        )
+        file_views = (await files_of(s, "performance", [row.id]))[row.id]
+        view = await remember(s, cmd.idempotency, performance_view_of({**row._mapping, **values}, file_views), now)
+        await uow.commit()
+        return view
 
 
 async def withdraw_performance(cmd: WithdrawArtifact, deps: Deps) -> dict[str, Any]:

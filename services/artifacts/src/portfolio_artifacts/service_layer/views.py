@@ -119,6 +119,10 @@ def outcome_view_of(values: dict[str, Any], file_views: list[dict[str, Any]]) ->
     return _outcome(SimpleNamespace(**values), file_views)
 
 
+def performance_view_of(values: dict[str, Any], file_views: list[dict[str, Any]]) -> dict[str, Any]:
+    return _performance(SimpleNamespace(**values), file_views)
+
+
 async def outcome_view(session: Executor, row: Any) -> dict[str, Any]:
     return _outcome(row, (await files_of(session, "outcome", [row.id]))[row.id])
 
