@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import importlib
 import logging
 import os
@@ -56,6 +59,12 @@ def _secret(data: Path) -> str:
     return path.read_text().strip()
 
 
+def _derive(secret: str, purpose: str) -> str:
+    """A 256-bit key for one purpose, base64, from the installation secret."""
+    digest = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
 def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, secret: str) -> Any:
     config = importlib.import_module(f"{spec.package}.config")
     port = port_base + spec.offset
@@ -70,7 +79,16 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         "storage_url": f"file://{data / 'objects'}",
         "log_json": False,
     }
-    if "demo_data" in config.Settings.model_fields:
+    fields = config.Settings.model_fields
+    # Per-installation keys derived from the installation's secret, never the public development ones.
+    if "key_encryption_secret" in fields:
+        values["key_encryption_secret"] = _derive(secret, "identity-key-encryption")
+    if "field_keys" in fields:
+        values["field_keys"] = f"local:{_derive(secret, 'records-field-key')}"
+        values["field_current_kid"] = "local"
+    if "blind_index_key" in fields:
+        values["blind_index_key"] = _derive(secret, "records-blind-index")
+    if "demo_data" in fields:
         # A newcomer can sign in at once: a demo district, school and users (development only).
         values["demo_data"] = os.environ.get("PORTFOLIO_DEMO_DATA", "true").lower() == "true"
     return config.Settings(**values)
