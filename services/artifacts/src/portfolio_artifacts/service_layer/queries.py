@@ -24,7 +24,7 @@ async def list_outcomes(
 ) -> list[dict[str, Any]]:
     async with autocommit(deps.runtime.engine) as conn:  # reads only: no BEGIN/ROLLBACK round trips
         scope = await outcome_scope(conn, actor, deps.today())
-        query = select(outcomes).where(scope.where())
+        query = select(outcomes.c.id).where(scope.where())
         for name, value in filters.items():
             if value is not None:
                 query = query.where(outcomes.c[name] == value)
@@ -48,7 +48,7 @@ async def list_performances(
     deps: Deps, actor: Principal, filters: dict[str, Any], limit: int, offset: int
 ) -> list[dict[str, Any]]:
     async with autocommit(deps.runtime.engine) as conn:
-        query = select(performances).where(performance_where(actor))
+        query = select(performances.c.id).where(performance_where(actor))
         for name, value in filters.items():
             if value is not None:
                 query = query.where(performances.c[name] == value)
