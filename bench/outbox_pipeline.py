@@ -183,8 +183,12 @@ async def scenario(
         start = await produce_ours(db_url, amqp, name, per=per, producers=producers, rate=rate)
     else:
         start = await produce_raw(amqp, name, per=per, producers=producers, rate=rate)
+    produced = time.time()
     result = await asyncio.to_thread(finish_consumer, proc)
     await cleanup(amqp, name)
+    if rate is None:
+        print(f"  {kind}: producing (and relaying) took {produced - start:.2f}s, "
+              f"last handled at {float(result['last']) - start:.2f}s")  # type: ignore[arg-type]
     return expected / (float(result["last"]) - start), list(result["latencies"])  # type: ignore[arg-type]
 
 

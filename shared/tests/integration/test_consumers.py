@@ -121,3 +121,43 @@ async def test_consumer_span_carries_producer_trace_id(
     assert spans[0].context.trace_id == producer_trace
     assert spans[0].name == "toy.thing.happened.v1 process"
     await delete_topology(rabbitmq_url, topology, ("toy.counter",))
+
+
+async def test_a_backlog_is_handled_in_batches_and_one_poison_message_spoils_nothing(
+    pg_engine: AsyncEngine, rabbit_bus: RabbitBus, rabbitmq_url: str, topology: Topology
+) -> None:
+    """Waiting deliveries share one transaction; a failing one sends the batch back to one-by-one."""
+    subs = Subscriptions("toy.batched")
+    batch_sizes: list[int] = []
+
+    @subs.on(ThingHappened)
+    async def maybe_fail(evt: ThingHappened, envelope: Envelope, uow: UnitOfWork) -> None:
+        await bump(uow, evt.key)
+        if evt.key == "poison":
+            raise RuntimeError("this one never works")
+
+    class Observed(EventConsumer):
+        async def _handle_batch(self, batch):  # type: ignore[no-untyped-def]
+            batch_sizes.append(len(batch))
+            await super()._handle_batch(batch)
+
+    # Queue the backlog before the consumer starts, so deliveries arrive together.
+    await rabbit_bus.declare("toy.batched", subs.routing_keys)
+    envelopes = [envelope_for(ThingHappened(key=f"k{i}"), school_id="s1", actor="u") for i in range(40)]
+    envelopes.insert(17, envelope_for(ThingHappened(key="poison"), school_id="s1", actor="u"))
+    for env in envelopes:
+        await rabbit_bus.publish(_message(env))
+    await rabbit_bus.publish(_message(envelopes[3]))  # a duplicate inside the backlog
+    await Observed(subs, lambda: _uow(pg_engine), inbox).start(rabbit_bus)
+
+    async def settled() -> bool:
+        return len(await rabbit_bus.dead_letters("toy.batched")) == 1
+
+    await eventually(settled, timeout=20)
+    assert max(batch_sizes) > 1  # batching really happened
+    for i in range(40):
+        assert await effect_count(pg_engine, f"k{i}") == 1, i
+    assert await effect_count(pg_engine, "poison") == 0
+    async with pg_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 40
+    await delete_topology(rabbitmq_url, topology, ("toy.batched",))

@@ -14,9 +14,12 @@ changes, so a redelivered or duplicated event is acked and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -76,13 +79,56 @@ async def record_in_inbox(
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+async def record_many_in_inbox(
+    session: AsyncSession, inbox: Table, consumer: str, events: list[tuple[uuid.UUID, str]]
+) -> set[uuid.UUID]:
+    """Insert many inbox rows in one statement; return the ids that were new for this consumer."""
+    dialect = session.get_bind().dialect.name
+    rows = [
+        {"consumer": consumer, "event_id": eid, "routing_key": key}
+        for eid, key in sorted(dict(events).items(), key=lambda item: str(item[0]))  # one order: no deadlocks
+    ]
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    return set((await session.execute(stmt)).scalars().all())
+
+
+@dataclass(slots=True)
+class _Delivery:
+    message: IncomingMessage
+    envelope: Envelope
+    payload: EventPayload
+    handler: EventHandler
+    done: asyncio.Future[None]
+
+
 class EventConsumer:
-    def __init__(self, subscriptions: Subscriptions, uow_factory: Callable[[], UnitOfWork], inbox: Table) -> None:
+    """Feeds a consumer's handlers, each event inside its own inbox-guarded transaction.
+
+    Under load, deliveries waiting at the same time are handled together in ONE transaction
+    (one inbox insert for all, one commit): that is what keeps a deadline-day backlog moving. If any
+    handler of such a batch fails, the batch is rolled back and every delivery in it is handled on
+    its own, so only the failing one is retried and dead-lettered. ``max_batch=1`` turns it off.
+    """
+
+    def __init__(
+        self,
+        subscriptions: Subscriptions,
+        uow_factory: Callable[[], UnitOfWork],
+        inbox: Table,
+        *,
+        max_batch: int = 50,
+        max_concurrent_batches: int = 4,
+    ) -> None:
         self.subscriptions = subscriptions
         self.uow_factory = uow_factory
         self.inbox = inbox
+        self.max_batch = max_batch
+        self.max_concurrent_batches = max_concurrent_batches
+        self._waiting: list[_Delivery] = []
+        self._workers: set[asyncio.Task[None]] = set()
 
-    async def handle(self, message: IncomingMessage) -> None:
+    def _decode(self, message: IncomingMessage) -> tuple[Envelope, EventPayload, EventHandler]:
         try:
             envelope = Envelope.from_bytes(message.body)
         except ValidationError as exc:
@@ -94,7 +140,11 @@ class EventConsumer:
             payload = envelope.decode()
         except (LookupError, ValidationError) as exc:
             raise PermanentFailure(f"payload of {envelope.routing_key} does not match its contract") from exc
+        return envelope, payload, handler
 
+    @contextmanager
+    def _processing(self, message: IncomingMessage, envelope: Envelope) -> Iterator[None]:
+        """The consumer span (child of the producer's trace) and the causation context."""
         parent = propagate.extract(dict(message.headers))
         with (
             tracer.start_as_current_span(
@@ -118,6 +168,69 @@ class EventConsumer:
                 )
             ),
         ):
+            yield
+
+    async def handle(self, message: IncomingMessage) -> None:
+        envelope, payload, handler = self._decode(message)
+        if self.max_batch <= 1:
+            await self._handle_one(message, envelope, payload, handler)
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Delivery(message, envelope, payload, handler, done))
+        if len(self._workers) < self.max_concurrent_batches:
+            worker = asyncio.create_task(self._drain())
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
+        await done
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
+            await self._handle_batch(batch)
+
+    async def _handle_batch(self, batch: list[_Delivery]) -> None:
+        if len(batch) > 1:
+            try:
+                async with self.uow_factory() as uow:
+                    fresh = await record_many_in_inbox(
+                        uow.session,
+                        self.inbox,
+                        self.subscriptions.consumer,
+                        [(d.envelope.event_id, d.envelope.routing_key) for d in batch],
+                    )
+                    for d in batch:
+                        if d.envelope.event_id not in fresh:
+                            continue  # already processed (or twice in this batch): ack, change nothing
+                        fresh.discard(d.envelope.event_id)
+                        with self._processing(d.message, d.envelope):
+                            await d.handler(d.payload, d.envelope, uow)
+                    await uow.commit()
+            except Exception:
+                log.warning(
+                    "%s: a batch of %d failed; handling each on its own",
+                    self.subscriptions.consumer,
+                    len(batch),
+                    exc_info=True,
+                )
+            else:
+                for d in batch:
+                    if not d.done.done():
+                        d.done.set_result(None)
+                return
+        for d in batch:
+            try:
+                await self._handle_one(d.message, d.envelope, d.payload, d.handler)
+            except BaseException as exc:
+                if not d.done.done():
+                    d.done.set_exception(exc)
+            else:
+                if not d.done.done():
+                    d.done.set_result(None)
+
+    async def _handle_one(
+        self, message: IncomingMessage, envelope: Envelope, payload: EventPayload, handler: EventHandler
+    ) -> None:
+        with self._processing(message, envelope):
             async with self.uow_factory() as uow:
                 fresh = await record_in_inbox(
                     uow.session, self.inbox, self.subscriptions.consumer, envelope.event_id, envelope.routing_key
