@@ -12,8 +12,11 @@ Not a test and not run in CI. In one run, on one machine:
 4. read path: the outcome-list endpoint (a student's own outcomes: JWT check, visibility filter,
    one query, files) against a bare FastAPI endpoint served the same way, same concurrency.
 
-The load generator (httpx) runs in the same process and event loop as the service.
-Targets: surge uploads/s ≥ 50 % of raw PUTs/s; list endpoint ≥ 30 % of the bare endpoint's req/s.
+The load generator (httpx, one client per student as one browser each) runs in the same process and
+event loop (uvloop when installed) as the service; the report gives this process's CPU per upload so
+the client's share can be told apart. Every upload sends an ``Idempotency-Key`` as a retrying client
+would. Targets: surge uploads/s ≥ 50 % of raw PUTs/s; list endpoint ≥ 30 % of the bare endpoint's.
+``--sequential`` (diagnostics) runs the uploads one at a time.
 
     .venv/bin/python bench/artifacts_upload_surge.py
     .venv/bin/python bench/artifacts_upload_surge.py --students 50 --requests 1000   # quick check
