@@ -45,3 +45,12 @@ class NotFound(ConflictError):
     title_en = "Not found"
     title_zh = "查無資料"
     status = 404
+
+
+class StorageUnavailable(ConflictError):
+    """Object storage did not answer: nothing was decided, the upload can be completed later (HTTP 503)."""
+
+    code = "storage-unavailable"
+    title_en = "File storage is unavailable; retry shortly"
+    title_zh = "檔案儲存服務暫時無法使用，請稍後再試"
+    status = 503

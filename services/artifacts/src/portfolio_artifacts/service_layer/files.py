@@ -33,7 +33,7 @@ from portfolio_shared.storage import InspectableStorage, ObjectStorage
 
 from .commands import FileDeclaration
 from .context import Deps
-from .errors import FileNotUploaded
+from .errors import FileNotUploaded, StorageUnavailable
 from .views import file_view
 
 log = logging.getLogger(__name__)
@@ -229,8 +229,17 @@ async def pending_files(
 
 
 async def verify_batch(deps: Deps, rows: Sequence[Any]) -> list[Verdict]:
-    """Verify every pending file of one upload; a refusal anywhere refuses the whole batch."""
-    verdicts = [await verify_received(deps.storage, row, deps.rules) for row in rows]
+    """Verify every pending file of one upload; a refusal anywhere refuses the whole batch.
+
+    Storage that does not answer decides nothing: the upload stays as it is, to be completed later.
+    """
+    try:
+        verdicts = [await verify_received(deps.storage, row, deps.rules) for row in rows]
+    except DomainError:
+        raise
+    except Exception as exc:
+        log.warning("object storage unavailable while completing an upload", exc_info=True)
+        raise StorageUnavailable("the file storage did not answer; complete the upload again shortly") from exc
     if any(not v.accepted for v in verdicts):
         for row in rows:  # refused objects are removed; nothing of a refused batch is kept
             try:
