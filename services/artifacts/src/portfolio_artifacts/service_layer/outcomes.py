@@ -193,7 +193,11 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
 
 
 async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, Any]:
-    """Check every received file (size, SHA-256, real type); accept all or refuse all (R-FILE-1)."""
+    """Check every received file (size, SHA-256, real type); accept all or refuse all (R-FILE-1).
+
+    Completion is not held to the upload window: the window was checked when the upload started, and
+    bytes sent just before it closed must not be lost to a late completion.
+    """
     now = deps.now()
     async with autocommit(deps.runtime.engine) as conn:  # lone reads; nothing is held during the S3 read
         await replay_if_done(conn, cmd.idempotency)
