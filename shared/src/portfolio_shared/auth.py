@@ -96,6 +96,7 @@ class JWKSVerifier:
         jwks: dict[str, Any] | None = None,
         min_refresh: float = 30.0,
         leeway: float = 5.0,
+        cache_size: int = 10_000,
     ) -> None:
         self.audience, self.issuer = audience, issuer
         self.jwks_url = jwks_url
@@ -103,6 +104,8 @@ class JWKSVerifier:
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self.cache_size = cache_size
+        self._cache: dict[str, tuple[Principal, float]] = {}
         if jwks is not None:
             self.load(jwks)
 
@@ -134,6 +137,21 @@ class JWKSVerifier:
         return self._keys.get(kid)
 
     async def verify(self, token: str) -> Principal:
+        """Verify a token; a token verified before is answered from a small cache until it expires
+        (a signature check per request is most of the auth cost on a busy endpoint)."""
+        cached = self._cache.get(token)
+        if cached is not None:
+            principal, exp = cached
+            if time.time() < exp:
+                return principal
+            del self._cache[token]
+        principal, exp = await self._verify(token)
+        if len(self._cache) >= self.cache_size:
+            self._cache.pop(next(iter(self._cache)))  # oldest first
+        self._cache[token] = (principal, exp)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -159,7 +177,7 @@ class JWKSVerifier:
             raise unauthenticated(f"the token is not valid: {exc}") from exc
         if claims.get("typ") not in (None, "access"):
             raise unauthenticated("not an access token")
-        return Principal.from_claims(claims)
+        return Principal.from_claims(claims), float(claims["exp"])
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token issued by the identity service")

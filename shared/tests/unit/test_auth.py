@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import jwt
@@ -68,3 +69,24 @@ async def test_unknown_kid_refetches_jwks_once(monkeypatch: pytest.MonkeyPatch) 
     assert calls == []  # cached: no call per request
     assert (await verifier.verify(new.token("u2"))).user_id == "u2"
     assert calls == [1]
+
+
+async def test_verified_tokens_are_cached_until_they_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    minter = TokenMinter()
+    verifier = JWKSVerifier(audience=minter.audience, issuer=minter.issuer, jwks=minter.jwks(), leeway=0)
+    token = minter.token("u1", expires_in=1)
+    first = await verifier.verify(token)
+    calls: list[int] = []
+    original = jwt.decode
+
+    def counting_decode(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    assert await verifier.verify(token) is first
+    assert calls == []  # no second signature check
+    await asyncio.sleep(1.1)
+    with pytest.raises(Problem) as err:
+        await verifier.verify(token)  # expired: not served from the cache
+    assert err.value.status == 401 and calls == [1]
