@@ -187,8 +187,10 @@ async def scenario(
     result = await asyncio.to_thread(finish_consumer, proc)
     await cleanup(amqp, name)
     if rate is None:
-        print(f"  {kind}: producing (and relaying) took {produced - start:.2f}s, "
-              f"last handled at {float(result['last']) - start:.2f}s")  # type: ignore[arg-type]
+        print(
+            f"  {kind}: producing (and relaying) took {produced - start:.2f}s, "
+            f"last handled at {float(result['last']) - start:.2f}s"
+        )  # type: ignore[arg-type]
     return expected / (float(result["last"]) - start), list(result["latencies"])  # type: ignore[arg-type]
 
 
