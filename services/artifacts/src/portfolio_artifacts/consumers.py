@@ -7,7 +7,9 @@ by ``envelope.occurred_at``, so redelivered or out-of-order events leave the rig
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+import logging
+
+from sqlalchemy import case, delete
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.base import Envelope
@@ -23,7 +25,13 @@ from portfolio_shared.events.identity import (
     UserDeactivated,
     UserUpdated,
 )
-from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, TeacherAssignmentChanged
+from portfolio_shared.events.records import (
+    ArtifactCapsSet,
+    EnrolmentChanged,
+    PhaseWindowSet,
+    StudentEnrolled,
+    TeacherAssignmentChanged,
+)
 from portfolio_shared.messaging import Subscriptions
 
 from .adapters.orm import (
@@ -33,13 +41,16 @@ from .adapters.orm import (
     rc_course_members,
     rc_courses,
     rc_delegations,
+    rc_enrolments,
     rc_extensions,
     rc_on_behalf,
     rc_users,
     rc_windows,
 )
 from .adapters.sql import insert_ignore, upsert_newer
+from .domain.enrolment import ACTIVE_STATUSES
 
+log = logging.getLogger(__name__)
 records_events = Subscriptions("artifacts.records")
 identity_events = Subscriptions("artifacts.identity")
 
@@ -106,6 +117,62 @@ async def keep_caps(event: ArtifactCapsSet, envelope: Envelope, uow: UnitOfWork)
             "performances_per_year": event.performances_per_year,
         },
         event_at=envelope.occurred_at,
+    )
+
+
+@records_events.on(EnrolmentChanged)
+async def keep_enrolment_change(event: EnrolmentChanged, envelope: Envelope, uow: UnitOfWork) -> None:
+    """The student's enrolment status at the school after a change (R-ENR-1): uploads and selections
+    need an active one (R-DATA-6). A late, older change does not override a newer status."""
+    if event.user_id is None:  # no sign-in account yet: nobody can upload as this student
+        log.info("enrolment change of student %s at %s has no user id; not kept", event.student_id, event.school_id)
+        return
+    await upsert_newer(
+        uow.session,
+        rc_enrolments,
+        ["school_id", "user_id"],
+        {
+            "school_id": event.school_id,
+            "user_id": event.user_id,
+            "student_id": event.student_id,
+            "status": event.status,
+            "since": event.effective_on,
+        },
+        event_at=envelope.occurred_at,
+    )
+
+
+@records_events.on(StudentEnrolled)
+async def keep_student_enrolled(event: StudentEnrolled, envelope: Envelope, uow: UnitOfWork) -> None:
+    """An enrolment at the school (admission, transfer in, visiting study) is active (R-ENR-1, R-DATA-6).
+
+    The event carries no status; records publishes it right after the ``EnrolmentChanged`` of the same
+    enrolment. When it is the newest fact, a row whose status is not active becomes ``enrolled``, and
+    an active one (``visiting``, ``enrolled``) keeps its status and date, so a visiting student stays
+    ``visiting``. Either way ``event_at`` moves on, so an older change arriving late cannot override it.
+    (Should it arrive before its own ``EnrolmentChanged``, a visiting student reads ``enrolled``:
+    active all the same, so nothing is refused that should not be.)
+    """
+    if event.user_id is None:
+        log.info("enrolment of student %s at %s has no user id; not kept", event.student_id, event.school_id)
+        return
+    already_active = rc_enrolments.c.status.in_(sorted(ACTIVE_STATUSES))
+    await upsert_newer(
+        uow.session,
+        rc_enrolments,
+        ["school_id", "user_id"],
+        {
+            "school_id": event.school_id,
+            "user_id": event.user_id,
+            "student_id": event.student_id,
+            "status": "enrolled",
+            "since": event.admitted_on,
+        },
+        event_at=envelope.occurred_at,
+        on_update={
+            "status": case((already_active, rc_enrolments.c.status), else_="enrolled"),
+            "since": case((already_active, rc_enrolments.c.since), else_=event.admitted_on),
+        },
     )
 
 

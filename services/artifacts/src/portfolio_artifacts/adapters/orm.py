@@ -3,6 +3,9 @@
 Three groups: the service's own data (outcomes, performances, files), its read copies of other
 services' facts (``rc_*``, written only by ``consumers.py``), and plumbing (outbox, inbox,
 idempotency keys, per-student lock rows).
+
+``artifact_tables`` is what revision 0002 created; tables added later are declared in their own
+functions (``enrolment_tables``: revision 0003) so that each revision builds exactly its own tables.
 """
 
 from __future__ import annotations
@@ -259,7 +262,25 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
     return t
 
 
-_tables = artifact_tables(metadata)
+def enrolment_tables(md: MetaData) -> dict[str, Table]:
+    """Revision 0003: each student's enrolment status per school, from records' ``StudentEnrolled`` and
+    ``EnrolmentChanged`` (R-DATA-6, R-ENR-1)."""
+    return {
+        "rc_enrolments": Table(
+            "rc_enrolments",
+            md,
+            Column("school_id", String(ID), primary_key=True),
+            Column("user_id", String(ID), primary_key=True),  # the student's identity user id
+            Column("student_id", String(ID), nullable=False),  # records' student id
+            # enrolled | visiting | suspended | transferred_out | graduated | left
+            Column("status", String(32), nullable=False),
+            Column("since", Date, nullable=False),  # effective date of the change (admission date)
+            Column("event_at", UTCDateTime, nullable=False),
+        )
+    }
+
+
+_tables = artifact_tables(metadata) | enrolment_tables(metadata)
 outcomes = _tables["outcomes"]
 performances = _tables["performances"]
 files = _tables["files"]
@@ -275,3 +296,4 @@ rc_delegations = _tables["rc_delegations"]
 rc_acting = _tables["rc_acting"]
 rc_extensions = _tables["rc_extensions"]
 rc_on_behalf = _tables["rc_on_behalf"]
+rc_enrolments = _tables["rc_enrolments"]

@@ -29,17 +29,25 @@ def _insert(session: AsyncSession, table: Table) -> Any:
 
 
 async def upsert_newer(
-    session: AsyncSession, table: Table, keys: Sequence[str], values: Mapping[str, Any], *, event_at: datetime
+    session: AsyncSession,
+    table: Table,
+    keys: Sequence[str],
+    values: Mapping[str, Any],
+    *,
+    event_at: datetime,
+    on_update: Mapping[str, Any] | None = None,
 ) -> bool:
     """Insert or update a read-copy row unless it already holds a newer fact (events arrive out of order).
 
+    ``on_update`` replaces what an update writes to some columns: SQL expressions that may read the
+    row's current values (``table.c.x``); the columns' values in ``values`` are what an insert writes.
     Returns True when the row now reflects this event.
     """
     row = {**values, "event_at": event_at}
     stmt = _insert(session, table).values(**row)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
-        set_={k: stmt.excluded[k] for k in row if k not in keys},
+        set_={k: stmt.excluded[k] for k in row if k not in keys} | dict(on_update or {}),
         where=table.c.event_at < stmt.excluded.event_at,
     )
     result = await session.execute(stmt)

@@ -1,17 +1,23 @@
-"""Domain errors as RFC 9457 problems (422 validation, 409 state/window/cap, 403, 404)."""
+"""Domain errors as RFC 9457 problems (422 validation, 409 state/window/cap/enrolment, 403, 404)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from portfolio_artifacts.domain.errors import DomainError
+from portfolio_artifacts.domain.errors import DomainError, NotEnrolled
 from portfolio_artifacts.service_layer.errors import OutsideWindow
 from portfolio_shared.problems import Problem, problem_response
 
 
 def to_problem(exc: DomainError) -> Problem:
-    extra = {"windows": exc.windows} if isinstance(exc, OutsideWindow) else None
+    extra: dict[str, Any] | None = None
+    if isinstance(exc, OutsideWindow):
+        extra = {"windows": exc.windows}
+    elif isinstance(exc, NotEnrolled):
+        extra = {"enrolment": {"school_id": exc.school_id, "status": exc.status_value, "since": exc.since}}
     return Problem(
         exc.status,
         exc.code,

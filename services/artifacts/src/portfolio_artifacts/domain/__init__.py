@@ -7,4 +7,5 @@ Modules:
 - ``performances``: multiple-performance categories as versioned data (R-PERF-1, R-FILE-3).
 - ``policy``: per-school upload caps and national selection caps (R-ART-2, R-ART-4, R-PERF-1, R-PERF-2).
 - ``outcomes``: course learning outcome lifecycle (R-ART-3, R-ART-5).
+- ``enrolment``: which enrolment statuses may still add data (R-DATA-6, R-ENR-1).
 """

@@ -201,3 +201,21 @@ class WindowClosed(ConflictError):
     code = "window-closed"
     title_en = "Outside the school's window for this action"
     title_zh = "不在學校規定的作業期間內"
+
+
+# --- enrolment (R-DATA-6, R-ENR-1) ------------------------------------------------------------------
+
+
+class NotEnrolled(ConflictError):
+    """The student's enrolment at the school is not active: no new data from outside it (R-DATA-6)."""
+
+    code = "not-enrolled"
+    title_en = "Not enrolled at this school: learning-portfolio data can no longer be added or changed"
+    title_zh = "非在學期間，不得上傳或異動學習歷程資料"
+    default_rule = "R-DATA-6"
+
+    def __init__(self, detail: str, *, status: str, since: str, school_id: str) -> None:
+        super().__init__(detail, field="enrolment_status")
+        self.status_value = status
+        self.since = since
+        self.school_id = school_id

@@ -29,6 +29,7 @@ from .commands import (
     WithdrawArtifact,
 )
 from .context import Deps
+from .enrolment import require_enrolled
 from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
     accepted_summaries,
@@ -86,6 +87,7 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
         ).first()
         if course is None or not cmd.actor.can(Permission.OUTCOME_UPLOAD, course.school_id):
             raise CourseNotTaken(f"you do not take course {cmd.course_id!r} this semester", field="course_id")
+        await require_enrolled(conn, school_id=course.school_id, user_id=me, action="start an upload")  # R-DATA-6
         await require_window(
             conn,
             school_id=course.school_id,
@@ -160,6 +162,9 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
             raise lifecycle.IllegalTransition(
                 f"cannot upload new files for an outcome that is {status.value}", field="status", rule="R-ART-3"
             )
+        await require_enrolled(  # R-DATA-6
+            uow.session, school_id=row.school_id, user_id=row.student_user_id, action="upload new files"
+        )
         await require_window(
             uow.session,
             school_id=row.school_id,
@@ -207,6 +212,10 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
         status = OutcomeStatus(row.status)
         version = row.version if status is OutcomeStatus.DRAFT else row.version + 1
         rows = await pending_files(conn, "outcome", row.id, version)
+        if rows:  # something would be accepted now: only during enrolment (R-DATA-6)
+            await require_enrolled(
+                conn, school_id=row.school_id, user_id=row.student_user_id, action="complete an upload"
+            )
     if not rows:  # nothing to verify: already completed (a retry) or nothing declared
         async with deps.uow() as uow:
             return await outcome_view(uow.session, row)
@@ -270,6 +279,10 @@ async def withdraw_outcome(cmd: WithdrawArtifact, deps: Deps) -> dict[str, Any]:
 
 
 async def _certification_target(deps: Deps, uow: Any, cmd: CertifyOutcome | ReturnOutcome) -> tuple[Any, Any]:
+    # No enrolment check here, on purpose: certifying (or returning) an outcome the student uploaded
+    # while enrolled stays possible after they left, transferred out, graduated or were suspended.
+    # The data dates from the period of enrolment (R-DATA-6) and the teacher, or whoever acts for them,
+    # still certifies what was uploaded (R-ART-5); only new uploads and selections are refused.
     row = await load_for_update(uow.session, outcomes, cmd.outcome_id, "outcome")
     authority = await resolve_authority(uow.session, cmd.actor, row.school_id, row.course_id, deps.today())
     if authority is None:

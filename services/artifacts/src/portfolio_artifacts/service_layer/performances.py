@@ -21,6 +21,7 @@ from portfolio_shared.permissions import Permission
 
 from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, WithdrawArtifact
 from .context import Deps
+from .enrolment import require_enrolled
 from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
     accepted_summaries,
@@ -58,6 +59,7 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
     me, now = cmd.actor.user_id, deps.now()
     async with autocommit(deps.runtime.engine) as conn:
         await replay_if_done(conn, cmd.idempotency)
+        await require_enrolled(conn, school_id=cmd.school_id, user_id=me, action="start an upload")  # R-DATA-6
         await require_window(
             conn,
             school_id=cmd.school_id,
@@ -142,6 +144,9 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
         if row.status == "withdrawn" or row.selected:
             why = "withdrawn" if row.status == "withdrawn" else "selected for submission; deselect it first"
             raise IllegalTransition(f"cannot upload new files for a performance that is {why}", rule="R-PERF-2")
+        await require_enrolled(  # R-DATA-6
+            uow.session, school_id=row.school_id, user_id=row.student_user_id, action="upload new files"
+        )
         await require_window(
             uow.session,
             school_id=row.school_id,
@@ -185,6 +190,10 @@ async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[s
             raise NotFound(f"performance {cmd.artifact_id} does not exist or is not visible to you")
         version = row.version if row.status == "draft" else row.version + 1
         rows = await pending_files(conn, "performance", row.id, version)
+        if rows:  # something would be accepted now: only during enrolment (R-DATA-6)
+            await require_enrolled(
+                conn, school_id=row.school_id, user_id=row.student_user_id, action="complete an upload"
+            )
     if not rows:
         async with deps.uow() as uow:
             return await performance_view(uow.session, row)

@@ -27,6 +27,7 @@ from portfolio_shared.permissions import Permission
 
 from .commands import ChangeSelection
 from .context import Deps
+from .enrolment import require_enrolled
 from .errors import NotAllowed, NotFound
 from .state import load_own, outcome_state, state_values
 from .views import outcome_view, performance_view
@@ -51,6 +52,8 @@ async def change_selection(cmd: ChangeSelection, deps: Deps) -> dict[str, Any]:
             raise NotFound(f"{kind.value} {cmd.artifact_id} does not exist or is not visible to you")
         if not cmd.actor.can(Permission.SELECTION_WRITE, probe.school_id):
             raise NotAllowed(f"selecting needs the permission '{Permission.SELECTION_WRITE}'", rule=rule)
+        # Selecting and deselecting both change what is submitted: only during enrolment (R-DATA-6).
+        await require_enrolled(s, school_id=probe.school_id, user_id=me, action="change your selection")
         await require_window(
             s,
             school_id=probe.school_id,

@@ -1,0 +1,28 @@
+"""The student's enrolment at a school, from records' events (read copy ``rc_enrolments``), R-DATA-6."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portfolio_artifacts.adapters.orm import rc_enrolments
+from portfolio_artifacts.adapters.sql import Executor
+from portfolio_artifacts.domain.enrolment import check_may_add_data
+
+
+async def require_enrolled(session: Executor, *, school_id: str, user_id: str, action: str) -> None:
+    """Refuse with 409 (``not-enrolled``, R-DATA-6) when the student's newest enrolment status at the
+    school is not active; a student the school has no enrolment for yet passes (see
+    ``domain.enrolment.check_may_add_data``)."""
+    row = (
+        await session.execute(
+            select(rc_enrolments.c.status, rc_enrolments.c.since).where(
+                rc_enrolments.c.school_id == school_id, rc_enrolments.c.user_id == user_id
+            )
+        )
+    ).first()
+    check_may_add_data(
+        None if row is None else row.status,
+        None if row is None else row.since,
+        school_id=school_id,
+        action=action,
+    )
