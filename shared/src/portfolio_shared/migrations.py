@@ -60,14 +60,42 @@ def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> Non
 
 
 def create_messaging_tables() -> None:
-    """For a service's first migration: the outbox and inbox exactly as :mod:`.messaging.tables` defines them."""
+    """For a service's first migration: the outbox and inbox, version 1.
+
+    Frozen history, written out rather than built from :mod:`.messaging.tables`: a later change to
+    those tables is a new revision in every service (tests/test_migrations.py catches drift).
+    Constraint names follow the services' naming convention.
+    """
+    import sqlalchemy as sa
     from alembic import op
 
-    from .messaging.tables import messaging_tables
-
-    meta = MetaData()
-    messaging_tables(meta)
-    meta.create_all(bind=op.get_bind())
+    big_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    now = sa.text("CURRENT_TIMESTAMP")
+    op.create_table(
+        "outbox",
+        sa.Column("id", big_id, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("routing_key", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default=sa.text("0")),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    pending = sa.text("published_at IS NULL")
+    op.create_index("ix_outbox_pending", "outbox", ["id"], postgresql_where=pending, sqlite_where=pending)
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(200), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("routing_key", sa.String(200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=now),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    )
 
 
 def drop_messaging_tables() -> None:

@@ -257,14 +257,8 @@ def upgrade() -> None:
     with op.batch_alter_table("school_roles", schema=None) as batch_op:
         batch_op.create_index("ix_school_roles_school", ["school_id", "role"], unique=False)
 
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_unique_constraint(batch_op.f("uq_outbox_event_id"), ["event_id"])
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_outbox_event_id"), type_="unique")
-
     with op.batch_alter_table("school_roles", schema=None) as batch_op:
         batch_op.drop_index("ix_school_roles_school")
 

@@ -284,14 +284,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_service_learning_school_id"), ["school_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_service_learning_student_id"), ["student_id"], unique=False)
 
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_unique_constraint(batch_op.f("uq_outbox_event_id"), ["event_id"])
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_outbox_event_id"), type_="unique")
-
     with op.batch_alter_table("service_learning", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_service_learning_student_id"))
         batch_op.drop_index(batch_op.f("ix_service_learning_school_id"))
