@@ -6,7 +6,7 @@ Services import from here only; no handler imports aio-pika.
 from .bus import DeadLetter, IncomingMessage, MessageBus, OutgoingMessage, PermanentFailure
 from .consumer import EventConsumer, Subscriptions, record_in_inbox
 from .outbox import OutboxRelay
-from .tables import inbox_table, messaging_tables, outbox_table
+from .tables import NAMING_CONVENTION, inbox_table, messaging_tables, outbox_table, service_metadata
 from .topology import Topology
 
 
@@ -24,6 +24,7 @@ def make_bus(url: str, topology: Topology | None = None) -> MessageBus:
 
 
 __all__ = [
+    "NAMING_CONVENTION",
     "DeadLetter",
     "EventConsumer",
     "IncomingMessage",
@@ -38,4 +39,5 @@ __all__ = [
     "messaging_tables",
     "outbox_table",
     "record_in_inbox",
+    "service_metadata",
 ]

@@ -56,5 +56,21 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> tuple[MetaData, Table, Table]:
+    """A service's metadata (the naming convention all five share) with its outbox and inbox."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    outbox, inbox = messaging_tables(metadata)
+    return metadata, outbox, inbox
+
+
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox_table(metadata), inbox_table(metadata)

@@ -4,8 +4,9 @@ Three groups: the service's own data (outcomes, performances, files), its read c
 services' facts (``rc_*``, written only by ``consumers.py``), and plumbing (outbox, inbox,
 idempotency keys, per-student lock rows).
 
-``artifact_tables`` is what revision 0002 created; tables added later are declared in their own
-functions (``enrolment_tables``: revision 0003) so that each revision builds exactly its own tables.
+The tables are grouped by the revision that introduced them (``artifact_tables``: 0002,
+``enrolment_tables``: 0003). Migrations are written out, not built from these functions;
+tests/test_migrations.py checks that the two agree.
 """
 
 from __future__ import annotations
@@ -31,18 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from portfolio_shared.messaging import messaging_tables
+from portfolio_shared.messaging import service_metadata
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-outbox, inbox = messaging_tables(metadata)
+metadata, outbox, inbox = service_metadata()
 
 ID = 64  # length of a user, school or course id from another service
 

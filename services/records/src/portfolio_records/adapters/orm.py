@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     Table,
@@ -27,18 +26,9 @@ from sqlalchemy import (
     Uuid,
 )
 
-from portfolio_shared.messaging import messaging_tables
+from portfolio_shared.messaging import service_metadata
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-outbox, inbox = messaging_tables(metadata)
+metadata, outbox, inbox = service_metadata()
 
 TS = DateTime(timezone=True)
 SCHOOL = String(64)

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from portfolio_shared.events.records import Phase
+
 
 def _printable(value: str) -> str:
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
@@ -172,16 +174,6 @@ class CounsellingCreate(Command):
 
 
 # -- calendar and caps (R-SCHED-1, R-ART-2, R-PERF-1) --------------------------------------------
-Phase = Literal[
-    "data_entry",
-    "outcome_upload",
-    "outcome_certification",
-    "outcome_selection",
-    "performance_upload",
-    "performance_selection",
-    "submission",
-    "receipt_confirmation",
-]
 
 
 class WindowTimes(Command):
