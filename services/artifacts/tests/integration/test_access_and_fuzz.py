@@ -10,6 +10,8 @@ import schemathesis
 from artifacts_world import World
 from hypothesis import HealthCheck, given, settings
 
+from portfolio_shared.testing.fuzz import httpx_request_kwargs
+
 pytestmark = pytest.mark.integration
 
 
@@ -67,16 +69,7 @@ async def test_schemathesis_finds_no_server_error(world: World) -> None:
     failures: list[str] = []
 
     def send(case: Any, auth: dict[str, str]) -> None:
-        kw = case.as_transport_kwargs(base_url="http://testserver", headers=auth)
-        request = world.client.request(
-            kw["method"],
-            kw["url"],
-            headers={k: str(v) for k, v in (kw.get("headers") or {}).items()},
-            params=kw.get("params"),
-            json=kw.get("json"),
-            content=kw.get("data"),
-            cookies=kw.get("cookies") or None,
-        )
+        request = world.client.request(**httpx_request_kwargs(case, auth))
         response = asyncio.run_coroutine_threadsafe(request, loop).result(60)
         if response.status_code >= 500:
             failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {case.as_curl_command()}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import warnings
-from typing import Any
 
 import httpx
 import pytest
@@ -16,23 +15,11 @@ import schemathesis
 from hypothesis.errors import NonInteractiveExampleWarning
 from identity_support import build_world
 
+from portfolio_shared.testing.fuzz import httpx_request_kwargs
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 EXAMPLES_PER_OPERATION = 12
-
-
-def _request_kwargs(case: Any, headers: dict[str, str]) -> dict[str, Any]:
-    kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
-    files = kwargs.get("files")
-    if files:
-        kwargs["files"] = [
-            (name, (filename, value if isinstance(value, str | bytes) else str(value)))
-            for name, (filename, value, *_) in files
-        ]
-    if kwargs.get("data") is None:
-        kwargs.pop("data", None)
-    keep = ("method", "url", "params", "headers", "json", "data", "files", "content")
-    return {k: v for k, v in kwargs.items() if k in keep}
 
 
 async def test_generated_requests_never_cause_a_server_error(client: httpx.AsyncClient) -> None:
@@ -59,7 +46,7 @@ async def test_generated_requests_never_cause_a_server_error(client: httpx.Async
                         if name in real:
                             case.path_parameters[name] = real[name]
                 headers = world.admin if chooser.random() < 0.3 else world.headers["a-it"]
-                kwargs = _request_kwargs(case, headers)
+                kwargs = httpx_request_kwargs(case, headers)
                 try:
                     response = await client.request(**kwargs)
                 except (httpx.InvalidURL, UnicodeEncodeError):

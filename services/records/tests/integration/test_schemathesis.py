@@ -16,30 +16,11 @@ from hypothesis.errors import NonInteractiveExampleWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
 from portfolio_shared.permissions import Permission as P
+from portfolio_shared.testing.fuzz import httpx_request_kwargs
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 EXAMPLES_PER_OPERATION = 5
-
-
-def _request_kwargs(case: Any, headers: dict[str, str]) -> dict[str, Any]:
-    kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
-    kwargs.pop("cookies", None)
-    files = kwargs.get("files")
-    if files:
-        kwargs["files"] = [
-            (name, (filename, value if isinstance(value, str | bytes) else str(value)))
-            for name, (filename, value, *_) in files
-        ]
-    if kwargs.get("data") is None:
-        kwargs.pop("data", None)
-    elif isinstance(kwargs["data"], str | bytes):
-        kwargs["content"] = kwargs.pop("data")  # raw bodies (negative cases) go as content in httpx
-    return {
-        k: v
-        for k, v in kwargs.items()
-        if k in ("method", "url", "params", "headers", "json", "data", "files", "content")
-    }
 
 
 async def test_generated_requests_never_cause_a_server_error(records: Any) -> None:
@@ -74,7 +55,7 @@ async def test_generated_requests_never_cause_a_server_error(records: Any) -> No
                         case = strategy.example()
                     except Unsatisfiable:
                         break  # e.g. no invalid request exists for an operation without inputs
-                    kwargs = _request_kwargs(case, headers)
+                    kwargs = httpx_request_kwargs(case, headers)
                     try:
                         response = await records.client.request(**kwargs)
                     except (httpx.InvalidURL, UnicodeEncodeError):
