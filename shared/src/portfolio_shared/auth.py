@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import PyJWK
 
 from .problems import Problem
+from .revocation import RevocationStore
 
 ALGORITHMS = ["EdDSA", "RS256"]
 
@@ -35,6 +36,8 @@ class Principal:
     permissions: dict[str, frozenset[str]] = field(default_factory=dict)  # school_id -> permissions
     district_permissions: frozenset[str] = frozenset()
     token_id: str = ""
+    issued_at: float = 0.0
+    session_id: str = ""  # the sign-in (refresh-token family) the token belongs to
 
     @property
     def school_ids(self) -> frozenset[str]:
@@ -72,6 +75,8 @@ class Principal:
             permissions={sid: frozenset(v.get("perms", ())) for sid, v in schools.items()},
             district_permissions=frozenset(claims.get("district_perms", ())),
             token_id=str(claims.get("jti", "")),
+            issued_at=float(claims.get("iat", 0)),
+            session_id=str(claims.get("sid", "")),
         )
 
 
@@ -97,6 +102,8 @@ class JWKSVerifier:
         min_refresh: float = 30.0,
         leeway: float = 5.0,
         cache_size: int = 10_000,
+        max_token_seconds: float = 900.0,
+        revocations: RevocationStore | None = None,
     ) -> None:
         self.audience, self.issuer = audience, issuer
         self.jwks_url = jwks_url
@@ -106,6 +113,10 @@ class JWKSVerifier:
         self._lock = asyncio.Lock()
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Principal, float]] = {}
+        # The issuer's maximum lifetime: a validly signed token that claims to live longer was not
+        # minted by the issuer's rules (a stolen signing key, a bug) and is refused (ASVS V7).
+        self.max_token_seconds = max_token_seconds
+        self.revocations = revocations if revocations is not None else RevocationStore()
         if jwks is not None:
             self.load(jwks)
 
@@ -140,15 +151,18 @@ class JWKSVerifier:
         """Verify a token; a token verified before is answered from a small cache until it expires
         (a signature check per request is most of the auth cost on a busy endpoint)."""
         cached = self._cache.get(token)
-        if cached is not None:
-            principal, exp = cached
-            if time.time() < exp:
-                return principal
+        if cached is not None and time.time() >= cached[1]:
             del self._cache[token]
-        principal, exp = await self._verify(token)
-        if len(self._cache) >= self.cache_size:
-            self._cache.pop(next(iter(self._cache)))  # oldest first
-        self._cache[token] = (principal, exp)
+            cached = None
+        if cached is None:
+            cached = await self._verify(token)
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))  # oldest first
+            self._cache[token] = cached
+        principal = cached[0]
+        # Checked on every request, cached or not: a revocation must take effect at once.
+        if self.revocations.is_revoked(principal.user_id, principal.session_id, principal.issued_at):
+            raise unauthenticated("the token was revoked (signed out, suspended or roles changed); sign in again")
         return principal
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
@@ -177,7 +191,10 @@ class JWKSVerifier:
             raise unauthenticated(f"the token is not valid: {exc}") from exc
         if claims.get("typ") not in (None, "access"):
             raise unauthenticated("not an access token")
-        return Principal.from_claims(claims), float(claims["exp"])
+        exp, iat = float(claims["exp"]), float(claims["iat"])
+        if exp - iat > self.max_token_seconds + self.leeway or exp - time.time() > self.max_token_seconds + self.leeway:
+            raise unauthenticated("the token lives longer than the issuer allows")
+        return Principal.from_claims(claims), exp
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token issued by the identity service")

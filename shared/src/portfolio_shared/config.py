@@ -27,6 +27,10 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "portfolio-identity"
     jwt_audience: str = "portfolio"
+    # The issuer's maximum access-token lifetime; a longer-lived token is refused (ASVS V7).
+    max_token_seconds: int = Field(default=900, ge=30, le=3600)
+    # How often each replica re-reads the revocations another replica's consumer stored.
+    revocation_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     # Secret used by local-disk storage to sign upload/download URLs, and similar HMACs.
     signing_secret: str = DEV_SECRET
     storage_url: str = "file://var/objects"  # or s3://key:secret@host:port/bucket?secure=false

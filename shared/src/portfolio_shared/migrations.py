@@ -103,3 +103,30 @@ def drop_messaging_tables() -> None:
 
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def create_revocation_table() -> None:
+    """For each service's revision that adds ``token_revocations`` (ASVS V7), version 1.
+
+    Frozen history like :func:`create_messaging_tables`: written out, not built from
+    :mod:`.revocation`, so that a later change is a new revision.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "token_revocations",
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(50), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("subject", name="pk_token_revocations"),
+    )
+    op.create_index("ix_token_revocations_recorded_at", "token_revocations", ["recorded_at"])
+
+
+def drop_revocation_table() -> None:
+    from alembic import op
+
+    op.drop_index("ix_token_revocations_recorded_at", table_name="token_revocations")
+    op.drop_table("token_revocations")

@@ -29,6 +29,8 @@ from .config import ServiceSettings
 from .db import UnitOfWork, make_engine, make_sessionmaker
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
 from .migrations import upgrade
+from .revocation import TABLE_NAME as REVOCATIONS
+from .revocation import RevocationSync, revocation_subscriptions
 from .storage import ObjectStorage, make_storage
 from .telemetry import instrument_engine, setup_logging, setup_tracing
 
@@ -53,6 +55,7 @@ class ServiceRuntime:
     verifier: JWKSVerifier
     storage: ObjectStorage | None = None
     subscriptions: Sequence[Subscriptions] = ()
+    revocation_sync: RevocationSync | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
@@ -66,6 +69,12 @@ class ServiceRuntime:
             await self.storage.ensure_bucket()
         if self.settings.run_relay:
             self.relay.start()
+        if self.revocation_sync is not None:
+            try:  # before serving: a restarted service must not accept tokens it had revoked
+                await self.revocation_sync.load(full=True)
+            except Exception as exc:
+                log.warning("cannot load token revocations at start-up (%s); retrying in the background", exc)
+            self._tasks.append(asyncio.create_task(self.revocation_sync.run()))
         if self.settings.run_consumers:
             for subs in self.subscriptions:
                 consumer = EventConsumer(subs, self.uow, self.inbox)
@@ -123,6 +132,27 @@ def build_runtime(
     topology = Topology(prefix=settings.topology_prefix, delivery_limit=settings.delivery_limit)
     the_bus = bus or make_bus(settings.broker_url, topology)
     relay = OutboxRelay(engine, outbox, the_bus, service=settings.service_name)
+    the_verifier = verifier or JWKSVerifier(
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        jwks_url=settings.jwks_url,
+        max_token_seconds=settings.max_token_seconds,
+    )
+    sessionmaker = make_sessionmaker(engine)
+    revocation_sync = None
+    if REVOCATIONS in metadata.tables:  # every service's metadata has it (service_metadata)
+        table = metadata.tables[REVOCATIONS]
+        subscriptions = [
+            *subscriptions,
+            revocation_subscriptions(settings.service_name, table, the_verifier.revocations),
+        ]
+        revocation_sync = RevocationSync(
+            sessionmaker,
+            table,
+            the_verifier.revocations,
+            max_token_seconds=settings.max_token_seconds,
+            poll_seconds=settings.revocation_poll_seconds,
+        )
     storage = None
     if with_storage:
         storage = make_storage(settings.storage_url, secret=settings.signing_secret, base_url=settings.public_base_url)
@@ -133,13 +163,13 @@ def build_runtime(
         outbox=outbox,
         inbox=inbox,
         engine=engine,
-        sessionmaker=make_sessionmaker(engine),
+        sessionmaker=sessionmaker,
         bus=the_bus,
         relay=relay,
-        verifier=verifier
-        or JWKSVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer, jwks_url=settings.jwks_url),
+        verifier=the_verifier,
         storage=storage,
         subscriptions=subscriptions,
+        revocation_sync=revocation_sync,
     )
 
 

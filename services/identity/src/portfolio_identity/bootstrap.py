@@ -18,7 +18,9 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRunt
     settings = settings or Settings()
     own_verifier = None
     if "verifier" not in overrides:
-        own_verifier = DatabaseKeyVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer)
+        own_verifier = DatabaseKeyVerifier(
+            audience=settings.jwt_audience, issuer=settings.jwt_issuer, max_token_seconds=settings.max_token_seconds
+        )
         overrides["verifier"] = own_verifier
     runtime = build_runtime(
         settings,

@@ -38,7 +38,20 @@ async def test_access_token_has_exactly_the_contract_claims(client: httpx.AsyncC
     header = jwt.get_unverified_header(token)
     assert header["alg"] == "EdDSA" and header["kid"]
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert set(claims) == {"sub", "name", "kind", "typ", "schools", "district_perms", "iss", "aud", "iat", "exp", "jti"}
+    assert set(claims) == {
+        "sub",
+        "name",
+        "kind",
+        "typ",
+        "schools",
+        "district_perms",
+        "iss",
+        "aud",
+        "iat",
+        "exp",
+        "jti",
+        "sid",
+    }
     assert claims["typ"] == "access" and claims["kind"] == "teacher" and claims["aud"] == "portfolio"
     assert claims["exp"] - claims["iat"] <= 900
     assert claims["schools"] == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from .base import EventPayload, event
 
@@ -144,3 +144,23 @@ class OnBehalfRevoked(EventPayload):
     teacher_user_id: str
     staff_user_id: str
     school_id: str
+
+
+TokenRevocationReason = Literal[
+    "suspended", "left", "roles_removed", "logout_all", "logout", "refresh_reuse", "on_behalf_revoked"
+]
+
+
+@event("identity.user.tokens_revoked")
+class TokensRevoked(EventPayload):
+    """Access tokens issued before ``not_before`` stop working on every service (ASVS V7).
+
+    Without ``family_id`` every token of the user is refused (suspension, roles removed, sign-out
+    everywhere); with it only the tokens of that one sign-in (a sign-out, a stolen refresh token).
+    Verifiers drop the entry once every token it can refuse has expired anyway.
+    """
+
+    user_id: str
+    not_before: AwareDatetime
+    family_id: str | None = None
+    reason: TokenRevocationReason

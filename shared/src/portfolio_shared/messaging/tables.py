@@ -69,6 +69,10 @@ def service_metadata() -> tuple[MetaData, Table, Table]:
     """A service's metadata (the naming convention all five share) with its outbox and inbox."""
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     outbox, inbox = messaging_tables(metadata)
+    # Every service refuses revoked tokens and keeps the revocations across restarts (ASVS V7).
+    from ..revocation import revocation_table
+
+    revocation_table(metadata)
     return metadata, outbox, inbox
 
 

@@ -15,8 +15,10 @@ from .keys import published_jwks
 class DatabaseKeyVerifier(JWKSVerifier):
     """A `JWKSVerifier` whose key set comes from the signing-key table instead of a JWKS URL."""
 
-    def __init__(self, *, audience: str, issuer: str, min_refresh: float = 1.0) -> None:
-        super().__init__(audience=audience, issuer=issuer, min_refresh=min_refresh)
+    def __init__(
+        self, *, audience: str, issuer: str, min_refresh: float = 1.0, max_token_seconds: float = 900.0
+    ) -> None:
+        super().__init__(audience=audience, issuer=issuer, min_refresh=min_refresh, max_token_seconds=max_token_seconds)
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     def bind(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:

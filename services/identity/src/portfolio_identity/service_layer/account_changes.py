@@ -15,6 +15,7 @@ from portfolio_shared.events.identity import RoleGranted, RoleRevoked, UserCreat
 from ..adapters import queries
 from ..adapters.orm import audit_log, memberships, school_roles, users
 from .common import Caller, audit, audit_row, new_id, utcnow
+from .revocation import revoke_user_tokens
 
 
 async def insert_users(
@@ -111,6 +112,8 @@ async def revoke_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: 
     uow.publish(
         RoleRevoked(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
     )
+    # The tokens already out still carry the role's permissions: refuse them; a refresh gets new claims.
+    revoke_user_tokens(uow, caller.actor_id, user_id, "roles_removed", school_id=school_id)
     await audit(uow, caller, "role.revoked", "user", user_id, school_id=school_id, before={"role": role})
 
 
@@ -149,6 +152,8 @@ async def change_user(
             school_id=school_id,
             actor=caller.actor_id,
         )
+        # A suspended account's tokens must stop working everywhere now, not when they expire (ASVS V7).
+        revoke_user_tokens(uow, caller.actor_id, user["id"], status, school_id=school_id)
     await audit(
         uow,
         caller,

@@ -28,6 +28,7 @@ from ..domain.passwords import hash_password, needs_rehash, verify_against_dummy
 from . import throttle
 from .accounts import check_password
 from .common import Caller, as_utc, audit, new_id, utcnow
+from .revocation import revoke_family_tokens, revoke_user_tokens
 from .tokens import build_claims, may_sign_in, sign
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _hash(secret: str) -> str:
 async def _issue(
     uow: UnitOfWork, settings: Settings, user: RowMapping, family_id: str, now: datetime
 ) -> dict[str, Any]:
-    claims = await build_claims(uow.session, user, settings, now)
+    claims = await build_claims(uow.session, user, settings, now, session_id=family_id)
     access = await sign(uow.session, settings, claims, now)
     token_id, secret = new_id(), secrets.token_urlsafe(32)
     await uow.session.execute(
@@ -179,12 +180,18 @@ async def _refresh_row(uow: UnitOfWork, token: str) -> RowMapping:
     return row
 
 
-async def _revoke_family(uow: UnitOfWork, family_id: str, reason: str, now: datetime) -> None:
+async def _revoke_family(
+    uow: UnitOfWork, family_id: str, reason: str, now: datetime, *, user_id: str, actor: str
+) -> None:
     await uow.session.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
+    # The sign-in's access tokens die with it on every service (ASVS V7). An account that can no
+    # longer sign in ("account") had all its tokens revoked when it was suspended or left.
+    if reason in ("logout", "reuse"):
+        revoke_family_tokens(uow, actor, user_id, family_id, "logout" if reason == "logout" else "refresh_reuse", now)
 
 
 async def refresh(uow: UnitOfWork, settings: Settings, token: str, client_ip: str | None) -> dict[str, Any]:
@@ -198,7 +205,7 @@ async def refresh(uow: UnitOfWork, settings: Settings, token: str, client_ip: st
     if row["revoked_at"] is not None:
         raise _bad_refresh("the refresh token was revoked")
     if row["rotated_at"] is not None:
-        await _revoke_family(uow, row["family_id"], "reuse", now)
+        await _revoke_family(uow, row["family_id"], "reuse", now, user_id=row["user_id"], actor=row["user_id"])
         log.warning("refresh token reuse for user %s from %s: family revoked", row["user_id"], client_ip)
         await audit(
             uow, caller, "auth.refresh_reuse", "token_family", row["family_id"], school_id=None, after={"revoked": True}
@@ -212,7 +219,7 @@ async def refresh(uow: UnitOfWork, settings: Settings, token: str, client_ip: st
         .values(rotated_at=now)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        await _revoke_family(uow, row["family_id"], "reuse", now)
+        await _revoke_family(uow, row["family_id"], "reuse", now, user_id=row["user_id"], actor=row["user_id"])
         raise _bad_refresh("the refresh token was already used; every session of this sign-in is revoked")
     user = await queries.get_user(uow.session, row["user_id"])
     assert user is not None
@@ -223,7 +230,7 @@ async def refresh(uow: UnitOfWork, settings: Settings, token: str, client_ip: st
         ]
     )
     if not may_sign_in(user, now.date(), extended):
-        await _revoke_family(uow, row["family_id"], "account", now)
+        await _revoke_family(uow, row["family_id"], "account", now, user_id=row["user_id"], actor=row["user_id"])
         raise _bad_refresh("the account can no longer sign in")
     return await _issue(uow, settings, user, row["family_id"], now)
 
@@ -234,7 +241,7 @@ async def logout(uow: UnitOfWork, token: str, client_ip: str | None) -> None:
         row = await _refresh_row(uow, token)
     except Problem:
         return
-    await _revoke_family(uow, row["family_id"], "logout", utcnow())
+    await _revoke_family(uow, row["family_id"], "logout", utcnow(), user_id=row["user_id"], actor=row["user_id"])
     await audit(
         uow,
         Caller(actor_id=row["user_id"], client_ip=client_ip),
@@ -247,11 +254,13 @@ async def logout(uow: UnitOfWork, token: str, client_ip: str | None) -> None:
 
 async def logout_everywhere(uow: UnitOfWork, caller: Caller) -> int:
     """End every sign-in of the caller (a lost phone); returns how many refresh tokens were revoked."""
+    now = utcnow()
     result = await uow.session.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.user_id == caller.actor_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason="logout_all")
+        .values(revoked_at=now, revoked_reason="logout_all")
     )
+    revoke_user_tokens(uow, caller.actor_id, caller.actor_id, "logout_all", at=now)
     await audit(uow, caller, "auth.logout_all", "user", caller.actor_id, school_id=None)
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -23,6 +23,7 @@ from ..adapters.orm import account_extensions, on_behalf
 from ..domain.roles import Role
 from .acting import CERTIFICATION_DUTY, refresh_acting
 from .common import Caller, audit, invalid, new_id, today, utcnow
+from .revocation import revoke_user_tokens
 
 
 def _future(until: date, field: str = "until") -> None:
@@ -201,6 +202,8 @@ async def revoke_on_behalf(uow: UnitOfWork, caller: Caller, school_id: str, auth
         school_id=school_id,
         actor=caller.actor_id,
     )
+    # The staff member's tokens carry outcome:certify_on_behalf until refreshed (R-ART-5, ASVS V7).
+    revoke_user_tokens(uow, caller.actor_id, row["staff_user_id"], "on_behalf_revoked", school_id=school_id, at=now)
     await audit(
         uow,
         caller,

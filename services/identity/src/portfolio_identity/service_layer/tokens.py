@@ -73,14 +73,18 @@ async def school_grants(session: AsyncSession, user: RowMapping, on: date) -> di
     return grants
 
 
-async def build_claims(session: AsyncSession, user: RowMapping, settings: Settings, now: datetime) -> dict[str, Any]:
+async def build_claims(
+    session: AsyncSession, user: RowMapping, settings: Settings, now: datetime, *, session_id: str = ""
+) -> dict[str, Any]:
     platform = await queries.platform_roles_of(session, user["id"])
     system_perms = (
         sorted(p.value for p in ROLE_PERMISSIONS[Role.SYSTEM_ADMIN])
         if any(role == Role.SYSTEM_ADMIN for role, _ in platform)
         else []
     )
-    issued = int(now.timestamp())
+    # iat keeps sub-second precision: verifiers refuse tokens issued before a revocation time, and
+    # a token signed in the same second just after a sign-out-everywhere must still work (ASVS V7).
+    issued = now.timestamp()
     return {
         "sub": user["id"],
         "name": user["login_name"],
@@ -91,8 +95,9 @@ async def build_claims(session: AsyncSession, user: RowMapping, settings: Settin
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": issued,
-        "exp": issued + settings.access_token_seconds,
+        "exp": int(issued) + settings.access_token_seconds,
         "jti": uuid.uuid4().hex,
+        "sid": session_id,  # the sign-in (refresh-token family), so one sign-out refuses its tokens
     }
 
 
