@@ -29,6 +29,14 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "portfolio"
     # The issuer's maximum access-token lifetime; a longer-lived token is refused (ASVS V7).
     max_token_seconds: int = Field(default=900, ge=30, le=3600)
+    # Addresses (IPs or CIDRs, comma-separated) of the reverse proxies whose X-Forwarded-For is
+    # believed; from any other peer the header is ignored, so a client cannot pick its address for
+    # the sign-in throttle or the audit trail (ASVS V6, V16). Empty: trust no forwarded header.
+    trusted_proxies: str = ""
+    # Request bodies (ASVS V5/V13): JSON routes take at most this many bytes, nested at most this deep;
+    # import routes declare their own documented maximum (see portfolio_shared.limits).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=2, le=512)
     # How often each replica re-reads the revocations another replica's consumer stored.
     revocation_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     # Secret used by local-disk storage to sign upload/download URLs, and similar HMACs.

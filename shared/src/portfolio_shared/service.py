@@ -22,11 +22,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import problems
 from .auth import JWKSVerifier
 from .config import ServiceSettings
 from .db import UnitOfWork, make_engine, make_sessionmaker
+from .limits import UNLIMITED, RequestLimits
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
 from .migrations import upgrade
 from .revocation import TABLE_NAME as REVOCATIONS
@@ -264,10 +266,23 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    # Route template → maximum body bytes; a service adds its import routes after create_app.
+    app.state.body_limits = {}
     if runtime.storage is not None and hasattr(runtime.storage, "router"):
         app.include_router(runtime.storage.router())
+        prefix = getattr(runtime.storage, "route_prefix", "/storage")
+        app.state.body_limits[f"{prefix}/{{token}}"] = UNLIMITED  # the local-disk PUT bounds itself
 
     app.add_middleware(_MetricsMiddleware, service=settings.service_name)
+    app.add_middleware(
+        RequestLimits,
+        default_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        limits=app.state.body_limits,
+    )
+    if settings.trusted_proxies.strip():
+        # Outermost: everything inside (throttles, audit, logs) sees the real client address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     # One server span per request; the per-message ASGI send/receive spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"])
     instrument_engine(runtime.engine.sync_engine)

@@ -113,7 +113,11 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
             runtime = bootstrap(settings, **kwargs)
         await runtime.migrate()
         app = importlib.import_module(f"{spec.package}.app").create(runtime=runtime)
-        config = uvicorn.Config(app, host=host, port=port_base + spec.offset, log_level="warning", lifespan="on")
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the apps
+        # honour it only from their configured trusted proxies (ASVS V6).
+        config = uvicorn.Config(
+            app, host=host, port=port_base + spec.offset, log_level="warning", lifespan="on", proxy_headers=False
+        )
         servers.append(uvicorn.Server(config))
 
     tasks = [

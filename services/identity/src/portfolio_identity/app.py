@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
 from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
@@ -91,6 +92,10 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         ],
         on_startup=[on_startup],
         migrate_on_start=runtime.settings.environment == "development",
+    )
+    # The SIS export may be as large as its documented maximum; every JSON route keeps the small default.
+    app.state.body_limits["/api/v1/schools/{school_id}/sis-sync"] = (
+        runtime.settings.sync_max_file_bytes + MULTIPART_OVERHEAD_BYTES  # type: ignore[attr-defined]
     )
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -22,13 +22,18 @@ class Settings(ServiceSettings):
     key_activation_delay_seconds: float = Field(default=90.0, ge=0, le=3600)
     access_token_seconds: int = Field(default=600, ge=30, le=MAX_ACCESS_TOKEN_SECONDS)
     refresh_token_seconds: int = Field(default=14 * 24 * 3600, ge=300)
-    # Failed logins: free attempts, then an exponential lock (base · 2^n seconds, capped).
+    # Failed sign-ins (ASVS V6). One address guessing one account: free attempts, then an
+    # exponential lock of that pair only (base · 2^n seconds, capped) answered 429 + Retry-After.
     login_free_failures: int = Field(default=5, ge=1)
-    ip_free_failures: int = Field(default=100, ge=1)
     lockout_base_seconds: float = Field(default=1.0, gt=0)
     lockout_max_seconds: float = Field(default=900.0, gt=0)
-    # A whole school signs in from one address (NAT): its lock stays short, it only slows a spray down.
-    ip_lockout_max_seconds: float = Field(default=60.0, gt=0)
+    # One account guessed from many addresses, or one address spraying many accounts: a growing
+    # delay before the password is checked, never a lock, so a whole school behind one NAT address
+    # (or a person whose account is under attack) still signs in with the right password.
+    account_free_failures: int = Field(default=10, ge=1)
+    ip_free_failures: int = Field(default=100, ge=1)
+    slowdown_base_seconds: float = Field(default=0.25, ge=0)
+    slowdown_max_seconds: float = Field(default=4.0, ge=0, le=30)
     failure_memory_seconds: float = Field(default=3600.0, gt=0)
     # The nightly sync refuses to deactivate more than this share of a school's SIS accounts (R-DUTY-3).
     sync_max_deactivation_share: float = Field(default=0.5, gt=0, le=1)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
+from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
 from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
@@ -74,6 +75,10 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         routers=ROUTERS,
     )
     app.state.crypto = RecordsCrypto.from_settings(runtime.settings)
+    # The grade CSV may be as large as its documented maximum; every JSON route keeps the small default.
+    app.state.body_limits["/api/v1/schools/{school_id}/grade-imports"] = (
+        runtime.settings.grade_file_max_bytes + MULTIPART_OVERHEAD_BYTES
+    )
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(IntegrityError, integrity_error)
     return app

@@ -8,10 +8,12 @@ from the same sign-in) is revoked. Failed sign-ins are slowed down per login nam
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,21 +62,23 @@ def too_many(seconds: int) -> Problem:
     )
 
 
-def _policies(settings: Settings) -> tuple[throttle.ThrottlePolicy, throttle.ThrottlePolicy]:
-    """(per login name, per client IP)."""
-    per_login = throttle.ThrottlePolicy(
-        settings.login_free_failures,
-        settings.lockout_base_seconds,
-        settings.lockout_max_seconds,
-        settings.failure_memory_seconds,
+@dataclass(frozen=True, slots=True)
+class _Policies:
+    pair: throttle.ThrottlePolicy  # locks: one address guessing one account
+    account: throttle.ThrottlePolicy  # slows: one account guessed from anywhere
+    address: throttle.ThrottlePolicy  # slows: one address guessing many accounts
+
+
+def _policies(settings: Settings) -> _Policies:
+    memory = settings.failure_memory_seconds
+    base, cap = settings.slowdown_base_seconds, settings.slowdown_max_seconds
+    return _Policies(
+        pair=throttle.ThrottlePolicy(
+            settings.login_free_failures, settings.lockout_base_seconds, settings.lockout_max_seconds, memory
+        ),
+        account=throttle.ThrottlePolicy(settings.account_free_failures, base, cap, memory),
+        address=throttle.ThrottlePolicy(settings.ip_free_failures, base, cap, memory),
     )
-    per_ip = throttle.ThrottlePolicy(
-        settings.ip_free_failures,
-        settings.lockout_base_seconds,
-        settings.ip_lockout_max_seconds,
-        settings.failure_memory_seconds,
-    )
-    return per_login, per_ip
 
 
 def _hash(secret: str) -> str:
@@ -116,20 +120,35 @@ async def login(
     now = utcnow()
     caller = Caller(actor_id="anonymous", client_ip=client_ip)
     login_name = login_name.strip().lower()
-    lkey, ikey = throttle.login_key(login_name), throttle.ip_key(client_ip)
-    wait = await throttle.retry_after(uow.session, [lkey, ikey], now)
+    policies = _policies(settings)
+    pkey, lkey, ikey = (
+        throttle.pair_key(client_ip, login_name),
+        throttle.login_key(login_name),
+        throttle.ip_key(client_ip),
+    )
+    wait = await throttle.retry_after(uow.session, [pkey], now)
     if wait is not None:
         log.warning("sign-in of %r from %s refused for %ss: too many failures", login_name, client_ip, wait)
         raise too_many(wait)
+    delay = max(
+        await throttle.slowdown(uow.session, lkey, policies.account, now),
+        await throttle.slowdown(uow.session, ikey, policies.address, now),
+    )
+    if delay > 0:
+        # Nothing written yet: end the transaction so the wait holds no database connection.
+        await uow.session.rollback()
+        log.warning("sign-in of %r from %s slowed down by %.2fs", login_name, client_ip, delay)
+        await asyncio.sleep(delay)
+        now = utcnow()
     user = await queries.user_by_login(uow.session, login_name)
     if user is None or user["password_hash"] is None:
         ok = verify_against_dummy(password)
     else:
         ok = verify_password(user["password_hash"], password)
     if not ok or user is None:
-        login_policy, ip_policy = _policies(settings)
-        failures = await throttle.record_failure(uow.session, lkey, login_policy, now)
-        await throttle.record_failure(uow.session, ikey, ip_policy, now)
+        failures = await throttle.record_failure(uow.session, pkey, policies.pair, now)
+        await throttle.record_failure(uow.session, lkey, policies.account, now)
+        await throttle.record_failure(uow.session, ikey, policies.address, now)
         log.warning("failed sign-in of %r from %s (%d in a row)", login_name, client_ip, failures)
         await audit(
             uow,
@@ -158,6 +177,8 @@ async def login(
             after={"status": user["status"]},
         )
         raise forbidden("this account is suspended, deactivated or has left")
+    # The account's counters end with a correct password; the address's stay (others share it).
+    await throttle.clear(uow.session, pkey)
     await throttle.clear(uow.session, lkey)
     if needs_rehash(user["password_hash"]):
         await uow.session.execute(

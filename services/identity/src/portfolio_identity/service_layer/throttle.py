@@ -1,9 +1,14 @@
-"""Slowing down repeated failed logins, per login name and per client IP.
+"""Slowing down repeated failed logins (ASVS V6), without locking out the innocent.
 
-After a number of free failures each further failure locks the key for base · 2^n seconds (capped).
-While a key is locked the login answers 429 with Retry-After and the password is not even checked,
-so guessing gains nothing. Failures are forgotten after a quiet period. State lives in the database
-so that every replica of the service sees the same counters.
+Three counters, each with free failures and then base · 2^n seconds (capped):
+- per (client address, login name): a *lock* — while it runs, sign-ins of that account from that
+  address answer 429 with Retry-After and the password is not even checked, so guessing gains
+  nothing. Only the address that hammers the account is refused.
+- per login name and per client address: a *slowdown* — a delay before the password is checked.
+  A school behind one NAT address, or a person whose account is guessed from elsewhere, still
+  signs in with the right password, just later; a spray or a distributed guess is slowed down.
+Failures are forgotten after a quiet period. State lives in the database so that every replica
+of the service sees the same counters. The address is the real client's (trusted proxies only).
 """
 
 from __future__ import annotations
@@ -42,6 +47,20 @@ def login_key(login_name: str) -> str:
 
 def ip_key(client_ip: str | None) -> str:
     return f"ip:{client_ip or 'unknown'}"
+
+
+def pair_key(client_ip: str | None, login_name: str) -> str:
+    return f"pair:{client_ip or 'unknown'}|{login_name.strip().lower()[:150]}"
+
+
+async def slowdown(session: AsyncSession, key: str, policy: ThrottlePolicy, now: datetime) -> float:
+    """Seconds to wait before checking a password for `key` (0 while its failures are free)."""
+    stmt = select(login_throttle.c.failures, login_throttle.c.last_failure_at).where(login_throttle.c.key == key)
+    row = (await session.execute(stmt)).first()
+    if row is None or (now - (as_utc(row.last_failure_at) or now)).total_seconds() >= policy.memory_seconds:
+        return 0.0
+    # The next failure would be number failures+1: the delay that failure would earn is paid up front.
+    return policy.lock_seconds(row.failures)
 
 
 async def retry_after(session: AsyncSession, keys: list[str], now: datetime) -> int | None:
