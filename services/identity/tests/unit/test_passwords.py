@@ -69,3 +69,43 @@ def test_violations_have_both_languages() -> None:
     (violation,) = check_password_policy("short1")
     assert violation.message_en and violation.message_zh
     assert str(violation) == violation.message_en
+
+
+# ASVS V6: common and breached passwords, passwords built from the login or the school.
+SCHOOL = ["330301", "臺北市立建國高級中學"]
+
+
+def test_bundled_list_is_the_real_twenty_thousand() -> None:
+    from portfolio_identity.domain.passwords import common_passwords
+
+    assert len(common_passwords()) > 19_000
+    assert {"password12", "qwertyuiop", "aaaaaaaaaa", "1q2w3e4r5t"} <= common_passwords()
+
+
+def test_common_passwords_are_refused_in_any_case() -> None:
+    assert PasswordViolationCode.COMMON in _codes("password12")
+    assert PasswordViolationCode.COMMON in _codes("qwertyuiop")
+    assert PasswordViolationCode.COMMON in _codes("QwertyUIOP")
+    assert PasswordViolationCode.COMMON in _codes("aaaaaaaaaa")
+
+
+def test_too_few_distinct_characters_is_refused_even_off_the_list() -> None:
+    assert PasswordViolationCode.REPEATED in _codes("zzzzzzzzzzzzzz")
+    assert PasswordViolationCode.REPEATED in _codes("xyzxyzxyzxyz")  # three distinct
+    assert PasswordViolationCode.REPEATED not in _codes("wxyzwxyzwxyz")  # four: at the limit
+
+
+def test_passwords_built_from_the_login_are_refused() -> None:
+    assert PasswordViolationCode.BUILT_FROM_NAMES in _codes("wang.xm20240517", "wang.xm")
+    assert PasswordViolationCode.BUILT_FROM_NAMES in _codes("mx.gnaw!2025", "wang.xm")  # reversed
+    assert PasswordViolationCode.BUILT_FROM_NAMES in _codes("Teacher.Chen.99", "teacher.chen")
+    assert PasswordViolationCode.BUILT_FROM_NAMES in _codes("chen-password1", "teacher.chen")  # part + common
+    # The login inside a long, otherwise strong passphrase is fine.
+    assert _codes("wang.xm likes hot pot in winter", "wang.xm") == set()
+
+
+def test_passwords_built_from_the_school_are_refused() -> None:
+    assert PasswordViolationCode.BUILT_FROM_NAMES in {v.code for v in check_password_policy("330301abcd", "li", SCHOOL)}
+    built = check_password_policy("臺北市立建國高級中學2025", "li", SCHOOL)
+    assert PasswordViolationCode.BUILT_FROM_NAMES in {v.code for v in built}
+    assert check_password_policy("tea-and-mooncakes", "li", SCHOOL) == []

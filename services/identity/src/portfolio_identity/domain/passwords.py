@@ -8,10 +8,14 @@ Unicode form (different operating systems and input methods differ) gives the sa
 
 from __future__ import annotations
 
+import gzip
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from importlib import resources
 from typing import Final
 
 from argon2 import PasswordHasher, Type
@@ -83,6 +87,9 @@ class PasswordViolationCode(StrEnum):
     ALL_DIGITS = "all_digits"
     EQUALS_LOGIN_NAME = "equals_login_name"
     BLANK_EDGES = "blank_edges"
+    COMMON = "common_password"
+    BUILT_FROM_NAMES = "built_from_login_or_school"
+    REPEATED = "too_few_distinct_characters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +104,51 @@ class PasswordViolation:
         return self.message_en
 
 
-def check_password_policy(password: str, login_name: str = "") -> list[PasswordViolation]:
+MIN_DISTINCT_CHARACTERS: Final = 4
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of 20,000 common and breached passwords (ASVS V6; see the LICENSE file)."""
+    data = resources.files(__package__).joinpath("common-passwords.txt.gz").read_bytes()
+    return frozenset(line.strip() for line in gzip.decompress(data).decode().splitlines() if line.strip())
+
+
+def _squeeze(text: str) -> str:
+    return _NOT_ALNUM.sub("", _normalise(text).casefold())
+
+
+def _built_from(folded: str, names: Iterable[str]) -> bool:
+    """True when the password is one of `names` plus little else: digits (a year, a birthday),
+    a common password, or fewer than six more letters ("chen.teacher2025", "330301abcd")."""
+    squeezed = _squeeze(folded)
+    for name in names:
+        term = _squeeze(name)
+        if len(term) < 3:
+            continue
+        for variant in (term, term[::-1]):
+            if variant in squeezed:
+                rest = squeezed.replace(variant, "")
+                if len(rest) < 6 or rest.isdigit() or rest in common_passwords():
+                    return True
+    return False
+
+
+def _names_of(login_name: str, context: Iterable[str]) -> list[str]:
+    """The login, its parts ("wang.xm" → "wang"), and the school's code and name."""
+    login = _normalise(login_name).strip()
+    parts = [p for p in re.split(r"[._@\-\s]+", login) if len(p) >= 4]
+    return [login, *parts, *(c for c in context if c)]
+
+
+def check_password_policy(password: str, login_name: str = "", context: Iterable[str] = ()) -> list[PasswordViolation]:
     """Every policy violation of `password` (empty when it is acceptable).
 
     Policy: at least 10 characters, at most 256, not digits only (e.g. a birthday or phone
-    number), not the login name (case-insensitive, reversed too), no leading or trailing blanks.
+    number), not the login name (case-insensitive, reversed too), no leading or trailing blanks;
+    and (ASVS V6) not on the bundled list of common and breached passwords, not built from the
+    login name or the school's name or code (`context`), at least four distinct characters.
     """
     normalised = _normalise(password)
     violations: list[PasswordViolation] = []
@@ -137,6 +184,33 @@ def check_password_policy(password: str, login_name: str = "") -> list[PasswordV
                 PasswordViolationCode.BLANK_EDGES,
                 "must not start or end with a blank",
                 "開頭或結尾不可為空白",
+            )
+        )
+    if len(normalised) < MIN_PASSWORD_LENGTH:
+        return violations  # too short already says it; the lists below are about guessable long ones
+    if folded in common_passwords():
+        violations.append(
+            PasswordViolation(
+                PasswordViolationCode.COMMON,
+                "is on the list of common or breached passwords",
+                "屬於常見或已外洩的密碼",
+            )
+        )
+    if len(set(folded)) < MIN_DISTINCT_CHARACTERS:
+        violations.append(
+            PasswordViolation(
+                PasswordViolationCode.REPEATED,
+                f"must use at least {MIN_DISTINCT_CHARACTERS} different characters",
+                f"至少須包含 {MIN_DISTINCT_CHARACTERS} 種不同字元",
+            )
+        )
+    equals_login = any(v.code is PasswordViolationCode.EQUALS_LOGIN_NAME for v in violations)
+    if not equals_login and _built_from(folded, _names_of(login_name, context)):
+        violations.append(
+            PasswordViolation(
+                PasswordViolationCode.BUILT_FROM_NAMES,
+                "must not be built from the login name or the school's name or code",
+                "不可由帳號或學校名稱、代碼組成",
             )
         )
     return violations

@@ -7,6 +7,7 @@ schools only grant and revoke their own roles.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -80,17 +81,31 @@ def check_roles(kind: str, roles: list[str], field: str = "roles") -> list[str]:
     return sorted(r.value for r in parsed)
 
 
-def check_password(password: str, login_name: str) -> str:
-    violations = check_password_policy(password, login_name)
+def check_password(password: str, login_name: str, context: Sequence[str] = (), *, field: str = "password") -> str:
+    """Hash `password` or refuse it with every rule it breaks; `context` is the school's code and name."""
+    violations = check_password_policy(password, login_name, context)
     if violations:
-        raise invalid(
+        problem = invalid(
             "identity.password_policy",
             "Password does not meet the policy",
             "密碼不符合安全規則",
             "; ".join(f"{v.message_en} ({v.message_zh})" for v in violations),
-            field="password",
+            field=field,
         )
+        problem.errors = [
+            {"field": field, "rule": v.code.value, "message": v.message_en, "message_zh": v.message_zh}
+            for v in violations
+        ]
+        raise problem
     return hash_password(password)
+
+
+async def school_words(uow: UnitOfWork, school_id: str | None) -> list[str]:
+    """The school's code and name, which a password must not be built from (ASVS V6)."""
+    if school_id is None:
+        return []
+    school = await queries.get_school(uow.session, school_id)
+    return [school["code"], school["name"]] if school is not None else []
 
 
 async def _member(uow: UnitOfWork, school_id: str, user_id: str) -> RowMapping:
@@ -122,7 +137,7 @@ async def create_user(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
         "student_number": body.get("student_number"),
     }
     if body.get("password"):
-        fields["password_hash"] = check_password(body["password"], login)
+        fields["password_hash"] = check_password(body["password"], login, await school_words(uow, school_id))
     row = await insert_user(uow, caller, school_id, fields, roles, "manual")
     await refresh_acting(uow, caller, school_id, today(), f"user {login} created")
     return user_view(row, set(roles))
@@ -262,7 +277,7 @@ async def set_password(uow: UnitOfWork, caller: Caller, school_id: str, user_id:
         raise forbidden("a platform administrator's password is not reset by a school")
     if user["home_school_id"] != school_id:
         raise forbidden("only the person's home school sets their password")
-    password_hash = check_password(password, user["login_name"])
+    password_hash = check_password(password, user["login_name"], await school_words(uow, school_id))
     await uow.session.execute(
         update(users).where(users.c.id == user_id).values(password_hash=password_hash, updated_at=utcnow())
     )

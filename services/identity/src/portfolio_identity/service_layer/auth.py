@@ -28,7 +28,7 @@ from ..adapters.orm import refresh_tokens, users
 from ..config import Settings
 from ..domain.passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from . import throttle
-from .accounts import check_password
+from .accounts import check_password, school_words
 from .common import Caller, as_utc, audit, new_id, utcnow
 from .revocation import revoke_family_tokens, revoke_user_tokens
 from .tokens import build_claims, may_sign_in, sign
@@ -297,10 +297,10 @@ async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new
             "the current password does not match",
             field="current_password",
         )
+    context = await school_words(uow, user["home_school_id"])
+    new_hash = check_password(new, user["login_name"], context, field="new_password")
     await uow.session.execute(
-        update(users)
-        .where(users.c.id == user["id"])
-        .values(password_hash=check_password(new, user["login_name"]), updated_at=utcnow())
+        update(users).where(users.c.id == user["id"]).values(password_hash=new_hash, updated_at=utcnow())
     )
     # Every other sign-in of this person ends: a changed password must lock out whoever knew the old one.
     await uow.session.execute(
