@@ -65,3 +65,34 @@ def test_compose_runs_every_service_after_its_migration() -> None:
         assert any(k.endswith("_DATABASE_URL") and v.endswith(f"/{name}") for k, v in svc["environment"].items())
     init = (ROOT / "deploy/compose/postgres-init.sql").read_text()
     assert all(f"CREATE DATABASE {name};" in init for name in SERVICES)
+
+
+def test_metrics_only_on_the_internal_port_and_forwarded_headers_only_from_the_ingress() -> None:
+    """ASVS V6/V13: /metrics is not on the API port (the Service and the ingress expose http only;
+    the pods serve 9090 to the monitoring namespace), and uvicorn believes X-Forwarded-For only
+    from the configured proxy addresses, never from everyone."""
+    docs = []
+    for name in (*SERVICES, "common"):
+        docs += [d for d in yaml.safe_load_all((ROOT / f"deploy/k8s/base/{name}.yaml").read_text()) if d]
+    common = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "portfolio-common")
+    assert common["data"]["PORTFOLIO_METRICS_PORT"] == "9090"
+    assert common["data"]["FORWARDED_ALLOW_IPS"] not in ("", "*")
+    for name in SERVICES:
+        deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name)
+        template = deployment["spec"]["template"]
+        ports = {p["name"]: p["containerPort"] for p in template["spec"]["containers"][0]["ports"]}
+        assert ports == {"http": 8000, "metrics": 9090}
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == "9090"
+        service = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == name)
+        assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+    policies = yaml.safe_load((ROOT / "deploy/k8s/components/network-policies/network-policies.yaml").read_text())
+    rules = policies["spec"]["ingress"]
+    assert any(r["ports"] == [{"port": 9090}] for r in rules)
+    assert all({"port": 9090} not in r["ports"] or len(r["from"]) == 1 for r in rules)
+    dockerfile = (ROOT / "deploy/Dockerfile").read_text()
+    assert "--forwarded-allow-ips" in dockerfile and "--forwarded-allow-ips *" not in dockerfile
+    assert "--no-access-log" in dockerfile  # the services' own access line drops query strings (V16)
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in SERVICES:
+        assert compose[name]["environment"]["PORTFOLIO_METRICS_PORT"] == "9090"
+        assert all(not p.endswith(":9090") for p in compose[name]["ports"])

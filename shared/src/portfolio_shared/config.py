@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - the value the validator refuses
@@ -29,6 +29,11 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "portfolio"
     # The issuer's maximum access-token lifetime; a longer-lived token is refused (ASVS V7).
     max_token_seconds: int = Field(default=900, ge=30, le=3600)
+    # Prometheus metrics on this internal port (one listener per process), never on the API port.
+    # Read from PORTFOLIO_METRICS_PORT for every service alike; unset: no metrics listener.
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, validation_alias=AliasChoices("metrics_port", "portfolio_metrics_port")
+    )
     # Addresses (IPs or CIDRs, comma-separated) of the reverse proxies whose X-Forwarded-For is
     # believed; from any other peer the header is ignored, so a client cannot pick its address for
     # the sign-in throttle or the audit trail (ASVS V6, V16). Empty: trust no forwarded header.

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from prometheus_client import Histogram
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +30,7 @@ from .config import ServiceSettings
 from .db import UnitOfWork, make_engine, make_sessionmaker
 from .limits import UNLIMITED, RequestLimits
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
+from .metrics_port import serve_metrics
 from .migrations import upgrade
 from .revocation import TABLE_NAME as REVOCATIONS
 from .revocation import RevocationSync, revocation_subscriptions
@@ -37,6 +38,7 @@ from .storage import ObjectStorage, make_storage
 from .telemetry import instrument_engine, setup_logging, setup_tracing
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("portfolio.access")
 
 REQUEST_SECONDS = Histogram(
     "portfolio_http_request_seconds", "HTTP request latency", ["service", "method", "route", "status"]
@@ -199,9 +201,11 @@ class _MetricsMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            REQUEST_SECONDS.labels(self.service, scope["method"], path, str(status)).observe(
-                time.perf_counter() - start
-            )
+            elapsed = time.perf_counter() - start
+            REQUEST_SECONDS.labels(self.service, scope["method"], path, str(status)).observe(elapsed)
+            # The access line names the route template, never the concrete path's ids or the query
+            # string (presigned-URL signatures, tokens): ASVS V16. Uvicorn's own line is off.
+            access_log.info("%s %s %d %.1fms", scope["method"], path, status, elapsed * 1000)
 
 
 def create_app(
@@ -222,6 +226,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             await runtime.migrate()
+        if settings.metrics_port is not None:
+            serve_metrics(settings.metrics_port)
         await runtime.start()
         for hook in on_startup:
             result = hook(runtime)
@@ -259,10 +265,6 @@ def create_app(
         ok = all(checks.values())
         body = {"status": "ready" if ok else "not-ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ok else 503)
-
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -64,7 +65,41 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+_QUERY = re.compile(r"\?[^\s\"']*")
+
+
+def without_query(text: str) -> str:
+    """`/x?X-Amz-Signature=…&token=…` → `/x?…`: query strings carry presigned-URL signatures and tokens."""
+    return _QUERY.sub("?…", text)
+
+
+class RedactQueryStrings(logging.Filter):
+    """Secrets out of logs (ASVS V16): uvicorn's access line and httpx's request line carry whole
+    URLs; their query strings (storage signatures, tokens) are cut before any handler sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(without_query(a) if isinstance(a, str) else _url_without_query(a) for a in record.args)
+        elif isinstance(record.msg, str) and "?" in record.msg and not record.args:
+            record.msg = without_query(record.msg)
+        return True
+
+
+def _url_without_query(value: Any) -> Any:
+    # httpx passes its URL object; anything else with a query is shown without it.
+    if hasattr(value, "copy_with") and bool(getattr(value, "query", None)):
+        return value.copy_with(query=None)
+    return value
+
+
+REDACTED_LOGGERS = ("uvicorn.access", "httpx", "portfolio.access")
+
+
 def setup_logging(service: str, *, json_logs: bool = True, level: int = logging.INFO) -> None:
+    for name in REDACTED_LOGGERS:  # on the loggers themselves: uvicorn's access logger does not propagate
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactQueryStrings) for f in logger.filters):
+            logger.addFilter(RedactQueryStrings())
     root = logging.getLogger()
     if any(getattr(h, "_portfolio", False) for h in root.handlers):
         return

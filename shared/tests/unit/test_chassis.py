@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
@@ -11,8 +12,10 @@ from pydantic import BaseModel, ValidationError
 from toy import inbox, metadata, outbox
 
 from portfolio_shared.config import DEV_SECRET, ServiceSettings
+from portfolio_shared.metrics_port import serve_metrics
 from portfolio_shared.problems import Problem
 from portfolio_shared.service import build_runtime, create_app
+from portfolio_shared.telemetry import setup_logging
 from portfolio_shared.testing.tokens import TokenMinter
 
 
@@ -102,8 +105,51 @@ async def test_health_readiness_and_metrics(tmp_path: Path) -> None:
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"] == {"database": True, "broker": True, "storage": True}
             await client.post("/api/v1/things", json={"title": "x", "count": 1})
-            metrics = (await client.get("/metrics")).text
-            assert 'portfolio_http_request_seconds_count{method="POST",route="/api/v1/things"' in metrics
+            # Metrics are not on the API port (they map the API and its load for anyone who asks) …
+            assert (await client.get("/metrics")).status_code == 404
+    # … but on the process's internal metrics port.
+    port = serve_metrics(0, addr="127.0.0.1")
+    async with httpx.AsyncClient() as plain:
+        metrics = (await plain.get(f"http://127.0.0.1:{port}/metrics")).text
+    assert 'portfolio_http_request_seconds_count{method="POST",route="/api/v1/things"' in metrics
+
+
+async def test_access_log_names_the_route_template_without_ids_or_query_strings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Secrets out of logs (ASVS V16): a presigned-style query string never reaches a log line."""
+    app, _runtime, _ = _app(tmp_path)
+    secret = "X-Amz-Signature=deadbeefcafe"
+    with caplog.at_level(logging.INFO):
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                await client.post(f"/api/v1/things?{secret}&token=hunter2", json={"title": "x", "count": 1})
+                await client.get(f"/storage/some-signed-token-value?{secret}")
+    lines = [r.getMessage() for r in caplog.records]
+    access = [r.getMessage() for r in caplog.records if r.name == "portfolio.access"]
+    assert "POST /api/v1/things 200" in " ".join(access)
+    assert any(line.startswith("GET /storage/{token} ") for line in access)
+    assert not [line for line in lines if "deadbeefcafe" in line or "hunter2" in line]
+    server_lines = [r.getMessage() for r in caplog.records if r.name != "httpx"]  # httpx: the test's own client
+    assert not [line for line in server_lines if "some-signed-token" in line]
+
+
+def test_uvicorn_and_httpx_request_lines_lose_their_query_strings() -> None:
+    setup_logging("toy", json_logs=False)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4:5", "GET", "/o/k?X-Amz-Signature=abc&X-Amz-Credential=def", "1.1", 200), None,
+    )  # fmt: skip
+    for f in logging.getLogger("uvicorn.access").filters:
+        f.filter(record)
+    assert record.getMessage() == '1.2.3.4:5 - "GET /o/k?… HTTP/1.1" 200'
+    url_record = logging.LogRecord(
+        "httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d %s"',
+        ("PUT", httpx.URL("http://s3/b/k?X-Amz-Signature=abc"), "HTTP/1.1", 200, "OK"), None,
+    )  # fmt: skip
+    for f in logging.getLogger("httpx").filters:
+        f.filter(url_record)
+    assert "abc" not in url_record.getMessage() and "http://s3/b/k" in url_record.getMessage()
 
 
 async def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:
