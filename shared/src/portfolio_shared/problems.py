@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,20 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app accepts on this request's path (for a 405's Allow)."""
+    # Asked method by method through the public `matches`: routers included in an app are routes
+    # themselves and do not list their methods.
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
+    ]
+
+
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on an app."""
 
@@ -136,7 +151,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
-        problem = from_status(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on this path; a client needs all.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        problem = from_status(exc.status_code, detail, headers=headers)
         return problem_response(problem, request)
 
     @app.exception_handler(Exception)

@@ -32,6 +32,7 @@ from .limits import UNLIMITED, RequestLimits
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
 from .metrics_port import serve_metrics
 from .migrations import upgrade
+from .openapi import document_problems
 from .revocation import TABLE_NAME as REVOCATIONS
 from .revocation import RevocationSync, revocation_subscriptions
 from .storage import ObjectStorage, make_storage
@@ -268,6 +269,7 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    document_problems(app)
     # Route template → maximum body bytes; a service adds its import routes after create_app.
     app.state.body_limits = {}
     if runtime.storage is not None and hasattr(runtime.storage, "router"):

@@ -62,6 +62,10 @@ def _app(tmp_path: Path, *, broker_ok: bool = True):  # type: ignore[no-untyped-
             )
         return thing
 
+    @router.get("")
+    async def list_things() -> list[Thing]:
+        return []
+
     @router.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")
@@ -163,3 +167,21 @@ async def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path) 
             ready = await client.get("/readyz")
             assert ready.status_code == 503
             assert ready.json()["checks"]["database"] is False
+
+
+async def test_405_lists_every_allowed_method_and_openapi_documents_problem_answers(tmp_path: Path) -> None:
+    app, _runtime, _ = _app(tmp_path)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        r = await client.delete("/api/v1/things")
+        assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
+        assert r.headers["allow"] == "GET, POST"  # Starlette alone names only the first route's
+        schema = (await client.get("/openapi.json")).json()
+    assert schema["components"]["schemas"]["Problem"]["properties"]["title_zh"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    for method, operation in schema["paths"]["/api/v1/things"].items():
+        for status in ("401", "403", "404", "409", "413", "422", "429"):
+            content = operation["responses"][status]["content"]
+            assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}, (
+                method,
+                status,
+            )
