@@ -50,6 +50,9 @@ class Settings(ServiceSettings):
     def _refuse_demo_outside_development(self) -> Self:
         if self.demo_data and self.environment != "development":
             raise ValueError("demo_data is only allowed in the development environment")
+        # Its own verifier (and every other service's) refuses tokens living longer than this.
+        if self.access_token_seconds > self.max_token_seconds:
+            raise ValueError("access_token_seconds must not exceed max_token_seconds (verifiers refuse such tokens)")
         return self
 
     def _secrets(self) -> dict[str, str]:
