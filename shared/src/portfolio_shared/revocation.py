@@ -178,3 +178,22 @@ class RevocationSync:
             except Exception as exc:  # the database may be restarting: keep what we know, try again
                 log.warning("cannot read token revocations (%s); keeping %d in memory", exc, len(self.store))
             await asyncio.sleep(self.poll_seconds)
+
+
+def with_revocations(
+    service_name: str,
+    metadata: MetaData,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    store: RevocationStore,
+    subscriptions: list[Subscriptions],
+    *,
+    max_token_seconds: float,
+    poll_seconds: float,
+) -> RevocationSync | None:
+    """Wire a service for revocations: append its subscription to `subscriptions` and return the
+    sync that keeps `store` (the verifier's) in step with its table; None without the table."""
+    table = metadata.tables.get(TABLE_NAME)
+    if table is None:
+        return None
+    subscriptions.append(revocation_subscriptions(service_name, table, store))
+    return RevocationSync(sessionmaker, table, store, max_token_seconds=max_token_seconds, poll_seconds=poll_seconds)

@@ -22,19 +22,16 @@ from prometheus_client import Histogram
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import problems
 from .auth import JWKSVerifier
 from .config import ServiceSettings
 from .db import UnitOfWork, make_engine, make_sessionmaker
-from .limits import UNLIMITED, RequestLimits
+from .edge import install_edge
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
 from .metrics_port import serve_metrics
 from .migrations import upgrade
-from .openapi import document_problems
-from .revocation import TABLE_NAME as REVOCATIONS
-from .revocation import RevocationSync, revocation_subscriptions
+from .revocation import RevocationSync, with_revocations
 from .storage import ObjectStorage, make_storage
 from .telemetry import instrument_engine, setup_logging, setup_tracing
 
@@ -144,20 +141,16 @@ def build_runtime(
         max_token_seconds=settings.max_token_seconds,
     )
     sessionmaker = make_sessionmaker(engine)
-    revocation_sync = None
-    if REVOCATIONS in metadata.tables:  # every service's metadata has it (service_metadata)
-        table = metadata.tables[REVOCATIONS]
-        subscriptions = [
-            *subscriptions,
-            revocation_subscriptions(settings.service_name, table, the_verifier.revocations),
-        ]
-        revocation_sync = RevocationSync(
-            sessionmaker,
-            table,
-            the_verifier.revocations,
-            max_token_seconds=settings.max_token_seconds,
-            poll_seconds=settings.revocation_poll_seconds,
-        )
+    subscriptions = list(subscriptions)
+    revocation_sync = with_revocations(
+        settings.service_name,
+        metadata,
+        sessionmaker,
+        the_verifier.revocations,
+        subscriptions,
+        max_token_seconds=settings.max_token_seconds,
+        poll_seconds=settings.revocation_poll_seconds,
+    )
     storage = None
     if with_storage:
         storage = make_storage(settings.storage_url, secret=settings.signing_secret, base_url=settings.public_base_url)
@@ -269,24 +262,11 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
-    document_problems(app)
-    # Route template → maximum body bytes; a service adds its import routes after create_app.
-    app.state.body_limits = {}
     if runtime.storage is not None and hasattr(runtime.storage, "router"):
         app.include_router(runtime.storage.router())
-        prefix = getattr(runtime.storage, "route_prefix", "/storage")
-        app.state.body_limits[f"{prefix}/{{token}}"] = UNLIMITED  # the local-disk PUT bounds itself
 
     app.add_middleware(_MetricsMiddleware, service=settings.service_name)
-    app.add_middleware(
-        RequestLimits,
-        default_bytes=settings.max_body_bytes,
-        max_json_depth=settings.max_json_depth,
-        limits=app.state.body_limits,
-    )
-    if settings.trusted_proxies.strip():
-        # Outermost: everything inside (throttles, audit, logs) sees the real client address.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    install_edge(app, settings, runtime.storage)
     # One server span per request; the per-message ASGI send/receive spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"])
     instrument_engine(runtime.engine.sync_engine)
