@@ -6,6 +6,8 @@ import httpx
 import pytest
 from identity_support import PASSWORD, bearer, build_world, login
 
+from portfolio_shared.testing.fixtures import eventually
+
 pytestmark = pytest.mark.integration
 
 
@@ -104,7 +106,14 @@ async def test_changing_ones_password_ends_other_sign_ins(client: httpx.AsyncCli
     assert r.status_code == 204
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": other_device["refresh_token"]})
     assert r.status_code == 401
-    await login(client, "a-registry", "a brand new passphrase")
+
+    async def old_access_token_refused() -> bool:  # ASVS V7: not only the refresh tokens
+        me = await client.get("/api/v1/auth/me", headers=bearer(other_device["access_token"]))
+        return me.status_code == 401
+
+    await eventually(old_access_token_refused, timeout=10)
+    fresh = await login(client, "a-registry", "a brand new passphrase")
+    assert (await client.get("/api/v1/auth/me", headers=bearer(fresh["access_token"]))).status_code == 200
 
 
 async def test_logout_everywhere_ends_every_sign_in(client: httpx.AsyncClient) -> None:

@@ -147,7 +147,14 @@ class OnBehalfRevoked(EventPayload):
 
 
 TokenRevocationReason = Literal[
-    "suspended", "left", "roles_removed", "logout_all", "logout", "refresh_reuse", "on_behalf_revoked"
+    "suspended",
+    "left",
+    "roles_removed",
+    "logout_all",
+    "logout",
+    "refresh_reuse",
+    "on_behalf_revoked",
+    "password_changed",
 ]
 
 

@@ -302,12 +302,15 @@ async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new
     await uow.session.execute(
         update(users).where(users.c.id == user["id"]).values(password_hash=new_hash, updated_at=utcnow())
     )
-    # Every other sign-in of this person ends: a changed password must lock out whoever knew the old one.
+    # Every sign-in of this person ends: a changed password must lock out whoever knew the old one,
+    # their access tokens included (ASVS V7); this device signs in again with the new password.
+    now = utcnow()
     await uow.session.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.user_id == user["id"], refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason="password_changed")
+        .values(revoked_at=now, revoked_reason="password_changed")
     )
+    revoke_user_tokens(uow, caller.actor_id, user["id"], "password_changed", at=now)
     await audit(
         uow, caller, "user.password_changed", "user", user["id"], school_id=None, after={"password": "(changed)"}
     )
