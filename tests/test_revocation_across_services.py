@@ -151,3 +151,56 @@ async def test_roles_removed_and_logout_all_refuse_old_tokens_but_not_a_new_sign
     await _refused_everywhere_within(platform, clerk, school)
     again = bearer((await login(platform.identity, "a-clerk"))["access_token"])  # same second is fine
     assert 401 not in (await _accepted(platform, again, school)).values()
+
+
+async def test_a_restarted_service_still_refuses_what_was_revoked(
+    make_database: Any, rabbitmq_url: str, topology: Topology
+) -> None:
+    """The revocation lives in records' own table: a new process (new verifier, empty memory)
+    refuses the revoked token from its first request, before any event arrives."""
+    from portfolio_identity import app as identity_app
+    from portfolio_identity.bootstrap import bootstrap as identity_bootstrap
+    from portfolio_records import app as records_app
+    from portfolio_records.bootstrap import bootstrap as records_bootstrap
+    from portfolio_records.config import Settings as RecordsSettings
+    from portfolio_records.domain.crypto import generate_key
+
+    records_url = await make_database("rv_rc_restart")
+    records_settings = RecordsSettings(
+        environment="test",
+        broker_url=rabbitmq_url,
+        topology_prefix=topology.prefix,
+        log_json=False,
+        database_url=records_url,
+        field_keys=f"k1:{base64.b64encode(generate_key()).decode()}",
+        field_current_kid="k1",
+        blind_index_key=base64.b64encode(generate_key()).decode(),
+    )
+    identity_rt = identity_bootstrap(settings_for(await make_database("rv_id_restart"), rabbitmq_url, topology.prefix))
+    async with running(identity_rt, identity_app.create) as identity:
+        jwks = (await identity.get("/.well-known/jwks.json")).json()
+
+        def verifier() -> JWKSVerifier:
+            return JWKSVerifier(audience="portfolio", issuer="portfolio-identity", jwks=jwks)
+
+        world = await build_world(identity)
+        school, it = world.school("A"), world.headers["a-it"]
+        students = f"/api/v1/schools/{school}/students"
+        async with running(records_bootstrap(records_settings, verifier=verifier()), records_app.create) as records:
+            assert (await records.get(students, headers=it)).status_code == 200
+            r = await identity.patch(
+                f"/api/v1/schools/{school}/users/{world.users['a-it']}",
+                json={"status": "suspended"},
+                headers=world.admin,
+            )
+            assert r.status_code == 200, r.text
+
+            async def refused() -> bool:
+                return (await records.get(students, headers=it)).status_code == 401
+
+            await eventually(refused, timeout=WITHIN_SECONDS, interval=0.1)
+        restarted = records_bootstrap(records_settings.model_copy(update={"run_consumers": False}), verifier=verifier())
+        async with running(restarted, records_app.create) as records_again:
+            assert (await records_again.get(students, headers=it)).status_code == 401
+            assert (await records_again.get(students, headers=world.headers["a-registry"])).status_code == 200
+    await delete_topology(rabbitmq_url, topology, ("records.identity",))
