@@ -17,6 +17,7 @@ from portfolio_artifacts.domain.performances import (
     catalog_to_dict,
     validate_fields,
 )
+from portfolio_shared.testing.unicode_digits import OTHER_ZEROS, in_script, script_name
 
 CADRE = {
     "unit": "學生自治會",
@@ -223,3 +224,48 @@ def test_a_deployment_adds_a_new_catalog_version_as_data() -> None:
 def test_invalid_catalog_data_is_refused(data: dict[str, object]) -> None:
     with pytest.raises(CatalogInvalid):
         catalog_from_dict(data)
+
+
+@pytest.mark.parametrize("zero", OTHER_ZEROS, ids=script_name)
+def test_other_scripts_digits_are_refused_in_codes_numbers_and_dates(zero: str) -> None:
+    # R-DATA-1 care: \d, int() and Decimal() read ١١٤ as 114; codes, numbers and dates that are
+    # submitted must be written with ASCII digits.
+    flexible = {
+        "category_code": "1",
+        "name": "自主學習",
+        "offering_unit": "教務處",
+        "academic_year": "114",
+        "semester": "2",
+        "periods_per_week": 2,
+        "weeks": 18,
+    }
+    workplace = {"category_code": "2", "unit": "某科技公司", "start_date": "2025-07-01", "hours": "16.5"}
+    cases = [
+        ("flexible_learning", flexible, "category_code"),
+        ("flexible_learning", flexible, "academic_year"),
+        ("workplace_learning", workplace, "start_date"),
+        ("workplace_learning", workplace, "hours"),
+    ]
+    for category, base, field in cases:
+        with pytest.raises(PerformanceFieldInvalid) as exc:
+            validate_fields(DEFAULT_CATALOG, category, {**base, field: in_script(str(base[field]), zero)})
+        assert exc.value.field == field
+    with pytest.raises(PerformanceFieldInvalid) as exc:
+        validate_fields(DEFAULT_CATALOG, "cadre", {**CADRE, "end_date": in_script("1141231", zero)})
+    assert exc.value.field == "end_date"
+
+
+def test_a_catalog_pattern_with_backslash_d_still_means_ascii_digits() -> None:
+    data = catalog_to_dict(DEFAULT_CATALOG)
+    data = copy.deepcopy(data)
+    data["version"] = "test-ascii"
+    for category in data["categories"]:
+        for f in category["fields"]:
+            if f["type"] == "code" and f.get("pattern"):
+                f["pattern"] = r"\d{1,10}"
+    catalog = catalog_from_dict(data)
+    fields = {"category_code": "1", "name": "x", "offering_unit": "y", "academic_year": "114", "semester": "2",
+              "periods_per_week": 2, "weeks": 18}  # fmt: skip
+    assert validate_fields(catalog, "flexible_learning", fields)["category_code"] == "1"
+    with pytest.raises(PerformanceFieldInvalid):
+        validate_fields(catalog, "flexible_learning", {**fields, "category_code": "\u0661"})

@@ -17,6 +17,7 @@ from portfolio_identity.domain.sis_sync import (
     parse_sis_export,
     plan_sync,
 )
+from portfolio_shared.testing.unicode_digits import OTHER_ZEROS, in_script, script_name
 
 SCHOOL = "313302"
 HEADER_EN = "login_name,display_name,kind,roles,status,end_date,email,student_number,school_code"
@@ -319,3 +320,22 @@ def test_r_duty_3_truncated_export_does_not_deactivate_the_school() -> None:
         plan_sync(existing, [], SCHOOL)
     forced = plan_sync(existing, [], SCHOOL, max_deactivation_share=None)
     assert len(forced.deactivate) == 4
+
+
+@pytest.mark.parametrize("zero", OTHER_ZEROS, ids=script_name)
+def test_r_duty_3_other_scripts_digits_are_rejected_lines(zero: str) -> None:
+    # R-DATA-1 care: student numbers, school codes and dates are matched and submitted, so only
+    # ASCII digits count; a line written in another script is rejected with its column.
+    lines = [
+        f"s1,陳一,student,student,active,,,{in_script('1100001', zero)},313302",
+        f"s2,陳二,student,student,active,,,1100002,{in_script('313302', zero)}",
+        f"t3,王三,teacher,course_teacher,left,{in_script('2025-07-31', zero)},,,313302",
+        "s4,陳四,student,student,active,,,1100004,313302",
+    ]
+    parsed = parse_sis_export(_csv(lines=lines).encode("utf-8"))
+    assert [(r.line_number, r.field) for r in parsed.rejected] == [
+        (2, "student_number"),
+        (3, "school_code"),
+        (4, "end_date"),
+    ]
+    assert [r.login_name for r in parsed.rows] == ["s4"]

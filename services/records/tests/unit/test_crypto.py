@@ -9,6 +9,7 @@ from portfolio_records.domain.crypto import (
     FieldCipher,
     format_keys,
     generate_key,
+    normalise_lookup_value,
     parse_keys,
     token_kid,
 )
@@ -166,3 +167,14 @@ def test_blind_index_key_checks() -> None:
         BlindIndex(b"short")
     from_setting = BlindIndex.from_setting(base64.b64encode(K1).decode(), purpose="p")
     assert from_setting.compute("x") == BlindIndex(K1, purpose="p").compute("x")
+
+
+def test_blind_index_folds_full_width_only_not_other_compatibility_digits() -> None:
+    # NFKC would map mathematical bold 𝟏 (and circled, superscript digits) to 1 as well, so two
+    # different inputs would share the index; only full-width forms are folded (R-DATA-1).
+    index = BlindIndex(K1, purpose="national_id")
+    digest = index.compute("A123456789")
+    assert index.compute("A\U0001d7cf23456789") != digest
+    assert index.compute("A\u0661\u0662\u0663456789") != digest
+    assert index.compute("Ａ１２３４５６７８９\u3000") == digest
+    assert normalise_lookup_value("ａ１２３") == "A123"

@@ -7,6 +7,7 @@ import pytest
 
 from portfolio_records.domain.errors import GradesFileError
 from portfolio_records.domain.grades_csv import REJECTION_REASONS, RejectedLine, parse_grades_csv
+from portfolio_shared.testing.unicode_digits import OTHER_ZEROS, in_script, script_name
 
 EN_HEADER = (
     "student_number,academic_year,semester,course_code,subject_name,credits,score,passed,makeup_score,qualitative"
@@ -236,3 +237,25 @@ def test_a_million_rows_parse_in_seconds() -> None:
     assert len(parsed.rows) == 1_000_000
     assert parsed.rejected == []
     assert elapsed < 20, f"took {elapsed:.1f}s"
+
+
+# -- ASCII identifiers and numbers (R-DATA-1 care, R-DATA-2) ----------------------------------------
+@pytest.mark.parametrize("zero", OTHER_ZEROS, ids=script_name)
+def test_every_other_scripts_digits_are_refused_in_each_column(zero: str) -> None:
+    # Before: \d in the score pattern and Decimal() read ٧٨ as 78; student numbers and course
+    # codes were already explicit [0-9A-Za-z] and must stay so.
+    columns = ("student_number", "academic_year", "semester", "course_code", "credits", "score", "makeup_score")
+    clean = line(0)
+    lines = [line(n, **{column: in_script(clean.split(",")[i], zero) or in_script("60", zero)})
+             for n, (i, column) in enumerate((EN_HEADER.split(",").index(c), c) for c in columns)]  # fmt: skip
+    parsed = parse_grades_csv(("\n".join([EN_HEADER, *lines]) + "\n").encode())
+    assert parsed.rows == []
+    assert [(r.line_number, r.field, r.reason) for r in parsed.rejected] == [
+        (n + 2, column, "invalid_format") for n, column in enumerate(columns)
+    ]
+
+
+def test_ascii_digits_next_to_the_refused_ones_still_parse() -> None:
+    parsed = parse_grades_csv(f"{EN_HEADER}\n{line(0, score='100', makeup_score='60.5')}\n".encode())
+    assert parsed.rejected == []
+    assert parsed.rows[0].makeup_score == Decimal("60.5")

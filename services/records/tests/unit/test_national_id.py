@@ -15,6 +15,7 @@ from portfolio_records.domain.national_id import (
     national_id_kind,
     validate_national_id,
 )
+from portfolio_shared.testing.unicode_digits import FULL_WIDTH_ZERO, NAMED_ZEROS, OTHER_ZEROS, in_script, script_name
 
 
 def reason(raw: str) -> str:
@@ -150,3 +151,36 @@ def test_mask() -> None:
     assert mask_national_id("AC01234567") == "AC0****567"
     assert mask_national_id("A1234") == "*****"
     assert mask_national_id("") == ""
+
+
+# -- ASCII only (R-DATA-1): Python's \d and int() take every script's digits --------------------
+@pytest.mark.parametrize("zero", OTHER_ZEROS, ids=script_name)
+def test_every_other_scripts_digits_are_refused(zero: str) -> None:
+    # B123456780 is valid; the same number in Arabic-Indic, Devanagari, mathematical bold ... digits
+    # checksums the same under int(), so before this rule it was a second, valid-looking student.
+    value = "B1" + in_script("23456780", zero)
+    expected = "full_width" if zero == FULL_WIDTH_ZERO else "non_ascii"
+    assert reason(value) == expected
+    assert not is_valid_national_id(value)
+
+
+@pytest.mark.parametrize("zero", NAMED_ZEROS, ids=script_name)
+def test_one_foreign_digit_is_enough(zero: str) -> None:
+    assert reason("A12345678" + in_script("9", zero)) in {"non_ascii", "full_width"}
+    assert reason("A" + in_script("1", zero) + "23456789") in {"non_ascii", "full_width"}
+
+
+def test_non_ascii_letters_are_refused() -> None:
+    assert reason("Ä123456789") == "non_ascii"  # not A
+    assert reason("Α123456789") == "non_ascii"  # Greek capital alpha looks like A
+    assert reason("A123456789\u200b") == "non_ascii"  # zero-width space is not whitespace to strip
+
+
+def test_non_ascii_is_the_same_422_as_other_bad_forms() -> None:
+    with pytest.raises(InvalidNationalId) as info:
+        validate_national_id("B1" + in_script("23456780", "\u0660"))
+    assert info.value.code == "invalid_national_id"
+    assert info.value.field == "national_id"
+    assert info.value.rule == "R-DATA-1"
+    assert "ASCII" in info.value.detail_en
+    assert "半形" in info.value.detail_zh

@@ -17,7 +17,7 @@ UserStatus = Literal["active", "suspended", "left"]
 @event("identity.school.created")
 class SchoolCreated(EventPayload):
     school_id: str
-    school_code: SchoolCode = Field(pattern=r"^\d{6}$")
+    school_code: SchoolCode = Field(pattern=r"^[0-9]{6}$")  # ASCII digits: \d in a pattern is Unicode-wide
     name: str
     district_id: str
 
@@ -25,7 +25,7 @@ class SchoolCreated(EventPayload):
 @event("identity.school.updated")
 class SchoolUpdated(EventPayload):
     school_id: str
-    school_code: SchoolCode = Field(pattern=r"^\d{6}$")
+    school_code: SchoolCode = Field(pattern=r"^[0-9]{6}$")  # ASCII digits: \d in a pattern is Unicode-wide
     name: str
     district_id: str
 

@@ -214,13 +214,15 @@ def _as_code(fd: FieldDef, raw: object) -> str:
         return value
     if fd.max_length is not None and len(value) > fd.max_length:
         raise _bad(fd, f"may be at most {fd.max_length} characters")
-    if fd.pattern is not None and not re.fullmatch(fd.pattern, value):
+    # re.ASCII: a catalog's ``\d`` or ``\w`` must not admit other scripts' digits into a code.
+    if fd.pattern is not None and not re.fullmatch(fd.pattern, value, re.ASCII):
         raise _bad(fd, f"is not a valid code: {value!r}")
     return value
 
 
-_DATE_RE = re.compile(r"^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_ROC_COMPACT_RE = re.compile(r"^(\d{2,3})(\d{2})(\d{2})$")
+# ASCII digits only: ``\d`` and ``int()`` also accept every other Unicode digit (R-DATA-1 care).
+_DATE_RE = re.compile(r"([0-9]{2,4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})", re.ASCII)
+_ROC_COMPACT_RE = re.compile(r"([0-9]{2,3})([0-9]{2})([0-9]{2})", re.ASCII)
 ROC_OFFSET = 1911
 
 
@@ -251,7 +253,7 @@ def _as_int(fd: FieldDef, raw: object) -> int:
         return raw
     if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
         return int(raw)
-    if isinstance(raw, str) and re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
+    if isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]{1,9}", raw.strip(), re.ASCII):
         return int(raw.strip())
     raise _bad(fd, f"must be a whole number; got {raw!r}")
 
@@ -265,6 +267,8 @@ def _as_decimal(fd: FieldDef, raw: object) -> Decimal:
         elif isinstance(raw, float):
             value = Decimal(repr(raw))
         elif isinstance(raw, str):
+            if not raw.isascii():  # Decimal() would read Arabic-Indic or full-width digits
+                raise _bad(fd, f"must be a number written with ASCII digits; got {raw!r}")
             value = Decimal(raw.strip())
         else:
             raise _bad(fd, f"must be a number, not {type(raw).__name__}")

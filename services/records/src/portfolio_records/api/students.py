@@ -21,6 +21,7 @@ from portfolio_records.service_layer.commands import (
     StudentArrival,
     StudentUpdate,
 )
+from portfolio_shared.identifiers import fold_full_width
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import not_found
 
@@ -79,7 +80,8 @@ async def list_students(
     if grade is not None:
         conditions.append(enrolments.c.grade == grade)
     if class_name is not None:
-        conditions.append(enrolments.c.class_name == class_name)
+        # Stored class names have full-width digits folded (commands.ClassName): fold the filter too.
+        conditions.append(enrolments.c.class_name == fold_full_width(class_name).strip())
     if status_ is not None:
         conditions.append(enrolments.c.status == status_)
     total = (await uow.session.execute(select(func.count()).select_from(enrolments).where(*conditions))).scalar_one()

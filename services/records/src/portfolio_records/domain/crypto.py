@@ -25,11 +25,12 @@ import hashlib
 import hmac
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from portfolio_shared.identifiers import fold_full_width
 
 from portfolio_records.domain.errors import (
     DecryptionFailed,
@@ -223,12 +224,14 @@ class FieldCipher:
 
 
 def normalise_lookup_value(value: str) -> str:
-    """Default normalisation before blind indexing: NFKC, strip, upper case.
+    """Default normalisation before blind indexing: full-width folding, strip, upper case.
 
-    NFKC folds full-width forms so a lookup typed as ``Ａ１２３…`` still finds ``A123…``; this is
-    for searching only — stored values are validated strictly elsewhere.
+    Deliberately not NFKC: NFKC also turns mathematical bold (``𝟏``), circled and superscript
+    digits into ASCII, so different inputs would share one blind index. Folding full-width forms
+    lets a lookup typed as ``Ａ１２３…`` still find ``A123…``; this is for searching only —
+    stored values are validated strictly elsewhere (ASCII only, R-DATA-1).
     """
-    return unicodedata.normalize("NFKC", value).strip().upper()
+    return fold_full_width(value).strip().upper()
 
 
 class BlindIndex:

@@ -64,8 +64,8 @@ class DomainError(Exception):
 class InvalidNationalId(DomainError):
     """A national ID number (身分證明號碼) failed validation (R-DATA-1).
 
-    ``reason_code`` is one of ``empty``, ``full_width``, ``lower_case``, ``length``, ``format``,
-    ``checksum``.
+    ``reason_code`` is one of ``empty``, ``full_width``, ``non_ascii``, ``lower_case``, ``length``,
+    ``format``, ``checksum``.
     """
 
     code = "invalid_national_id"

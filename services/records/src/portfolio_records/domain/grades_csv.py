@@ -97,10 +97,13 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     "unknown_student": ("No student with this number is enrolled at the school", "本校查無此學號的在籍學生"),
 }
 
-_STUDENT_NUMBER = re.compile(r"[0-9A-Za-z-]{1,20}")
-_COURSE_CODE = re.compile(r"[0-9A-Za-z_.-]{1,40}")
-_SCORE = re.compile(r"(?:100(?:\.0{1,2})?|\d{1,2}(?:\.\d{1,2})?)")
-_INTEGER = re.compile(r"[+-]?\d+")
+# ASCII only, spelled out: ``\d`` and ``int()``/``Decimal()`` also take Arabic-Indic, Devanagari
+# or mathematical digits, which would store a second spelling of the same key (R-DATA-1).
+_STUDENT_NUMBER = re.compile(r"[0-9A-Za-z-]{1,20}", re.ASCII)
+_COURSE_CODE = re.compile(r"[0-9A-Za-z_.-]{1,40}", re.ASCII)
+_SCORE = re.compile(r"(?:100(?:\.0{1,2})?|[0-9]{1,2}(?:\.[0-9]{1,2})?)", re.ASCII)
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 _SEMESTERS = {"1": 1, "2": 2}
 _PASSED = {"Y": True, "y": True, "1": True, "是": True, "N": False, "n": False, "0": False, "否": False}
@@ -405,7 +408,7 @@ def _bad_score(line: int, column: str, text: str) -> RejectedLine:
         value = Decimal(text)
     except ArithmeticError:
         return RejectedLine(line, column, "invalid_format")
-    if not value.is_finite() or not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", text):
+    if not value.is_finite() or not _NUMBER.fullmatch(text):
         return RejectedLine(line, column, "invalid_format")
     if value < 0 or value > 100:
         return RejectedLine(line, column, "out_of_range")

@@ -16,6 +16,14 @@ ten. For the old resident format the second letter counts as the last digit of i
 Input is never silently repaired: full-width characters (Ａ, １) and lower-case letters are
 reported with their own reason codes so the person typing can fix them; only surrounding ASCII
 whitespace is stripped.
+
+Only ASCII letters and digits are accepted (R-DATA-1). Python's ``\\d``, ``str.isdigit`` and
+``int()`` also accept Arabic-Indic (``٢``), Devanagari (``२``), mathematical bold (``𝟐``) and
+every other Unicode decimal digit; such a number would be a second student for the same person
+and would be submitted as it was typed. Full-width forms are refused with reason ``full_width``
+(the typist knows what to fix), every other non-ASCII character with reason ``non_ascii``; both
+are the same 422 ``invalid_national_id``. The blind index folds full-width forms only (see
+``domain.crypto.normalise_lookup_value``), never NFKC's other compatibility digits.
 """
 
 from __future__ import annotations
@@ -38,9 +46,10 @@ LETTER_CODES: dict[str, int] = {
 # Weights of positions 2..10 (the second character through the check digit).
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 1, 1)
 
-_CITIZEN = re.compile(r"[A-Z][12]\d{8}")
-_RESIDENT_OLD = re.compile(r"[A-Z][A-D]\d{8}")
-_RESIDENT_NEW = re.compile(r"[A-Z][89]\d{8}")
+# Explicit ASCII classes: ``\d`` would match any Unicode decimal digit (R-DATA-1).
+_CITIZEN = re.compile(r"[A-Z][12][0-9]{8}", re.ASCII)
+_RESIDENT_OLD = re.compile(r"[A-Z][A-D][0-9]{8}", re.ASCII)
+_RESIDENT_NEW = re.compile(r"[A-Z][89][0-9]{8}", re.ASCII)
 
 _ID_LENGTH = 10
 _ASCII_WHITESPACE = " \t\r\n\f\v"
@@ -97,8 +106,8 @@ def _has_full_width(value: str) -> bool:
 def validate_national_id(raw: str) -> str:
     """Validate a national ID number and return it normalised (surrounding whitespace removed).
 
-    Raises ``InvalidNationalId`` with reason ``empty``, ``full_width``, ``lower_case``,
-    ``length``, ``format`` or ``checksum``, checked in that order (R-DATA-1).
+    Raises ``InvalidNationalId`` with reason ``empty``, ``full_width``, ``non_ascii``,
+    ``lower_case``, ``length``, ``format`` or ``checksum``, checked in that order (R-DATA-1).
     """
     value = (raw or "").strip(_ASCII_WHITESPACE)
     if not value:
@@ -108,6 +117,12 @@ def validate_national_id(raw: str) -> str:
             "full_width",
             "The national ID number contains full-width characters; type it with half-width letters and digits",
             "身分證明號碼含有全形字元，請改用半形英數字輸入",
+        )
+    if not value.isascii():
+        raise InvalidNationalId(
+            "non_ascii",
+            "The national ID number may contain only ASCII letters A-Z and digits 0-9",
+            "身分證明號碼只能包含半形英文字母 A-Z 與數字 0-9",
         )
     if any("a" <= ch <= "z" for ch in value):
         raise InvalidNationalId(

@@ -15,11 +15,22 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from portfolio_shared.events.records import Phase
+from portfolio_shared.identifiers import fold_full_width, non_ascii_digits
 
 
 def _printable(value: str) -> str:
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
         raise ValueError("control characters are not allowed")
+    return value
+
+
+def _class_name(value: str) -> str:
+    # Class names are matched (lists, self-check by class) and may hold CJK (高三忠班), so they
+    # are not ASCII-only; but their digits are: ３０１ is folded to 301 (the documented
+    # normalisation), and any other script's digits (٣٠١, 𝟑𝟎𝟏) are refused (R-DATA-1).
+    value = fold_full_width(value)
+    if non_ascii_digits(value):
+        raise ValueError("digits must be ASCII 0-9")
     return value
 
 
@@ -44,6 +55,7 @@ Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), _Printable]
 Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), _Printable]
 OptionalText5000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), _Printable]
+ClassName = Annotated[Text40, AfterValidator(_class_name)]
 
 
 Day = Annotated[date, AfterValidator(_plausible_date)]
@@ -52,6 +64,7 @@ AcademicYear = Annotated[int, Field(ge=100, le=299, description="ROC academic ye
 Semester = Literal[1, 2]
 UserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")]
 SchoolRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+# Explicit ASCII classes, never \d or \w: those admit every script's digits and letters (R-DATA-1).
 StudentNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,20}$")]
 CourseCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_.-]{1,40}$")]
 NationalIdInput = Annotated[str, StringConstraints(max_length=32)]  # checked by the domain (R-DATA-1)
@@ -71,7 +84,7 @@ class StudentArrival(Command):
     birth_date: Day
     student_number: StudentNumber
     grade: int | None = Field(default=None, ge=1, le=3)
-    class_name: Text40
+    class_name: ClassName
     seat_number: int | None = Field(default=None, ge=1, le=99)
     user_id: UserId | None = None
     effective_on: Day
@@ -85,7 +98,7 @@ class StudentUpdate(Command):
     name: Text100 | None = None
     national_id: NationalIdInput | None = None
     birth_date: Day | None = None
-    class_name: Text40 | None = None
+    class_name: ClassName | None = None
     seat_number: int | None = Field(default=None, ge=1, le=99)
     user_id: UserId | None = None
 
