@@ -17,6 +17,7 @@ from portfolio_identity.domain.school import (
     to_western_year,
     validate_school_code,
 )
+from portfolio_shared.testing.unicode_digits import OTHER_ZEROS, in_script, script_name
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,14 @@ def test_school_codes_are_six_digits() -> None:
             validate_school_code(bad)
     with pytest.raises(InvalidSchoolCode):
         School("12345", "某高中", "63")
+
+
+@pytest.mark.parametrize("zero", OTHER_ZEROS, ids=script_name)
+def test_school_codes_refuse_every_other_scripts_digits(zero: str) -> None:
+    # R-DATA-1 care: the school code keys every submitted workbook row; "313302".isdigit() is
+    # true in every script, so the check must stay an explicit ASCII class.
+    code = in_script("313302", zero)
+    assert code.isdigit()
+    assert not is_valid_school_code(code)
+    with pytest.raises(InvalidSchoolCode):
+        validate_school_code(code)
