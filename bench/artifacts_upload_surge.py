@@ -57,6 +57,7 @@ from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, Tea
 from portfolio_shared.messaging import EventConsumer, IncomingMessage
 from portfolio_shared.permissions import Permission
 from portfolio_shared.service import ServiceRuntime
+from portfolio_shared.testing.sample_files import sample_pdf
 from portfolio_shared.testing.tokens import TokenMinter
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -81,8 +82,8 @@ def port_open(port: int) -> bool:
 
 
 def pdf(size: int) -> bytes:
-    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-    return head + os.urandom(size - len(head) - 6) + b"\n%%EOF"
+    # A real one-page PDF (R-FILE-1: uploads must parse as their type), random padding inside.
+    return sample_pdf(size)
 
 
 def pct(values: list[float], p: float) -> float:

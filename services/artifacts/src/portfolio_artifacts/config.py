@@ -3,6 +3,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from portfolio_artifacts.adapters.content_check import ContentLimits
 from portfolio_artifacts.domain.file_rules import MB, FileRules
 from portfolio_artifacts.domain.policy import SchoolPolicy
 from portfolio_shared.config import ServiceSettings
@@ -29,6 +30,14 @@ class Settings(ServiceSettings):
     # Threads for the blocking object-storage client (its calls run in the loop's default executor):
     # a deadline-day surge is storage-bound, asyncio's default of cpu+4 threads would queue it.
     storage_threads: int = Field(default=32, ge=4, le=256)
+    # R-FILE-1: every received file is parsed as its kind in a child process within these bounds
+    # (a parser that needs longer or more memory refuses the file); children run two at a time.
+    content_check_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    content_check_max_memory_mb: int = Field(default=768, ge=16, le=16384)
+    content_check_max_pixels: int = Field(default=40_000_000, ge=1)
+    content_check_concurrency: int = Field(default=2, ge=1, le=32)
+    # Where a received file is copied, chunk by chunk, for its parser (None: the system's temp dir).
+    content_check_tmp_dir: str | None = None
     # Dates (absences, extensions, authorisations "until") are school-local calendar dates.
     school_timezone: str = "Asia/Taipei"
 
@@ -39,6 +48,14 @@ class Settings(ServiceSettings):
                 "media": {"max_bytes": self.media_max_bytes},
                 "description_max_chars": self.description_max_chars,
             }
+        )
+
+    def content_limits(self) -> ContentLimits:
+        return ContentLimits(
+            timeout_seconds=self.content_check_timeout_seconds,
+            max_memory_bytes=self.content_check_max_memory_mb * MB,
+            max_pixels=self.content_check_max_pixels,
+            concurrency=self.content_check_concurrency,
         )
 
     def default_policy(self) -> SchoolPolicy:

@@ -4,7 +4,6 @@ does (inbox included), mints tokens, and runs a full upload (init → presigned 
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, Tea
 from portfolio_shared.messaging import EventConsumer, IncomingMessage
 from portfolio_shared.permissions import Permission as P
 from portfolio_shared.service import ServiceRuntime
+from portfolio_shared.testing.sample_files import sample_pdf
 from portfolio_shared.testing.tokens import TokenMinter
 
 YEAR, SEM = 114, 1
@@ -34,8 +34,8 @@ PHASES = [
 
 
 def pdf(size: int = 2048) -> bytes:
-    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-    return head + os.urandom(max(0, size - len(head) - 6)) + b"\n%%EOF"
+    # A real one-page PDF (R-FILE-1: uploads must parse as their type), random padding inside.
+    return sample_pdf(size)
 
 
 def sha(data: bytes) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,11 @@ class Inspection:
 class InspectableStorage(Protocol):
     """Optional capability of an adapter: size, SHA-256 and head in one read (one GET on S3)."""
 
-    async def inspect(self, key: str, *, head_size: int = 4096, max_size: int | None = None) -> Inspection | None:
-        """None when the object does not exist."""
+    async def inspect(
+        self, key: str, *, head_size: int = 4096, max_size: int | None = None, sink: BinaryIO | None = None
+    ) -> Inspection | None:
+        """None when the object does not exist. ``sink`` receives every byte read, chunk by chunk (to
+        parse a file from a temporary copy without holding it in memory)."""
         ...
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Request
@@ -120,8 +120,12 @@ class LocalDiskStorage:
 
         return await asyncio.to_thread(_digest)
 
-    async def inspect(self, key: str, *, head_size: int = 4096, max_size: int | None = None) -> Inspection | None:
-        """Size, SHA-256 and the first bytes in one read; a file over ``max_size`` is not read."""
+    async def inspect(
+        self, key: str, *, head_size: int = 4096, max_size: int | None = None, sink: BinaryIO | None = None
+    ) -> Inspection | None:
+        """Size, SHA-256 and the first bytes in one read; a file over ``max_size`` is not read.
+
+        ``sink`` gets a copy of the bytes as they are read, chunk by chunk."""
 
         def _inspect() -> Inspection | None:
             path = self._path(key)
@@ -135,9 +139,13 @@ class LocalDiskStorage:
                     return Inspection(size=size_on_disk, sha256=None, head=b"")
                 head = fh.read(head_size)
                 h, size = hashlib.sha256(head), len(head)
+                if sink is not None:
+                    sink.write(head)
                 while chunk := fh.read(CHUNK):
                     h.update(chunk)
                     size += len(chunk)
+                    if sink is not None:
+                        sink.write(chunk)
                 return Inspection(size=size, sha256=h.hexdigest(), head=head)
 
         return await asyncio.to_thread(_inspect)

@@ -7,6 +7,7 @@ import hashlib
 import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from minio import Minio
@@ -102,8 +103,12 @@ class S3Storage:
 
         return await asyncio.to_thread(_digest)
 
-    async def inspect(self, key: str, *, head_size: int = 4096, max_size: int | None = None) -> Inspection | None:
-        """Size, SHA-256 and the first bytes in one GET; an object over ``max_size`` is not read."""
+    async def inspect(
+        self, key: str, *, head_size: int = 4096, max_size: int | None = None, sink: BinaryIO | None = None
+    ) -> Inspection | None:
+        """Size, SHA-256 and the first bytes in one GET; an object over ``max_size`` is not read.
+
+        ``sink`` gets a copy of the bytes as they stream by (never more than ``max_size`` + a chunk)."""
 
         def _inspect() -> Inspection | None:
             try:
@@ -122,6 +127,8 @@ class S3Storage:
                         head += chunk[: head_size - len(head)]
                     h.update(chunk)
                     size += len(chunk)
+                    if sink is not None:
+                        sink.write(chunk)
                     if max_size is not None and size > max_size:
                         return Inspection(size=size, sha256=None, head=bytes(head))
                 return Inspection(size=size, sha256=h.hexdigest(), head=bytes(head))

@@ -115,6 +115,15 @@ class ExecutableDisguised(ValidationError):
     default_rule = "R-FILE-1"
 
 
+class FileContentInvalid(ValidationError):
+    """The magic bytes promise a kind, but the file does not parse as it within the bounds."""
+
+    code = "file-content-invalid"
+    title_en = "File does not parse as its type"
+    title_zh = "檔案內容無法依其格式解析"
+    default_rule = "R-FILE-1"
+
+
 class InvalidFilename(ValidationError):
     code = "file-invalid-filename"
     title_en = "Invalid file name"

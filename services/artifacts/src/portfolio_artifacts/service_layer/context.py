@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from portfolio_artifacts.adapters.content_check import ContentChecker
 from portfolio_artifacts.config import Settings
 from portfolio_artifacts.domain.file_rules import FileRules
 from portfolio_artifacts.domain.performances import DEFAULT_CATALOG, CatalogRegistry
@@ -27,6 +28,11 @@ class Deps:
     catalogs: CatalogRegistry = field(default_factory=lambda: CatalogRegistry(DEFAULT_CATALOG))
     current_catalog: str = DEFAULT_CATALOG.version
     clock: Callable[[], datetime] = _utcnow
+    content: ContentChecker | None = None  # built from the settings unless a test swaps it
+
+    def __post_init__(self) -> None:
+        if self.content is None:
+            self.content = ContentChecker(self.settings.content_limits())
 
     def uow(self) -> UnitOfWork:
         return self.runtime.uow()

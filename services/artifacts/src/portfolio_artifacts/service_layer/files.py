@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from portfolio_artifacts.adapters.content_check import ContentChecker
 from portfolio_artifacts.adapters.orm import files
-from portfolio_artifacts.domain.errors import DomainError, FileTooLarge, InvalidDeclaration
+from portfolio_artifacts.domain.errors import DomainError, FileContentInvalid, FileTooLarge, InvalidDeclaration
 from portfolio_artifacts.domain.file_rules import (
     FileRules,
     FileSlot,
@@ -171,46 +174,68 @@ class Verdict:
     error: DomainError | None = None
 
 
-async def verify_received(storage: ObjectStorage, row: Any, rules: FileRules) -> Verdict:
-    """Hold the stored bytes to the declaration and to the real type (R-FILE-1).
+async def verify_received(
+    storage: ObjectStorage,
+    row: Any,
+    rules: FileRules,
+    content: ContentChecker | None = None,
+    *,
+    tmp_dir: str | None = None,
+) -> Verdict:
+    """Hold the stored bytes to the declaration, to the real type and, with ``content``, to a parse
+    of that type within a time and memory bound (R-FILE-1).
 
     Raises :class:`FileNotUploaded` when nothing is stored yet (the client may still PUT). Any other
-    failure is a refusal: the caller deletes the object.
+    failure is a refusal: the caller deletes the object. The bytes stream once from storage through
+    SHA-256 into a temporary file for the parser; the service never holds the file in memory.
     """
-    slot = FileSlot(row.slot)
-    limit = rules.max_bytes(slot)
-    missing = FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
-    if isinstance(storage, InspectableStorage):  # one GET: size, SHA-256 and magic bytes together
-        seen = await storage.inspect(row.object_key, head_size=HEAD_SIZE, max_size=limit)
-        if seen is None:
-            raise missing
-        size, sha256, head = seen.size, seen.sha256, seen.head
-    else:
-        info = await storage.stat(row.object_key)
-        if info is None:
-            raise missing
-        size, sha256, head = info.size, None, b""
-        if size <= limit:
-            digest = await storage.digest(row.object_key)
-            size, sha256 = digest.size, digest.sha256
-            head = await storage.read_head(row.object_key, HEAD_SIZE) if size else b""
-    if sha256 is None or size > limit:
-        # Never hash an oversized object: S3 cannot bound a presigned PUT, so refuse on its size.
-        err = FileTooLarge(f"a {slot.value} file may be at most {limit} bytes; received {size}", field="size")
-        return Verdict(row.id, False, size=size, error=err)
-    try:
-        detected = check_received(
-            slot,
-            row.declared_size,
-            row.declared_sha256,
-            size,
-            sha256,
-            head,
-            filename=row.filename,
-            rules=rules,
-        )
-    except DomainError as exc:
-        return Verdict(row.id, False, size=size, sha256=sha256, error=exc)
+    with tempfile.NamedTemporaryFile(prefix="artifact-", dir=tmp_dir) as spool:
+        slot = FileSlot(row.slot)
+        limit = rules.max_bytes(slot)
+        missing = FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
+        sink = cast(BinaryIO, spool) if content is not None else None
+        if isinstance(storage, InspectableStorage):  # one GET: size, SHA-256, magic bytes and the copy
+            seen = await storage.inspect(row.object_key, head_size=HEAD_SIZE, max_size=limit, sink=sink)
+            if seen is None:
+                raise missing
+            size, sha256, head = seen.size, seen.sha256, seen.head
+        else:
+            info = await storage.stat(row.object_key)
+            if info is None:
+                raise missing
+            size, sha256, head = info.size, None, b""
+            if size <= limit:
+                digest = await storage.digest(row.object_key)
+                size, sha256 = digest.size, digest.sha256
+                head = await storage.read_head(row.object_key, HEAD_SIZE) if size else b""
+                if sink is not None and size <= limit:  # no streaming read in this port: at most the limit
+                    sink.write(await storage.read_head(row.object_key, size))
+        if sha256 is None or size > limit:
+            # Never hash an oversized object: S3 cannot bound a presigned PUT, so refuse on its size.
+            err = FileTooLarge(f"a {slot.value} file may be at most {limit} bytes; received {size}", field="size")
+            return Verdict(row.id, False, size=size, error=err)
+        try:
+            detected = check_received(
+                slot,
+                row.declared_size,
+                row.declared_sha256,
+                size,
+                sha256,
+                head,
+                filename=row.filename,
+                rules=rules,
+            )
+        except DomainError as exc:
+            return Verdict(row.id, False, size=size, sha256=sha256, error=exc)
+        if content is not None and detected.kind is not None:
+            spool.flush()
+            result = await content.check(detected.kind.value, Path(spool.name))
+            if not result.ok:
+                refusal = FileContentInvalid(
+                    f"the file starts like a {detected.label} but does not parse as one: {result.detail}",
+                    field="file",
+                )
+                return Verdict(row.id, False, size=size, sha256=sha256, error=refusal)
     return Verdict(row.id, True, size=size, sha256=sha256, mime=detected.mime)
 
 
@@ -234,7 +259,8 @@ async def verify_batch(deps: Deps, rows: Sequence[Any]) -> list[Verdict]:
     Storage that does not answer decides nothing: the upload stays as it is, to be completed later.
     """
     try:
-        verdicts = [await verify_received(deps.storage, row, deps.rules) for row in rows]
+        tmp_dir = deps.settings.content_check_tmp_dir
+        verdicts = [await verify_received(deps.storage, row, deps.rules, deps.content, tmp_dir=tmp_dir) for row in rows]
     except DomainError:
         raise
     except Exception as exc:

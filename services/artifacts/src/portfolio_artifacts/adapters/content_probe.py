@@ -1,0 +1,237 @@
+"""Does a received file parse as the kind its magic bytes promise? (R-FILE-1). Runs in a child process.
+
+Magic bytes prove little: ``%PDF-`` followed by an ELF body was accepted. So after the size, SHA-256
+and magic checks, the file is parsed as its kind: a PDF must open with pypdf and have pages, a
+JPEG/PNG must decode completely with Pillow (decompression-bomb limit as an error), an MP3 must be
+a chain of MPEG audio frames, an MP4 a tiling of ISO boxes with a movie header and a track.
+
+Parsers of untrusted input can loop or allocate without bound, so this module is the entry point of
+a child process (``python -m portfolio_artifacts.adapters.content_probe``) that sets its own
+address-space and CPU limits before it imports a parser; the parent (``content_check``) kills it at
+its wall-clock deadline. The child prints one JSON line: ``{"ok": bool, "detail": str}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import sys
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+KINDS = ("pdf", "jpeg", "png", "mp3", "mp4")
+
+
+class Refused(Exception):
+    """The file does not parse as its kind; the message says why (shown to the uploader)."""
+
+
+# -- PDF ------------------------------------------------------------------------------------------
+def probe_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Refused("the PDF is password-protected, so its pages cannot be checked")
+        pages = len(reader.pages)
+        for page in reader.pages:  # every page object must resolve, not only the count
+            _ = page.mediabox
+    except Refused:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise Refused(f"the PDF structure cannot be read ({type(exc).__name__})") from None
+    if pages < 1:
+        raise Refused("the PDF has no pages")
+    return f"PDF, {pages} page(s)"
+
+
+# -- JPEG and PNG ---------------------------------------------------------------------------------
+def probe_image(path: Path, kind: str, max_pixels: int) -> str:
+    from PIL import Image
+
+    fmt = {"jpeg": "JPEG", "png": "PNG"}[kind]
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, do not merely warn
+    try:
+        with Image.open(path, formats=[fmt]) as image:
+            image.verify()  # PNG: every chunk CRC up to IEND
+        with Image.open(path, formats=[fmt]) as image:
+            image.load()  # full decode: a truncated file fails here
+            width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Refused(f"the image has more than {max_pixels} pixels (decompression bomb limit)") from None
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
+        why = str(exc).replace(str(path), "the file")  # the temporary path means nothing to the uploader
+        raise Refused(f"the {fmt} image cannot be decoded ({why})") from None
+    if kind == "png":
+        _png_ends_at_iend(path)
+    return f"{fmt} {width}x{height}"
+
+
+def _png_ends_at_iend(path: Path) -> None:
+    # Decoders ignore bytes after IEND, which is how PNG/ZIP or PNG/executable polyglots ride along.
+    with path.open("rb") as fh:
+        fh.seek(8)
+        while header := fh.read(8):
+            if len(header) < 8:
+                raise Refused("the PNG ends inside a chunk header")
+            length, ctype = struct.unpack(">I4s", header)
+            fh.seek(length + 4, os.SEEK_CUR)
+            if ctype == b"IEND":
+                if fh.read(1):
+                    raise Refused("the PNG has data after its IEND chunk")
+                return
+    raise Refused("the PNG has no IEND chunk")
+
+
+# -- MP3 ------------------------------------------------------------------------------------------
+_BITRATES_V1_L3 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_BITRATES_V2_L3 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+_SAMPLE_RATES = {0b11: (44100, 48000, 32000), 0b10: (22050, 24000, 16000), 0b00: (11025, 12000, 8000)}
+_MP3_TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN", b"ID3")
+MIN_MP3_FRAMES = 2
+
+
+def mpeg_frame_length(header: bytes) -> int | None:
+    """Length of the MPEG-1/2/2.5 layer III frame this 4-byte header starts, or None if invalid."""
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return None
+    version = (header[1] >> 3) & 0b11
+    layer = (header[1] >> 1) & 0b11
+    bitrate_index = header[2] >> 4
+    rate_index = (header[2] >> 2) & 0b11
+    if version == 0b01 or layer != 0b01 or bitrate_index in (0, 15) or rate_index == 0b11:
+        return None  # reserved values; "free" bitrate (0) has no computable length
+    padding = (header[2] >> 1) & 1
+    rate = _SAMPLE_RATES[version][rate_index]
+    if version == 0b11:
+        return 144 * _BITRATES_V1_L3[bitrate_index] * 1000 // rate + padding
+    return 72 * _BITRATES_V2_L3[bitrate_index] * 1000 // rate + padding
+
+
+def probe_mp3(path: Path) -> str:
+    data = path.read_bytes()  # at most the media limit (10 MB), in this bounded child
+    pos = 0
+    while data.startswith(b"ID3", pos) and len(data) >= pos + 10:  # ID3v2 tags (some files repeat them)
+        size = 0
+        for byte in data[pos + 6 : pos + 10]:
+            if byte & 0x80:
+                raise Refused("the ID3 tag size is not syncsafe")
+            size = size << 7 | byte
+        footer = 10 if data[pos + 5] & 0x10 else 0
+        pos += 10 + size + footer
+    while pos < len(data) and data[pos] == 0:  # padding between the tag and the first frame
+        pos += 1
+    frames = 0
+    while pos < len(data):
+        length = mpeg_frame_length(data[pos : pos + 4])
+        if length is None:
+            rest = data[pos:]
+            if frames >= MIN_MP3_FRAMES and (rest.startswith(_MP3_TRAILERS) or not rest.strip(b"\x00")):
+                break  # ID3v1/APE/Lyrics tags or zero padding after the audio
+            raise Refused(f"no MPEG audio frame at byte {pos} (after {frames} frames)")
+        if pos + length > len(data):
+            if frames >= MIN_MP3_FRAMES:
+                break  # a cut last frame: players skip it
+            raise Refused("the MP3 ends inside its first frames")
+        frames += 1
+        pos += length
+    if frames < MIN_MP3_FRAMES:
+        raise Refused(f"the MP3 has {frames} complete MPEG audio frame(s); at least {MIN_MP3_FRAMES} are needed")
+    return f"MP3, {frames} frames"
+
+
+# -- MP4 ------------------------------------------------------------------------------------------
+def _boxes(fh: BinaryIO, start: int, end: int, where: str) -> list[tuple[bytes, int, int]]:
+    """(type, payload start, box end) of the boxes that must tile ``[start, end)`` exactly."""
+    boxes = []
+    pos = start
+    while pos < end:
+        if end - pos < 8:
+            raise Refused(f"{end - pos} stray byte(s) at {pos} in {where}")
+        fh.seek(pos)
+        size, btype = struct.unpack(">I4s", fh.read(8))
+        header = 8
+        if size == 1:
+            if end - pos < 16:
+                raise Refused(f"a truncated 64-bit box header at {pos} in {where}")
+            (size,) = struct.unpack(">Q", fh.read(8))
+            header = 16
+        elif size == 0:
+            size = end - pos  # "to the end of the file / parent"
+        if not all(0x20 <= b <= 0x7E for b in btype):
+            raise Refused(f"a box with an invalid type at byte {pos} in {where}")
+        if size < header or pos + size > end:
+            raise Refused(f"box {btype.decode('latin-1')!r} at byte {pos} overruns {where}")
+        boxes.append((btype, pos + header, pos + size))
+        pos += size
+    return boxes
+
+
+def probe_mp4(path: Path) -> str:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        top = _boxes(fh, 0, size, "the file")
+        if not top or top[0][0] != b"ftyp":
+            raise Refused("the MP4 does not start with an ftyp box")
+        movies = [b for b in top if b[0] == b"moov"]
+        if len(movies) != 1:
+            raise Refused(f"the MP4 has {len(movies)} moov boxes; exactly one is needed")
+        _, start, end = movies[0]
+        children = [b[0] for b in _boxes(fh, start, end, "moov")]
+    if b"mvhd" not in children:
+        raise Refused("the MP4 movie has no header (mvhd)")
+    tracks = children.count(b"trak")
+    if tracks == 0:
+        raise Refused("the MP4 movie has no track")
+    return f"MP4, {len(top)} boxes, {tracks} track(s)"
+
+
+def probe(kind: str, path: Path, *, max_pixels: int) -> str:
+    """Parse ``path`` as ``kind``; return a short description or raise :class:`Refused`."""
+    if kind == "pdf":
+        return probe_pdf(path)
+    if kind in ("jpeg", "png"):
+        return probe_image(path, kind, max_pixels)
+    if kind == "mp3":
+        return probe_mp3(path)
+    if kind == "mp4":
+        return probe_mp4(path)
+    raise Refused(f"no parser for {kind!r}")
+
+
+def _limit_self(max_memory: int, cpu_seconds: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # a parser has nothing to write
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--max-memory", type=int, required=True, help="address-space limit in bytes")
+    parser.add_argument("--cpu-seconds", type=int, required=True)
+    parser.add_argument("--max-pixels", type=int, default=40_000_000)
+    args = parser.parse_args(argv)
+    _limit_self(args.max_memory, args.cpu_seconds)  # before any parser is imported
+    sys.setrecursionlimit(2000)
+    try:
+        result = {"ok": True, "detail": probe(args.kind, args.path, max_pixels=args.max_pixels)}
+    except Refused as refusal:
+        result = {"ok": False, "detail": str(refusal)}
+    except MemoryError:
+        result = {"ok": False, "detail": "parsing needed more memory than the bound"}
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
