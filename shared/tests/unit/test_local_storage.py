@@ -67,3 +67,18 @@ def test_content_disposition_is_safe() -> None:
     header = content_disposition('evil"\r\nX-Injected: 1/../a.pdf')
     assert "\r" not in header and "\n" not in header
     assert header.count('"') == 2
+
+
+async def test_inspect_copies_every_byte_to_a_sink_in_one_read(storage: LocalDiskStorage, tmp_path: Path) -> None:
+    # R-FILE-1 content checks parse a temporary copy: the one read that hashes also fills it.
+    await storage.ensure_bucket()
+    data = b"%PDF-1.7\n" + bytes(range(256)) * 20_000  # over one chunk
+    await storage.put("s1/u1/b", data, content_type="application/pdf")
+    with (tmp_path / "copy").open("w+b") as sink:
+        seen = await storage.inspect("s1/u1/b", head_size=16, max_size=len(data), sink=sink)
+        sink.seek(0)
+        assert sink.read() == data
+    assert seen is not None and seen.sha256 == hashlib.sha256(data).hexdigest() and seen.head == data[:16]
+    with (tmp_path / "none").open("w+b") as sink:  # over the limit: not read, nothing copied
+        over = await storage.inspect("s1/u1/b", max_size=len(data) - 1, sink=sink)
+        assert over is not None and over.sha256 is None and sink.tell() == 0

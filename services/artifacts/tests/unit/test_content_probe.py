@@ -1,0 +1,171 @@
+"""Files must parse as their type within a time and memory bound (R-FILE-1): the probe and its runner."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from portfolio_artifacts.adapters.content_check import ContentChecker, ContentLimits
+from portfolio_artifacts.adapters.content_probe import MIN_MP3_FRAMES, Refused, mpeg_frame_length, probe
+from portfolio_artifacts.config import Settings
+from portfolio_shared.testing.sample_files import (
+    MP3_FRAME,
+    sample_jpeg,
+    sample_mp3,
+    sample_mp4,
+    sample_pdf,
+    sample_png,
+)
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(range(256)) * 16
+BUILDERS: dict[str, Callable[[int], bytes]] = {
+    "pdf": sample_pdf,
+    "png": sample_png,
+    "jpeg": sample_jpeg,
+    "mp3": sample_mp3,
+    "mp4": sample_mp4,
+}
+
+
+def _probe(tmp_path: Path, kind: str, data: bytes, max_pixels: int = 40_000_000) -> str:
+    path = tmp_path / f"upload.{kind}"
+    path.write_bytes(data)
+    return probe(kind, path, max_pixels=max_pixels)
+
+
+def _refusal(tmp_path: Path, kind: str, data: bytes, max_pixels: int = 40_000_000) -> str:
+    with pytest.raises(Refused) as info:
+        _probe(tmp_path, kind, data, max_pixels)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+@pytest.mark.parametrize("size", [2048, 300_000])
+def test_valid_samples_of_every_kind_parse(tmp_path: Path, kind: str, size: int) -> None:
+    data = BUILDERS[kind](size)
+    assert len(data) == size
+    assert _probe(tmp_path, kind, data)
+
+
+def test_pdf_header_followed_by_an_executable_is_refused(tmp_path: Path) -> None:
+    assert "PDF structure" in _refusal(tmp_path, "pdf", b"%PDF-1.7\n" + ELF)
+    assert "PDF structure" in _refusal(tmp_path, "pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + ELF + b"\n%%EOF\n")
+    # What the old test helper uploaded: a header, random bytes and an EOF marker.
+    assert "PDF structure" in _refusal(tmp_path, "pdf", b"%PDF-1.7\n" + os.urandom(3000) + b"\n%%EOF")
+
+
+def test_truncated_pdf_is_refused(tmp_path: Path) -> None:
+    assert "PDF" in _refusal(tmp_path, "pdf", sample_pdf(5000)[:2000])
+
+
+def test_pdf_without_pages_is_refused(tmp_path: Path) -> None:
+    empty = sample_pdf(1000).replace(b"/Kids [3 0 R] /Count 1", b"/Kids [] /Count 0     ")
+    assert _refusal(tmp_path, "pdf", empty) == "the PDF has no pages"
+
+
+@pytest.mark.parametrize("cut", [100, 1000, 2000, 4000 - 12])
+def test_truncated_png_is_refused(tmp_path: Path, cut: int) -> None:
+    assert "PNG" in _refusal(tmp_path, "png", sample_png(4000)[:cut])
+
+
+def test_png_with_a_bad_crc_or_data_after_iend_is_refused(tmp_path: Path) -> None:
+    data = bytearray(sample_png(4000))
+    data[50] ^= 0xFF  # inside the padding chunk's data: only the CRC notices
+    assert "cannot be decoded" in _refusal(tmp_path, "png", bytes(data))
+    assert "after its IEND" in _refusal(tmp_path, "png", sample_png(4000) + ELF)
+
+
+def test_truncated_jpeg_and_jpeg_header_with_executable_are_refused(tmp_path: Path) -> None:
+    assert "cannot be decoded" in _refusal(tmp_path, "jpeg", sample_jpeg(3000)[:-200])
+    assert "cannot be decoded" in _refusal(tmp_path, "jpeg", b"\xff\xd8\xff\xe0" + ELF)
+
+
+def test_decompression_bomb_limit_refuses_instead_of_warning(tmp_path: Path) -> None:
+    image = sample_png(3000, width=64, height=64)  # 4,096 pixels
+    assert _probe(tmp_path, "png", image, max_pixels=4096)  # at the limit
+    assert "decompression bomb" in _refusal(tmp_path, "png", image, max_pixels=4095)  # one past it
+    assert "decompression bomb" in _refusal(tmp_path, "png", image, max_pixels=1000)  # past twice the limit
+
+
+def test_mpeg_frame_lengths() -> None:
+    assert mpeg_frame_length(b"\xff\xfb\x90\x00") == MP3_FRAME  # MPEG-1 L3 128 kbit/s 44.1 kHz
+    assert mpeg_frame_length(b"\xff\xfb\x92\x00") == MP3_FRAME + 1  # padding bit
+    assert mpeg_frame_length(b"\xff\xf3\x90\x00") == 72 * 80_000 // 22050  # MPEG-2 L3 80 kbit/s
+    assert mpeg_frame_length(b"\xff\xfd\x90\x00") is None  # layer II
+    assert mpeg_frame_length(b"\xff\xfb\xf0\x00") is None  # bitrate index 15
+    assert mpeg_frame_length(b"\xff\xfb\x0c\x00") is None  # free bitrate, reserved rate
+
+
+def test_mp3_trailers_and_a_cut_last_frame_are_accepted(tmp_path: Path) -> None:
+    frames = sample_mp3(5 * MP3_FRAME, id3=False)
+    assert _probe(tmp_path, "mp3", frames + b"TAG" + bytes(125))
+    assert _probe(tmp_path, "mp3", frames + bytes(300))
+    assert _probe(tmp_path, "mp3", frames[:-100])
+
+
+def test_mp3_that_is_not_a_chain_of_frames_is_refused(tmp_path: Path) -> None:
+    assert "no MPEG audio frame" in _refusal(tmp_path, "mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00" + ELF)
+    one = sample_mp3(MP3_FRAME, id3=False)[:MP3_FRAME]
+    assert "no MPEG audio frame at byte 417" in _refusal(tmp_path, "mp3", one + ELF)
+    assert f"at least {MIN_MP3_FRAMES}" in _refusal(tmp_path, "mp3", one)
+
+
+def test_mp4_boxes_must_tile_the_file_with_a_movie_and_a_track(tmp_path: Path) -> None:
+    good = sample_mp4(4000)
+    assert "invalid type" in _refusal(tmp_path, "mp4", good[:40] + ELF)
+    assert "overruns" in _refusal(tmp_path, "mp4", good[:-10])
+    ftyp = good[: int.from_bytes(good[:4], "big")]
+    mdat = b"\x00\x00\x00\x10mdat" + bytes(8)
+    assert "0 moov" in _refusal(tmp_path, "mp4", ftyp + mdat)
+    assert "ftyp" in _refusal(tmp_path, "mp4", mdat + ftyp)
+
+
+# -- the runner: a child process within the bounds ------------------------------------------------
+async def test_checker_runs_the_probe_in_a_child(tmp_path: Path) -> None:
+    checker = ContentChecker(ContentLimits(timeout_seconds=30))
+    path = tmp_path / "a.pdf"
+    path.write_bytes(sample_pdf(5000))
+    assert (await checker.check("pdf", path)).ok
+    path.write_bytes(b"%PDF-1.7\n" + ELF)
+    result = await checker.check("pdf", path)
+    assert not result.ok and "PDF structure" in result.detail
+
+
+async def test_a_parser_past_the_time_bound_is_killed_and_refuses(tmp_path: Path) -> None:
+    # A stand-in for a parser caught in a loop: it would answer "ok" after 30 s.
+    hang = [sys.executable, "-c", 'import time; time.sleep(30); print(\'{"ok": true, "detail": "late"}\')']
+    checker = ContentChecker(ContentLimits(timeout_seconds=0.5), command=hang)
+    started = time.monotonic()
+    result = await checker.check("pdf", tmp_path / "x.pdf")
+    assert not result.ok and result.detail == "the file did not parse within 0.5 s"
+    assert time.monotonic() - started < 5
+
+
+async def test_a_parser_past_the_memory_bound_refuses(tmp_path: Path) -> None:
+    # The parent's prlimit bounds even a replaced command; the sleep lets it land first.
+    greedy = [
+        sys.executable,
+        "-c",
+        'import time; time.sleep(0.3); b = bytearray(600 * 2**20); print(\'{"ok": true, "detail": "fat"}\')',
+    ]
+    checker = ContentChecker(ContentLimits(timeout_seconds=20, max_memory_bytes=256 * 2**20), command=greedy)
+    result = await checker.check("pdf", tmp_path / "x.pdf")
+    assert not result.ok and "memory bound 256 MB" in result.detail
+    roomy = ContentChecker(ContentLimits(timeout_seconds=20, max_memory_bytes=2048 * 2**20), command=greedy)
+    assert (await roomy.check("pdf", tmp_path / "x.pdf")).ok  # the same command within a larger bound
+
+
+def test_bounds_are_settings() -> None:
+    limits = Settings(
+        environment="test",
+        content_check_timeout_seconds=2.5,
+        content_check_max_memory_mb=300,
+        content_check_max_pixels=1234,
+        content_check_concurrency=3,
+    ).content_limits()
+    assert limits == ContentLimits(timeout_seconds=2.5, max_memory_bytes=300 * 2**20, max_pixels=1234, concurrency=3)
