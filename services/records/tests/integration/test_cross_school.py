@@ -40,6 +40,7 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("POST", base + "/students/lookup"): {"json": {"national_id": b_national_id}},
         ("GET", base + "/self-check"): {"params": TERM},
+        ("GET", base + "/self-check.csv"): {"params": TERM},
         ("PATCH", student): {"json": {"class_name": "999"}},
         ("POST", student + "/enrolment-changes"): {"json": {"change": "suspension", "effective_on": "2025-09-01"}},
         ("POST", student + "/cadre-records"): {"json": {**TERM, "level": "class", "unit": "101", "title": "班長"}},

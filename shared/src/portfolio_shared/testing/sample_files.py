@@ -11,24 +11,20 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from collections.abc import Callable
 
 __all__ = ["sample_jpeg", "sample_mp3", "sample_mp4", "sample_pdf", "sample_png"]
 
 
-def _fit(build: "_Builder", size: int) -> bytes:
+def _fit(build: Callable[[int], bytes], size: int) -> bytes:
     padding = 0
     data = build(padding)
     for _ in range(8):  # the padding's own digits (lengths, offsets) can shift the total a little
-        if len(data) == size or len(data) > size and padding == 0:
+        if len(data) == size or (len(data) > size and padding == 0):
             return data
         padding = max(0, padding + size - len(data))
         data = build(padding)
     return data
-
-
-class _Builder:
-    def __call__(self, padding: int) -> bytes:  # pragma: no cover - protocol only
-        raise NotImplementedError
 
 
 def sample_pdf(size: int = 2048) -> bytes:
@@ -57,7 +53,7 @@ def sample_pdf(size: int = 2048) -> bytes:
         out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
         return bytes(out)
 
-    return _fit(build, size)  # type: ignore[arg-type]
+    return _fit(build, size)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -74,7 +70,7 @@ def sample_png(size: int = 2048, *, width: int = 16, height: int = 16) -> bytes:
         pad = _png_chunk(b"raNd", os.urandom(max(0, padding - 12))) if padding >= 12 else b""
         return head + pad + body
 
-    return _fit(build, size)  # type: ignore[arg-type]
+    return _fit(build, size)
 
 
 # An 8x8 baseline JPEG written by Pillow (quality 50).
@@ -107,7 +103,7 @@ def sample_jpeg(size: int = 2048) -> bytes:
             padding -= chunk + 4
         return _JPEG_8X8[:2] + bytes(segments) + _JPEG_8X8[2:]
 
-    return _fit(build, size)  # type: ignore[arg-type]
+    return _fit(build, size)
 
 
 # MPEG-1 layer III, 128 kbit/s, 44.1 kHz, no CRC, no padding: frames of 417 bytes.
@@ -150,4 +146,4 @@ def sample_mp4(size: int = 4096) -> bytes:
     def build(padding: int) -> bytes:
         return ftyp + moov + _box(b"mdat", os.urandom(padding))
 
-    return _fit(build, size)  # type: ignore[arg-type]
+    return _fit(build, size)

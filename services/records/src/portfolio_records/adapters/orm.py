@@ -152,6 +152,8 @@ grade_imports = Table(
     Column("rejected", JSON, nullable=False),  # [{line_number, field, reason}]
     Column("imported_by", USER, nullable=False),
     Column("imported_at", TS, nullable=False),
+    # Kept cells a spreadsheet would run as formulas: [{line_number, field, reason}] (migration 0003).
+    Column("warnings", JSON, nullable=True),
 )
 
 # -- other basic data, each entered by its office (R-DATA-1 Annex 1, R-REC-2) --------------------

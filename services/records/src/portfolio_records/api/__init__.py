@@ -4,6 +4,7 @@ from .basic_data import router as basic_data_router
 from .calendar import router as calendar_router
 from .counselling import router as counselling_router
 from .courses import router as courses_router
+from .exports import router as exports_router
 from .grades import router as grades_router
 from .reports import router as reports_router
 from .students import router as students_router
@@ -16,4 +17,5 @@ ROUTERS = [
     grades_router,
     calendar_router,
     reports_router,
+    exports_router,
 ]

@@ -14,6 +14,7 @@ from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.grades import import_grades
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import Problem, not_found
+from portfolio_shared.spreadsheet import WARNING_EN, WARNING_ZH
 
 from .deps import CurrentPrincipal, SchoolId, UowDep
 from .schemas import GradeImportPublic
@@ -57,5 +58,8 @@ async def get_import(
         {**r, "message": REJECTION_REASONS[r["reason"]][0], "message_zh": REJECTION_REASONS[r["reason"]][1]}
         for r in row.rejected
     ]
+    warnings = [{**w, "message": WARNING_EN, "message_zh": WARNING_ZH} for w in row.warnings or []]
     stored = row.inserted + row.updated + row.unchanged
-    return GradeImportPublic.model_validate({**row._mapping, "stored": stored, "rejected": rejected})
+    return GradeImportPublic.model_validate(
+        {**row._mapping, "stored": stored, "rejected": rejected, "warnings": warnings}
+    )

@@ -109,6 +109,8 @@ class GradeImportPublic(Public):
     unchanged: int
     student_semesters_changed: int | None = None
     rejected: list[RejectedLinePublic]
+    # Lines stored as sent whose text cells start like a spreadsheet formula (= + - @ tab CR).
+    warnings: list[RejectedLinePublic] = []
 
 
 class CounsellingPublic(Public):

@@ -30,14 +30,13 @@ from collections.abc import Callable, Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from portfolio_shared.identifiers import fold_full_width
-
 from portfolio_records.domain.errors import (
     DecryptionFailed,
     KeyConfigError,
     MalformedToken,
     UnknownKeyId,
 )
+from portfolio_shared.identifiers import fold_full_width
 
 TOKEN_VERSION = "v1"  # noqa: S105 - a format tag, not a secret
 KEY_SIZE = 32  # AES-256

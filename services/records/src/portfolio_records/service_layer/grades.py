@@ -20,6 +20,7 @@ from portfolio_records.adapters.orm import grade_imports
 from portfolio_records.domain.grades_csv import REJECTION_REASONS, RejectedLine, parse_grades_csv
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import SemesterGradesRecorded
+from portfolio_shared.spreadsheet import formula_warnings
 
 from .audit import audit, now
 
@@ -35,6 +36,7 @@ class ImportReport:
     unchanged: int
     student_semesters_changed: int
     rejected: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
 
 
 def rejection(line: RejectedLine) -> dict[str, Any]:
@@ -57,6 +59,21 @@ async def import_grades(uow: UnitOfWork, school_id: str, actor: str, data: bytes
     rejected += [RejectedLine(n, "student_number", "unknown_student") for n in stored.unknown_lines]
     rejected.sort(key=lambda r: r.line_number)
     accepted = len(parsed.rows) - len(stored.unknown_lines)
+    # Stored as sent, but a spreadsheet would run these cells: say so, line and column.
+    unknown = set(stored.unknown_lines)
+    warnings = formula_warnings(
+        (
+            r.line_number,
+            {
+                "student_number": r.student_number,
+                "course_code": r.course_code,
+                "subject_name": r.subject_name,
+                "qualitative": r.qualitative,
+            },
+        )
+        for r in parsed.rows
+        if r.line_number not in unknown
+    )
     for (student_id, year, semester), codes in stored.changed.items():
         uow.publish(
             SemesterGradesRecorded(
@@ -80,6 +97,7 @@ async def import_grades(uow: UnitOfWork, school_id: str, actor: str, data: bytes
         unchanged=accepted - stored.inserted - stored.updated,
         student_semesters_changed=len(stored.changed),
         rejected=[rejection(r) for r in rejected],
+        warnings=[w.as_dict() for w in warnings],
     )
     await uow.session.execute(
         insert(grade_imports).values(
@@ -92,6 +110,7 @@ async def import_grades(uow: UnitOfWork, school_id: str, actor: str, data: bytes
             updated=report.updated,
             unchanged=report.unchanged,
             rejected=[{k: v for k, v in r.items() if not k.startswith("message")} for r in report.rejected],
+            warnings=[{k: v for k, v in w.items() if not k.startswith("message")} for w in report.warnings],
             imported_by=actor,
             imported_at=at,
         )

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from portfolio_records.adapters.orm import courses, enrolments, grades, students
 from portfolio_records.domain.errors import DomainError, InvalidNationalId
@@ -150,7 +150,7 @@ async def _check_grade_codes(runtime: ServiceRuntime, report: CheckReport) -> No
     async with runtime.uow() as uow:
         codes = list((await uow.session.execute(select(grades.c.course_code).distinct())).scalars())
         bad = {c: r for c in codes if (r := _code_reason(c, _COURSE_CODE))}
-        rows = []
+        rows: Sequence[Row[Any]] = ()
         if bad:
             query = select(grades.c.student_id, grades.c.school_id, grades.c.course_code).distinct()
             rows = (await uow.session.execute(query.where(grades.c.course_code.in_(bad)))).all()
