@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import httpx
@@ -179,3 +181,48 @@ async def test_a_truncated_export_does_not_deactivate_the_school(client: httpx.A
         await client.get(f"/api/v1/schools/{a}/users", params={"q": "staff-lee"}, headers=world.headers["a-it"])
     ).json()
     assert users_now["items"][0]["deactivated"] is False  # the dry run changed nothing
+
+
+async def test_formula_like_cells_are_kept_flagged_and_neutralised_in_the_report_download(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    """Spreadsheet formulas: an SIS cell starting with = + - @ is data (kept), flagged by line and
+    column, and written with a leading ' in the CSV report; other schools cannot read the report."""
+    world = await build_world(client)
+    a = world.school("A")
+    data = export(
+        "330301",
+        '"=HYPERLINK(""http://evil.example/"")",學生,student,,active,,,110001,{code}',  # line 2: rejected
+        "s2,=1+2,student,,active,,,-110002,{code}",  # line 3: name and student number
+        "t3,@SUM(A1),teacher,,active,,+t3@school.example.org,,{code}",  # line 4: name and e-mail
+        CLEAN[0],  # line 5: clean
+    )
+    report = await _sync(client, a, world.headers["a-it"], data)
+    assert report["counts"]["created"] == 3 and report["counts"]["rejected"] == 1
+    assert [(w["line"], w["login_name"], w["field"], w["reason"]) for w in report["warnings"]] == [
+        (3, "s2", "display_name", "formula_like"),
+        (3, "s2", "student_number", "formula_like"),
+        (4, "t3", "display_name", "formula_like"),
+        (4, "t3", "email", "formula_like"),
+    ]
+    async with runtime.uow() as uow:
+        names = dict((await uow.session.execute(select(users.c.login_name, users.c.display_name))).all())
+    assert names["s2"] == "=1+2" and names["t3"] == "@SUM(A1)"  # kept as sent
+
+    [run] = (await client.get(f"/api/v1/schools/{a}/sis-sync/runs", headers=world.headers["a-it"])).json()
+    url = f"/api/v1/schools/{a}/sis-sync/runs/{run['id']}/report.csv"
+    r = await client.get(url, headers=world.headers["a-it"])
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv") and r.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(r.content[3:].decode("utf-8"))))
+    assert [(x["line"], x["kind"], x["field"]) for x in rows] == [
+        ("2", "rejected", "login_name"),
+        ("3", "warning", "display_name"),
+        ("3", "warning", "student_number"),
+        ("4", "warning", "display_name"),
+        ("4", "warning", "email"),
+    ]
+    assert rows[0]["login_name"].startswith("'=hyperlink(")  # the rejected login as typed, neutralised
+    assert (await client.get(url, headers=world.headers["b-it"])).status_code in (403, 404)
+    missing = f"/api/v1/schools/{a}/sis-sync/runs/nope/report.csv"
+    assert (await client.get(missing, headers=world.headers["a-it"])).status_code == 404

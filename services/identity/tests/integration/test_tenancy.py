@@ -82,6 +82,7 @@ async def test_school_a_token_never_reaches_school_b(client: httpx.AsyncClient) 
         ("DELETE", f"/api/v1/schools/{{school_id}}/on-behalf/{on_behalf_b}", None),
         ("POST", "/api/v1/schools/{school_id}/sis-sync", None),
         ("GET", "/api/v1/schools/{school_id}/sis-sync/runs", None),
+        ("GET", "/api/v1/schools/{school_id}/sis-sync/runs/run-of-b/report.csv", None),
         ("GET", "/api/v1/schools/{school_id}/audit", None),
     ]
     templates = {
@@ -130,7 +131,13 @@ async def test_school_a_token_never_reaches_school_b(client: httpx.AsyncClient) 
 
 def _template(rest: str) -> str:
     """Replace concrete ids after the school id with their OpenAPI parameter names."""
-    names = {"users": "{user_id}", "absences": "{absence_id}", "on-behalf": "{authorisation_id}", "duties": "{code}"}
+    names = {
+        "users": "{user_id}",
+        "absences": "{absence_id}",
+        "on-behalf": "{authorisation_id}",
+        "duties": "{code}",
+        "runs": "{run_id}",
+    }
     parts = rest.split("/")
     for index in range(1, len(parts)):
         if parts[index - 1] in names and parts[index] and parts[index] not in ("roles",):

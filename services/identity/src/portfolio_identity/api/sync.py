@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
 from portfolio_shared.problems import Problem
+from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
 
 from ..service_layer import admin, sync
 from .deps import CallerDep, SettingsDep, UowDep
@@ -48,6 +49,30 @@ async def list_runs(
     school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=20, ge=1, le=200)
 ) -> list[dict[str, Any]]:
     return await sync.list_runs(uow, caller, school_id, limit)
+
+
+SYNC_REPORT_COLUMNS = ("line", "login_name", "field", "kind", "reason", "reason_zh")
+
+
+@router.get(
+    "/sis-sync/runs/{run_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}, "description": "CSV (UTF-8 with BOM), formula-safe"}},
+    summary="A sync report's rejected lines and warnings as a spreadsheet (CSV); text cells formula-safe",
+)
+async def run_report_csv(
+    school_id: str, run_id: Annotated[str, Path(max_length=64)], uow: UowDep, caller: CallerDep
+) -> Response:
+    run = await sync.get_run(uow, caller, school_id, run_id)
+    report = run["report"]
+    lines = [{**r, "kind": "rejected"} for r in report.get("rejected", [])]
+    lines += [
+        {**w, "kind": "warning", "reason": w["message"], "reason_zh": w["message_zh"]}
+        for w in report.get("warnings", [])
+    ]
+    lines.sort(key=lambda r: (r["line"], r["kind"]))
+    response: Response = csv_response(f"sis-sync-{run_id}.csv", SYNC_REPORT_COLUMNS, lines)
+    return response
 
 
 @audit_router.get("/audit", summary="The school's audit trail, newest first (audit:read)")

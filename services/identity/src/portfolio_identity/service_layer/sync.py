@@ -18,6 +18,7 @@ from sqlalchemy import insert, or_, select
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import Problem, not_found
+from portfolio_shared.spreadsheet import WARNING_EN, WARNING_REASON, WARNING_ZH, formula_warnings
 
 from ..adapters import queries
 from ..adapters.orm import memberships, school_roles, sis_sync_runs, users
@@ -48,6 +49,7 @@ class SyncReport:
     deactivated: list[str] = field(default_factory=list)
     unchanged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +69,7 @@ class SyncReport:
             "updated": self.updated,
             "deactivated": self.deactivated,
             "rejected": self.rejected,
+            "warnings": self.warnings,
             "ignored_columns": self.ignored_columns,
         }
 
@@ -219,6 +222,22 @@ async def run_sync(
         for c in plan.conflicts
     ]
     report.rejected.sort(key=lambda r: r["line"])
+    # Kept as sent, but a spreadsheet would run these cells (=, +, -, @, tab, CR): say where.
+    by_line = {r.line_number: r.login_name for r in parsed.rows}
+    report.warnings = [
+        {
+            "line": w.line_number,
+            "login_name": by_line[w.line_number],
+            "field": w.field,
+            "reason": WARNING_REASON,
+            "message": WARNING_EN,
+            "message_zh": WARNING_ZH,
+        }
+        for w in formula_warnings(
+            (r.line_number, {"display_name": r.display_name, "email": r.email, "student_number": r.student_number})
+            for r in parsed.rows
+        )
+    ]
     report.created = [r.login_name for r in plan.create]
     report.updated = [{"login_name": u.login_name, "fields": [c.field for c in u.changes]} for u in plan.update]
     report.deactivated = list(plan.deactivate)
@@ -262,6 +281,16 @@ async def run_sync(
         after={"counts": body["counts"], "file_sha256": report.file_sha256, "dry_run": dry_run},
     )
     return body
+
+
+async def get_run(uow: UnitOfWork, caller: Caller, school_id: str, run_id: str) -> dict[str, Any]:
+    """One stored sync report of the school (another school's run is not found)."""
+    caller.authorise(Permission.SIS_SYNC_RUN, school_id)
+    stmt = select(sis_sync_runs).where(sis_sync_runs.c.id == run_id, sis_sync_runs.c.school_id == school_id)
+    row = (await uow.session.execute(stmt)).mappings().first()
+    if row is None:
+        raise not_found("sync run")
+    return dict(row)
 
 
 async def list_runs(uow: UnitOfWork, caller: Caller, school_id: str, limit: int) -> list[dict[str, Any]]:
