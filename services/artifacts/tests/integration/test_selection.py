@@ -4,6 +4,8 @@ holding under concurrent requests on real PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 
 import pytest
 from artifacts_world import YEAR, World
@@ -93,3 +95,37 @@ async def test_uncertified_teachers_report(world: World) -> None:
             "/api/v1/selfcheck/uncertified-teachers", params={"school_id": world.school}, headers=world.teacher("t1")
         )
     ).status_code == 403
+
+
+async def test_self_check_downloads_are_formula_safe_and_keep_counts_numeric(world: World) -> None:
+    """Spreadsheet formulas: user ids may start with - or @ (records allows both); the CSV shows
+    them as text with a leading ', the counts as numbers; the JSON keeps the ids as they are."""
+    await world.open_windows()
+    await world.course("chem", ["@t1"], ["-s1"])
+    student = world.student("-s1")
+    for _ in range(2):
+        await world.upload_outcome(student, "chem")
+    staff = world.staff("it1")
+    r = await world.client.get(
+        "/api/v1/selfcheck/uncertified-teachers.csv", params={"school_id": world.school}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv") and r.headers["content-disposition"].startswith(
+        "attachment"
+    )
+    rows = list(csv.DictReader(io.StringIO(r.content[3:].decode("utf-8"))))
+    assert [(x["teacher_user_id"], x["course_id"], x["uncertified"]) for x in rows] == [("'@t1", "chem", "2")]
+    r = await world.client.get(
+        "/api/v1/selfcheck/selections.csv", params={"school_id": world.school, "academic_year": YEAR}, headers=staff
+    )
+    [row] = list(csv.DictReader(io.StringIO(r.content[3:].decode("utf-8"))))
+    assert row["student_user_id"] == "'-s1" and row["outcomes_certified"] == "0"
+    as_json = await world.client.get(
+        "/api/v1/selfcheck/uncertified-teachers", params={"school_id": world.school}, headers=staff
+    )
+    assert as_json.json()["teachers"][0]["teacher_user_id"] == "@t1"
+    # Same permission as the JSON report (R-SCHED-2).
+    denied = await world.client.get(
+        "/api/v1/selfcheck/selections.csv", params={"school_id": world.school, "academic_year": YEAR}, headers=student
+    )
+    assert denied.status_code == 403
