@@ -56,6 +56,8 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
                 yield
             finally:
                 await job.stop()
+                if deps.content is not None:
+                    await deps.content.close()  # the file parsers' worker processes (R-FILE-1)
 
     app.router.lifespan_context = lifespan
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -125,25 +126,50 @@ def test_mp4_boxes_must_tile_the_file_with_a_movie_and_a_track(tmp_path: Path) -
     assert "ftyp" in _refusal(tmp_path, "mp4", mdat + ftyp)
 
 
-# -- the runner: a child process within the bounds ------------------------------------------------
-async def test_checker_runs_the_probe_in_a_child(tmp_path: Path) -> None:
+# -- the runner: worker processes within the bounds --------------------------------------------
+async def test_checker_runs_the_probe_in_a_reused_worker(tmp_path: Path) -> None:
     checker = ContentChecker(ContentLimits(timeout_seconds=30))
-    path = tmp_path / "a.pdf"
-    path.write_bytes(sample_pdf(5000))
-    assert (await checker.check("pdf", path)).ok
-    path.write_bytes(b"%PDF-1.7\n" + ELF)
-    result = await checker.check("pdf", path)
-    assert not result.ok and "PDF structure" in result.detail
+    try:
+        path = tmp_path / "a.pdf"
+        path.write_bytes(sample_pdf(5000))
+        assert (await checker.check("pdf", path)).ok
+        path.write_bytes(b"%PDF-1.7\n" + ELF)
+        result = await checker.check("pdf", path)
+        assert not result.ok and "PDF structure" in result.detail
+        path.write_bytes(sample_png(3000))
+        assert (await checker.check("png", path)).ok
+        assert len(checker._idle) == 1 and checker._idle[0].served == 3  # one process for all three
+    finally:
+        await checker.close()
+
+
+async def test_a_worker_is_recycled_after_max_uses(tmp_path: Path) -> None:
+    checker = ContentChecker(ContentLimits(timeout_seconds=30, max_uses=2))
+    try:
+        path = tmp_path / "a.mp3"
+        path.write_bytes(sample_mp3())
+        pids = []
+        for _ in range(3):
+            assert (await checker.check("mp3", path)).ok
+            pids.append(checker._idle[0].proc.pid if checker._idle else None)
+        # Kept after one use, retired after its second, a new process for the third.
+        assert pids[0] is not None and pids[1] is None and pids[2] not in (None, pids[0])
+    finally:
+        await checker.close()
 
 
 async def test_a_parser_past_the_time_bound_is_killed_and_refuses(tmp_path: Path) -> None:
     # A stand-in for a parser caught in a loop: it would answer "ok" after 30 s.
     hang = [sys.executable, "-c", 'import time; time.sleep(30); print(\'{"ok": true, "detail": "late"}\')']
     checker = ContentChecker(ContentLimits(timeout_seconds=0.5), command=hang)
-    started = time.monotonic()
-    result = await checker.check("pdf", tmp_path / "x.pdf")
-    assert not result.ok and result.detail == "the file did not parse within 0.5 s"
-    assert time.monotonic() - started < 5
+    try:
+        started = time.monotonic()
+        result = await checker.check("pdf", tmp_path / "x.pdf")
+        assert not result.ok and result.detail == "the file did not parse within 0.5 s"
+        assert time.monotonic() - started < 5
+        assert checker._idle == []  # the hung worker was killed, not kept
+    finally:
+        await checker.close()
 
 
 async def test_a_parser_past_the_memory_bound_refuses(tmp_path: Path) -> None:
@@ -154,10 +180,14 @@ async def test_a_parser_past_the_memory_bound_refuses(tmp_path: Path) -> None:
         'import time; time.sleep(0.3); b = bytearray(600 * 2**20); print(\'{"ok": true, "detail": "fat"}\')',
     ]
     checker = ContentChecker(ContentLimits(timeout_seconds=20, max_memory_bytes=256 * 2**20), command=greedy)
-    result = await checker.check("pdf", tmp_path / "x.pdf")
-    assert not result.ok and "memory bound 256 MB" in result.detail
     roomy = ContentChecker(ContentLimits(timeout_seconds=20, max_memory_bytes=2048 * 2**20), command=greedy)
-    assert (await roomy.check("pdf", tmp_path / "x.pdf")).ok  # the same command within a larger bound
+    try:
+        result = await checker.check("pdf", tmp_path / "x.pdf")
+        assert not result.ok and "memory bound 256 MB" in result.detail
+        assert (await roomy.check("pdf", tmp_path / "x.pdf")).ok  # the same command within a larger bound
+    finally:
+        await checker.close()
+        await roomy.close()
 
 
 def test_bounds_are_settings() -> None:
@@ -168,4 +198,44 @@ def test_bounds_are_settings() -> None:
         content_check_max_pixels=1234,
         content_check_concurrency=3,
     ).content_limits()
-    assert limits == ContentLimits(timeout_seconds=2.5, max_memory_bytes=300 * 2**20, max_pixels=1234, concurrency=3)
+    assert (limits.timeout_seconds, limits.max_memory_bytes, limits.max_pixels, limits.concurrency) == (
+        2.5,
+        300 * 2**20,
+        1234,
+        3,
+    )
+
+
+WORN = """
+import sys
+for n, line in enumerate(sys.stdin, 1):
+    if n == 1:
+        print('{"ok": true, "detail": "first"}', flush=True)
+    else:
+        print('{"ok": false, "detail": "parsing needed more memory than the bound", "fresh": true}', flush=True)
+        break
+"""
+
+
+async def test_out_of_memory_after_other_files_is_retried_in_a_fresh_worker(tmp_path: Path) -> None:
+    checker = ContentChecker(ContentLimits(timeout_seconds=20), command=[sys.executable, "-c", WORN])
+    try:
+        assert (await checker.check("pdf", tmp_path / "a.pdf")).detail == "first"
+        # The worn worker runs out of memory on the second file; a fresh one accepts it.
+        assert (await checker.check("pdf", tmp_path / "b.pdf")).detail == "first"
+    finally:
+        await checker.close()
+
+
+async def test_a_worker_that_left_while_idle_is_replaced(tmp_path: Path) -> None:
+    checker = ContentChecker(ContentLimits(timeout_seconds=30, idle_seconds=0.2))
+    try:
+        path = tmp_path / "a.png"
+        path.write_bytes(sample_png(2000))
+        assert (await checker.check("png", path)).ok
+        first = checker._idle[0].proc
+        await asyncio.wait_for(first.wait(), 10)  # it exits by itself after 0.2 s without work
+        assert (await checker.check("png", path)).ok
+        assert checker._idle[0].proc is not first
+    finally:
+        await checker.close()

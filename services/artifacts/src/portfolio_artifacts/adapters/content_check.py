@@ -1,11 +1,16 @@
-"""Run the content probe (``content_probe``) in a child process within a time and memory bound (R-FILE-1).
+"""Run the content probe (``content_probe``) in worker processes within a time and memory bound (R-FILE-1).
 
-One short-lived process per file: it starts in about 0.1 s, the operating system enforces its
-address-space and CPU limits (set by the child before it imports a parser, and again by this parent
-with ``prlimit`` right after the start, so even a replaced command is bounded), and at the wall-clock
-deadline it is killed. A child that is killed, crashes or prints nothing refuses the file: a parser
-that cannot finish within the bound is exactly what must not be accepted. The number of children at
-a time is bounded too, so a surge of completions cannot exhaust the pod's memory or its /tmp.
+Each worker is a separate process: the operating system enforces its address-space limit (set by the
+worker before it imports a parser, and again by this parent with ``prlimit`` right after the start,
+so even a replaced command is bounded), and a request that has no answer at its wall-clock deadline
+gets the worker killed. A worker that is killed, dies or answers nothing refuses the file: a parser
+that cannot finish within the bounds is exactly what must not be accepted.
+
+Workers are kept between files (starting one and importing pypdf and Pillow costs ~0.1 s, which at a
+deadline-day surge was most of a completion), recycled after ``max_uses`` files and closed after
+``idle_seconds`` without work. A file that ran out of memory in a worker that had parsed other files
+before is tried once more in a fresh worker, so a heap worn by earlier files refuses nothing. At most
+``concurrency`` files are parsed at a time, which bounds memory and the temporary copies in /tmp.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -26,9 +30,9 @@ import portfolio_artifacts
 log = logging.getLogger(__name__)
 
 _PROBE_MODULE = "portfolio_artifacts.adapters.content_probe"
-# The child must import this very package, also when it is not installed (tests from src/).
+# The worker must import this very package, also when it is not installed (tests from src/).
 _PACKAGE_ROOT = str(Path(portfolio_artifacts.__file__).resolve().parents[1])
-_MAX_OUTPUT = 64 * 1024
+_MAX_ANSWER = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +41,30 @@ class ContentLimits:
     max_memory_bytes: int = 768 * 1024 * 1024
     max_pixels: int = 40_000_000
     concurrency: int = 2
+    max_uses: int = 200
+    idle_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class ContentResult:
     ok: bool
     detail: str
+
+
+class _Worker:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.served = 0
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.returncode is None
+
+    async def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        with contextlib.suppress(Exception):
+            await self.proc.wait()
 
 
 class ContentChecker:
@@ -53,64 +75,107 @@ class ContentChecker:
         # ``command`` replaces the probe (tests use it to stand for a parser that hangs or allocates).
         self._command = list(command) if command is not None else [sys.executable, "-m", _PROBE_MODULE]
         self._slots = asyncio.Semaphore(self.limits.concurrency)
+        self._idle: list[_Worker] = []
+        self._closed = False
 
-    def _argv(self, kind: str, path: Path) -> list[str]:
-        cpu = max(1, math.ceil(self.limits.timeout_seconds))
+    def _argv(self) -> list[str]:
         return [
             *self._command,
-            kind,
-            str(path),
             f"--max-memory={self.limits.max_memory_bytes}",
-            f"--cpu-seconds={cpu}",
             f"--max-pixels={self.limits.max_pixels}",
+            f"--idle-seconds={self.limits.idle_seconds:g}",
         ]
 
-    def _bound(self, pid: int) -> None:
+    async def _spawn(self) -> _Worker:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
+        proc = await asyncio.create_subprocess_exec(
+            *self._argv(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,  # parsers log warnings; nobody would drain a pipe
+            env=env,
+            limit=_MAX_ANSWER,
+        )
         try:
             import resource
 
             memory = self.limits.max_memory_bytes
-            cpu = max(1, math.ceil(self.limits.timeout_seconds))
-            resource.prlimit(pid, resource.RLIMIT_AS, (memory, memory))
-            resource.prlimit(pid, resource.RLIMIT_CPU, (cpu, cpu))
+            resource.prlimit(proc.pid, resource.RLIMIT_AS, (memory, memory))
         except (ImportError, AttributeError, ProcessLookupError, OSError):
-            pass  # not Linux, or already gone: the child's own limits and the deadline still hold
+            pass  # not Linux, or already gone: the worker's own limit still holds
+        return _Worker(proc)
+
+    def _take(self) -> _Worker | None:
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive:
+                return worker
+        return None
+
+    async def _release(self, worker: _Worker) -> None:
+        if self._closed or not worker.alive or worker.served >= self.limits.max_uses:
+            await worker.kill()
+        else:
+            self._idle.append(worker)
 
     async def check(self, kind: str, path: Path) -> ContentResult:
         async with self._slots:
-            return await self._run(kind, path)
-
-    async def _run(self, kind: str, path: Path) -> ContentResult:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
-        proc = await asyncio.create_subprocess_exec(
-            *self._argv(kind, path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
-        self._bound(proc.pid)
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(), self.limits.timeout_seconds)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            return ContentResult(False, f"the file did not parse within {self.limits.timeout_seconds:g} s")
-        except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            raise
-        try:
-            answer = json.loads(out[:_MAX_OUTPUT].decode("utf-8", "replace").strip().splitlines()[-1])
-            return ContentResult(bool(answer["ok"]), str(answer["detail"]))
-        except (ValueError, IndexError, KeyError, TypeError):
-            log.warning(
-                "content probe for a %s file stopped with status %s: %s",
-                kind,
-                proc.returncode,
-                err[-2000:].decode("utf-8", "replace"),
-            )
             mb = self.limits.max_memory_bytes // (1024 * 1024)
-            return ContentResult(False, f"the parser stopped without an answer (memory bound {mb} MB, or a crash)")
+            stopped = ContentResult(False, f"the parser stopped without an answer (memory bound {mb} MB, or a crash)")
+            for _ in range(3):  # a worker found dead before the request, or worn, is replaced
+                worker = self._take() or await self._spawn()
+                fresh = worker.served == 0
+                outcome = await self._ask(worker, kind, path)
+                if outcome == "timeout":
+                    return ContentResult(False, f"the file did not parse within {self.limits.timeout_seconds:g} s")
+                if outcome == "gone" and not fresh:
+                    continue  # it exited while idle: ask a new one
+                if isinstance(outcome, dict):
+                    if outcome.get("fresh") and not fresh:
+                        continue  # out of memory after other files: once more from a clean heap
+                    return ContentResult(bool(outcome.get("ok")), str(outcome.get("detail", "")))
+                return stopped
+            return stopped
+
+    async def _ask(self, worker: _Worker, kind: str, path: Path) -> dict[str, object] | str:
+        """The worker's answer, or ``"timeout"`` (killed), or ``"gone"`` (died without one)."""
+        proc = worker.proc
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(json.dumps({"kind": kind, "path": str(path)}).encode() + b"\n")
+            await proc.stdin.drain()
+            line = await asyncio.wait_for(proc.stdout.readline(), self.limits.timeout_seconds)
+        except TimeoutError:
+            await worker.kill()
+            return "timeout"
+        except (BrokenPipeError, ConnectionResetError, ValueError, asyncio.LimitOverrunError):
+            await worker.kill()
+            return "gone"
+        except BaseException:
+            await worker.kill()  # cancelled mid-request: its answer would belong to no one
+            raise
+        if not line:
+            await worker.kill()
+            return "gone"
+        try:
+            answer = json.loads(line)
+            if not isinstance(answer, dict):
+                raise TypeError(answer)
+        except (ValueError, TypeError):
+            await worker.kill()
+            log.warning("content probe answered something that is not a JSON object; worker replaced")
+            return "gone"
+        worker.served += 1
+        if answer.get("fresh"):
+            await worker.kill()  # it leaves with its worn heap anyway
+        else:
+            await self._release(worker)
+        return answer
+
+    async def close(self) -> None:
+        """Stop the idle workers; busy ones stop when their request ends."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            await worker.kill()

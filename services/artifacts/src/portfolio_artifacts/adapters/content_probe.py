@@ -6,9 +6,10 @@ JPEG/PNG must decode completely with Pillow (decompression-bomb limit as an erro
 a chain of MPEG audio frames, an MP4 a tiling of ISO boxes with a movie header and a track.
 
 Parsers of untrusted input can loop or allocate without bound, so this module is the entry point of
-a child process (``python -m portfolio_artifacts.adapters.content_probe``) that sets its own
-address-space and CPU limits before it imports a parser; the parent (``content_check``) kills it at
-its wall-clock deadline. The child prints one JSON line: ``{"ok": bool, "detail": str}``.
+a worker process (``python -m portfolio_artifacts.adapters.content_probe``) that sets its own
+address-space limit before it imports a parser, then answers one JSON line
+``{"ok": bool, "detail": str}`` per request line ``{"kind": …, "path": …}``; the parent
+(``content_check``) kills it at a request's wall-clock deadline and starts a new one.
 """
 
 from __future__ import annotations
@@ -205,32 +206,61 @@ def probe(kind: str, path: Path, *, max_pixels: int) -> str:
     raise Refused(f"no parser for {kind!r}")
 
 
-def _limit_self(max_memory: int, cpu_seconds: int) -> None:
+def _limit_self(max_memory: int) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # a parser has nothing to write
+
+
+def answer(kind: str, path: Path, max_pixels: int) -> dict[str, object]:
+    """One request: ``ok`` and ``detail``; ``fresh`` asks for a retry in a new process (memory)."""
+    try:
+        return {"ok": True, "detail": probe(kind, path, max_pixels=max_pixels)}
+    except Refused as refusal:
+        return {"ok": False, "detail": str(refusal)}
+    except MemoryError:
+        # Possibly the heap left by earlier files: the parent retries once in a fresh worker.
+        return {"ok": False, "detail": "parsing needed more memory than the bound", "fresh": True}
+    except Exception as exc:  # a parser bug is a refusal of this file, never a dead worker
+        return {"ok": False, "detail": f"the file could not be parsed ({type(exc).__name__})"}
+
+
+def serve(max_pixels: int, idle_seconds: float) -> int:
+    """Answer ``{"kind", "path"}`` lines on stdin with one JSON line each, until EOF or idle."""
+    import select
+
+    # Import the parsers once, under the limits, so a request only parses.
+    import pypdf  # noqa: F401
+
+    stdin = sys.stdin.buffer
+    while True:
+        ready, _, _ = select.select([stdin], [], [], idle_seconds)
+        if not ready:
+            return 0  # idle: the parent starts a new worker when it needs one
+        line = stdin.readline()
+        if not line:
+            return 0
+        try:
+            request = json.loads(line)
+            result = answer(str(request["kind"]), Path(request["path"]), max_pixels)
+        except (ValueError, KeyError, TypeError):
+            result = {"ok": False, "detail": "bad request to the content probe"}
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        if result.get("fresh"):
+            return 0  # leave with the worn heap
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("kind", choices=KINDS)
-    parser.add_argument("path", type=Path)
     parser.add_argument("--max-memory", type=int, required=True, help="address-space limit in bytes")
-    parser.add_argument("--cpu-seconds", type=int, required=True)
     parser.add_argument("--max-pixels", type=int, default=40_000_000)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
-    _limit_self(args.max_memory, args.cpu_seconds)  # before any parser is imported
+    _limit_self(args.max_memory)  # before any parser is imported
     sys.setrecursionlimit(2000)
-    try:
-        result = {"ok": True, "detail": probe(args.kind, args.path, max_pixels=args.max_pixels)}
-    except Refused as refusal:
-        result = {"ok": False, "detail": str(refusal)}
-    except MemoryError:
-        result = {"ok": False, "detail": "parsing needed more memory than the bound"}
-    print(json.dumps(result, ensure_ascii=False), flush=True)
-    return 0
+    return serve(args.max_pixels, args.idle_seconds)
 
 
 if __name__ == "__main__":
