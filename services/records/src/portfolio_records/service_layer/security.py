@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from portfolio_records.config import Settings
 from portfolio_records.domain.crypto import BlindIndex, FieldCipher, parse_keys, token_kid
 from portfolio_records.domain.national_id import mask_national_id, validate_national_id
+from portfolio_shared.identifiers import fold_full_width
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,12 @@ class RecordsCrypto:
 
     def national_id_digest(self, raw: str) -> str:
         return self.national_id_index.compute(validate_national_id(raw))
+
+    def national_id_lookup_digest(self, raw: str) -> str:
+        """For searching only: full-width forms are folded first (the one documented normalisation),
+        then the number is validated as strictly as a stored one (ASCII only, R-DATA-1). Entering a
+        number (admission, correction) still refuses full-width input, so the typist fixes it."""
+        return self.national_id_index.compute(validate_national_id(fold_full_width(raw)))
 
     def open_national_id(self, student_id: uuid.UUID, token: str) -> str:
         return self.cipher.decrypt(token, _aad(student_id, "national_id"))

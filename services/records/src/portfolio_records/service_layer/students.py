@@ -307,7 +307,7 @@ async def update_student(
 
 async def find_by_national_id(uow: UnitOfWork, crypto: RecordsCrypto, school_id: str, raw: str) -> uuid.UUID | None:
     """Exact lookup through the blind index, limited to students enrolled at ``school_id``."""
-    digest = crypto.national_id_digest(raw)
+    digest = crypto.national_id_lookup_digest(raw)
     query = (
         select(students.c.id)
         .join(enrolments, enrolments.c.student_id == students.c.id)
