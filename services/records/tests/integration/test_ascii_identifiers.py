@@ -183,3 +183,31 @@ async def test_check_command_finds_planted_rows_without_printing_them(
     assert printed["finding_count"] == 6
     for secret in (arabic, math_bold, arabic[2:6], nid(2, letter="B"), in_script("S2", "\u0966"), "C\u0661"):
         assert secret not in out
+
+
+async def test_check_command_reports_stale_indexes_and_undecryptable_tokens(records: Any) -> None:
+    stale = await records.admit(SCHOOL, 4)
+    broken = await records.admit(SCHOOL, 5)
+    crypto = RecordsCrypto.from_settings(records.runtime.settings)
+    async with records.runtime.uow() as uow:
+        # An index built by another normaliser (NFKC folded 𝟏 to 1) no longer finds its student.
+        await uow.session.execute(
+            update(students).where(students.c.id == uuid.UUID(stale["id"])).values(national_id_index="0" * 64)
+        )
+        # A token of another row (associated data differs): cannot be checked, so it is reported.
+        token = (
+            await uow.session.execute(
+                students.select()
+                .with_only_columns(students.c.national_id_encrypted)
+                .where(students.c.id == uuid.UUID(stale["id"]))
+            )
+        ).scalar_one()
+        await uow.session.execute(
+            update(students).where(students.c.id == uuid.UUID(broken["id"])).values(national_id_encrypted=token)
+        )
+        await uow.commit()
+    report = await check_identifiers(records.runtime, crypto)
+    assert {(f.field, f.reason, f.student_id) for f in report.findings} == {
+        ("national_id_index", "index_mismatch", stale["id"]),
+        ("national_id", "undecryptable", broken["id"]),
+    }
