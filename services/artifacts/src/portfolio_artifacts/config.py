@@ -30,8 +30,8 @@ class Settings(ServiceSettings):
     # Threads for the blocking object-storage client (its calls run in the loop's default executor):
     # a deadline-day surge is storage-bound, asyncio's default of cpu+4 threads would queue it.
     storage_threads: int = Field(default=32, ge=4, le=256)
-    # R-FILE-1: every received file is parsed as its kind in a child process within these bounds
-    # (a parser that needs longer or more memory refuses the file); children run two at a time.
+    # R-FILE-1: every received file is parsed as its kind in a worker process within these bounds
+    # (a parser that needs longer or more memory refuses the file); two worker processes by default.
     content_check_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     content_check_max_memory_mb: int = Field(default=768, ge=16, le=16384)
     content_check_max_pixels: int = Field(default=40_000_000, ge=1)
