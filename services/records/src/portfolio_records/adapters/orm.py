@@ -152,7 +152,7 @@ grade_imports = Table(
     Column("rejected", JSON, nullable=False),  # [{line_number, field, reason}]
     Column("imported_by", USER, nullable=False),
     Column("imported_at", TS, nullable=False),
-    # Kept cells a spreadsheet would run as formulas: [{line_number, field, reason}] (migration 0003).
+    # Kept cells a spreadsheet would run as formulas: [{line_number, field, reason}] (migration 0004).
     Column("warnings", JSON, nullable=True),
 )
 
