@@ -150,3 +150,26 @@ async def test_an_image_over_the_pixel_bound_is_a_decompression_bomb(bounded_wor
     await world.open_windows()
     await world.course("phys", ["t1"], ["s1"])
     await _assert_refused(world, "png", sample_png(3000, width=64, height=64), "decompression bomb")
+
+
+async def test_a_performance_file_that_does_not_parse_is_refused_too(world: World) -> None:
+    """Multiple performances complete through the same check (R-FILE-1, R-PERF-1)."""
+    await world.open_windows()
+    student = world.student("s1")
+    data = b"%PDF-1.7\n" + ELF
+    body = {
+        "school_id": world.school,
+        "academic_year": 114,
+        "category": "other",
+        "description": "校內科展參賽",
+        "fields": {"name": "科展", "organiser": "本校", "start_date": "2025-10-01"},
+        "files": [declaration(data)],
+    }
+    r = await world.client.post("/api/v1/performances/uploads", json=body, headers=student)
+    assert r.status_code == 201, r.text
+    started = r.json()
+    assert (await world.put(started["uploads"][0], data)).status_code == 200
+    done = await world.client.post(f"/api/v1/performances/{started['performance_id']}/complete", headers=student)
+    assert done.status_code == 422, done.text
+    assert (done.json()["code"], done.json()["rule"]) == ("file-content-invalid", "R-FILE-1")
+    assert await _objects(world) == []

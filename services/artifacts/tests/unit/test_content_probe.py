@@ -239,3 +239,27 @@ async def test_a_worker_that_left_while_idle_is_replaced(tmp_path: Path) -> None
         assert checker._idle[0].proc is not first
     finally:
         await checker.close()
+
+
+def test_files_written_by_real_libraries_parse(tmp_path: Path) -> None:
+    """Not only the hand-built samples: files as pypdf and Pillow write them (multi-page PDF,
+    progressive JPEG, palette PNG) are accepted too."""
+    import io
+
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(width=595, height=842)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    assert _probe(tmp_path, "pdf", pdf.getvalue()) == "PDF, 3 page(s)"
+
+    image = Image.frombytes("RGB", (120, 80), os.urandom(120 * 80 * 3))
+    jpeg, png = io.BytesIO(), io.BytesIO()
+    image.save(jpeg, "JPEG", progressive=True, quality=85)
+    image.convert("P").save(png, "PNG", optimize=True)
+    assert _probe(tmp_path, "jpeg", jpeg.getvalue()) == "JPEG 120x80"
+    assert _probe(tmp_path, "png", png.getvalue()) == "PNG 120x80"
+    assert "cannot be decoded" in _refusal(tmp_path, "jpeg", jpeg.getvalue()[: len(jpeg.getvalue()) // 2])
