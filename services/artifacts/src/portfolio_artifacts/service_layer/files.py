@@ -7,6 +7,7 @@ reused, and a new version is a new object beside the old one (R-FILE-1; "What we
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -189,11 +190,12 @@ async def verify_received(
     failure is a refusal: the caller deletes the object. The bytes stream once from storage through
     SHA-256 into a temporary file for the parser; the service never holds the file in memory.
     """
-    with tempfile.NamedTemporaryFile(prefix="artifact-", dir=tmp_dir) as spool:
+    copy = tempfile.NamedTemporaryFile(prefix="artifact-", dir=tmp_dir) if content is not None else None
+    with copy if copy is not None else contextlib.nullcontext():
         slot = FileSlot(row.slot)
         limit = rules.max_bytes(slot)
         missing = FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
-        sink = cast(BinaryIO, spool) if content is not None else None
+        sink = cast(BinaryIO, copy) if copy is not None else None
         if isinstance(storage, InspectableStorage):  # one GET: size, SHA-256, magic bytes and the copy
             seen = await storage.inspect(row.object_key, head_size=HEAD_SIZE, max_size=limit, sink=sink)
             if seen is None:
@@ -227,9 +229,9 @@ async def verify_received(
             )
         except DomainError as exc:
             return Verdict(row.id, False, size=size, sha256=sha256, error=exc)
-        if content is not None and detected.kind is not None:
-            spool.flush()
-            result = await content.check(detected.kind.value, Path(spool.name))
+        if content is not None and copy is not None and detected.kind is not None:
+            copy.flush()
+            result = await content.check(detected.kind.value, Path(copy.name))
             if not result.ok:
                 refusal = FileContentInvalid(
                     f"the file starts like a {detected.label} but does not parse as one: {result.detail}",
