@@ -361,14 +361,16 @@ async def _store(coro: Awaitable[list[float]], into: dict[str, list[float]], nam
 async def _drop_topology(prefix: str) -> None:
     import aio_pika
 
+    from portfolio_shared.events.subscribers import SUBSCRIBERS
     from portfolio_shared.messaging import Topology
 
     topology = Topology(prefix=prefix)
     conn = await aio_pika.connect(RABBIT)
     async with conn.channel() as channel:
-        for subs in SUBSCRIPTIONS:
-            await channel.queue_delete(topology.queue(subs.consumer))
-            await channel.queue_delete(topology.dead_letter_queue(subs.consumer))
+        # The service declares every consumer queue of the platform at start, not only its own.
+        for consumer in dict.fromkeys([*(subs.consumer for subs in SUBSCRIPTIONS), *SUBSCRIBERS]):
+            await channel.queue_delete(topology.queue(consumer))
+            await channel.queue_delete(topology.dead_letter_queue(consumer))
         for name in (topology.exchange, topology.dead_letter_exchange):
             await channel.exchange_delete(name)
     await conn.close()

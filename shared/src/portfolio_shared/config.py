@@ -52,6 +52,18 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     run_relay: bool = True
     run_consumers: bool = True
+    # Declare every consumer queue of the platform at start (events/subscribers.py), so no event is
+    # published before its consumer's queue exists.
+    declare_topology: bool = True
+    # A silent network drop (packets vanish, no reset) must fail fast, never hang a request: the
+    # database connect timeout, the statement timeout (server side; the client gives up 2 s later),
+    # how long a request waits for a pooled connection, and the budget of each readiness check.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    db_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)  # 0: no statement timeout
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    readiness_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Retry-After of a 503 answered while a dependency (database, storage) is unreachable.
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:

@@ -21,7 +21,19 @@ from .events.base import Envelope, EventPayload, envelope_for
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    statement_timeout: float = 30.0,
+    pool_timeout: float = 10.0,
+) -> AsyncEngine:
+    """An engine whose every wait is bounded (PostgreSQL): a blackholed network fails a request
+    within ``connect_timeout`` (new connection) or ``statement_timeout`` + 2 s (a connection that
+    went silent mid-statement), and a request waits at most ``pool_timeout`` for a free connection.
+    ``statement_timeout=0`` turns the statement bound off (the connect and pool bounds stay)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
@@ -38,9 +50,37 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
     # small transaction's round trips). After a database restart the first statement on a stale
     # connection fails, SQLAlchemy invalidates the whole pool, and the caller retries (HTTP clients
     # with their Idempotency-Key, consumers through redelivery); recycling bounds idle-connection age.
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
+    connect_args: dict[str, Any] = {"timeout": connect_timeout}
+    if statement_timeout > 0:
+        # The server cancels a long statement itself (SQLSTATE 57014) and the connection stays
+        # usable; the client-side command_timeout, a little later, covers the server that no longer
+        # answers at all.
+        connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
+        connect_args["command_timeout"] = statement_timeout + 2
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        pool_timeout=pool_timeout,
+        connect_args=connect_args,
     )
+    event.listen(engine.sync_engine, "handle_error", _invalidate_on_network_error)
+    return engine
+
+
+def _invalidate_on_network_error(ctx: Any) -> None:
+    """A connection on which the driver timed out or the socket failed is not to be reused.
+
+    asyncpg reports those as a bare ``TimeoutError``/``OSError``, which SQLAlchemy does not count as
+    a disconnect: the connection would go back to the pool, and its reset (a ROLLBACK) would wait on
+    the dead socket for another whole timeout. Marked as a disconnect, it is thrown away (and the pool
+    with it), so the next checkout opens a fresh connection or fails fast.
+    """
+    if isinstance(ctx.original_exception, OSError | TimeoutError):
+        ctx.is_disconnect = True
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -23,12 +23,13 @@ from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import problems
+from . import outage, problems
 from .auth import JWKSVerifier
 from .config import ServiceSettings
 from .db import UnitOfWork, make_engine, make_sessionmaker
 from .edge import install_edge
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
+from .messaging.declare import declare_until_done
 from .metrics_port import serve_metrics
 from .migrations import upgrade
 from .revocation import RevocationSync, with_revocations
@@ -69,6 +70,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         if self.storage is not None:
             await self.storage.ensure_bucket()
+        if self.settings.declare_topology:
+            self._tasks.append(asyncio.create_task(declare_until_done(self.bus, service=self.settings.service_name)))
         if self.settings.run_relay:
             self.relay.start()
         if self.revocation_sync is not None:
@@ -79,7 +82,7 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(self.revocation_sync.run()))
         if self.settings.run_consumers:
             for subs in self.subscriptions:
-                consumer = EventConsumer(subs, self.uow, self.inbox)
+                consumer = EventConsumer(subs, self.uow, self.inbox, service=self.settings.service_name)
                 self._tasks.append(asyncio.create_task(self._subscribe_until_up(consumer)))
 
     async def _subscribe_until_up(self, consumer: EventConsumer) -> None:
@@ -105,17 +108,18 @@ class ServiceRuntime:
         await self.engine.dispose()
 
     async def readiness(self) -> dict[str, bool]:
-        checks: dict[str, bool] = {}
-        try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
-            checks["database"] = True
-        except Exception:
-            checks["database"] = False
-        checks["broker"] = await self.bus.ping()
+        # Every check is bounded: a blackholed dependency says "not ready", it never hangs the probe.
+        budget = self.settings.readiness_timeout_seconds
+        checks = {"database": self._database_answers(), "broker": self.bus.ping()}
         if self.storage is not None:
-            checks["storage"] = await self.storage.ping()
-        return checks
+            checks["storage"] = self.storage.ping()
+        results = await asyncio.gather(*(outage.within(c, budget) for c in checks.values()))
+        return dict(zip(checks, results, strict=True))
+
+    async def _database_answers(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
 
 
 def build_runtime(
@@ -130,7 +134,12 @@ def build_runtime(
     bus: MessageBus | None = None,
     verifier: JWKSVerifier | None = None,
 ) -> ServiceRuntime:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     topology = Topology(prefix=settings.topology_prefix, delivery_limit=settings.delivery_limit)
     the_bus = bus or make_bus(settings.broker_url, topology)
     relay = OutboxRelay(engine, outbox, the_bus, service=settings.service_name)
@@ -243,6 +252,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     problems.install(app)
+    outage.install(app, settings.service_name, settings.retry_after_seconds)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:

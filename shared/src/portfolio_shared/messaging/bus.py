@@ -17,6 +17,9 @@ class OutgoingMessage:
     body: bytes
     message_id: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Refuse to drop it: a message no queue is bound to raises :class:`Unroutable` instead of
+    # vanishing (AMQP mandatory flag). The outbox relay sets it for every key some consumer has.
+    mandatory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,10 @@ class IncomingMessage:
 
 class PermanentFailure(Exception):
     """Raised by a handler for a message that can never succeed: dead-letter it at once."""
+
+
+class Unroutable(Exception):
+    """The broker had no queue for a mandatory message: it was NOT delivered (keep it, retry later)."""
 
 
 Handler = Callable[[IncomingMessage], Awaitable[None]]
@@ -60,6 +67,10 @@ class MessageBus(Protocol):
         A handler that returns acks the message; one that raises is retried with backoff and
         dead-lettered after the delivery limit; :class:`PermanentFailure` dead-letters at once.
         """
+        ...
+
+    async def declare(self, consumer: str, routing_keys: tuple[str, ...]) -> None:
+        """Declare a consumer's queue and bindings without consuming (the topology step)."""
         ...
 
     async def ping(self) -> bool: ...

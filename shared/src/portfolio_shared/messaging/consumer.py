@@ -24,6 +24,7 @@ from typing import Any
 
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from prometheus_client import Gauge
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,10 +33,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import context
 from ..db import UnitOfWork
 from ..events.base import Envelope, EventPayload
+from ..outage import UNAVAILABLE, Outage, classify
 from .bus import IncomingMessage, MessageBus, PermanentFailure
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("portfolio_shared.messaging")
+PAUSED = Gauge("portfolio_consumer_paused", "1 while a consumer waits for its database or storage", ["consumer"])
 
 EventHandler = Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]
 
@@ -109,6 +112,14 @@ class EventConsumer:
     (one inbox insert for all, one commit): that is what keeps a deadline-day backlog moving. If any
     handler of such a batch fails, the batch is rolled back and every delivery in it is handled on
     its own, so only the failing one is retried and dead-lettered. ``max_batch=1`` turns it off.
+
+    An outage is not a poison message. A failure that :func:`portfolio_shared.outage.classify`
+    calls a dependency outage (database or storage unreachable) never reaches the bus: the consumer
+    PAUSES — the delivery that met the outage keeps retrying itself with backoff (it is the probe),
+    every other delivery waits unacked for it — and resumes when the probe gets through. A message
+    held unacked costs no delivery, so the quorum queue's limit and the DLQ only ever see failures
+    of the message itself. The broker hands out no more than the prefetch while paused, so a
+    consumer whose database is down stops taking messages, as readiness says.
     """
 
     def __init__(
@@ -119,6 +130,9 @@ class EventConsumer:
         *,
         max_batch: int = 50,
         max_concurrent_batches: int = 4,
+        pause_base_seconds: float = 0.5,
+        pause_max_seconds: float = 15.0,
+        service: str = "",
     ) -> None:
         self.subscriptions = subscriptions
         self.uow_factory = uow_factory
@@ -127,6 +141,16 @@ class EventConsumer:
         self.max_concurrent_batches = max_concurrent_batches
         self._waiting: list[_Delivery] = []
         self._workers: set[asyncio.Task[None]] = set()
+        self.pause_base_seconds = pause_base_seconds
+        self.pause_max_seconds = pause_max_seconds
+        self.service = service
+        self._running = asyncio.Event()  # cleared while paused
+        self._running.set()
+        self.pauses = 0  # how many outages this consumer sat out (tests, logs)
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
 
     def _decode(self, message: IncomingMessage) -> tuple[Envelope, EventPayload, EventHandler]:
         try:
@@ -172,6 +196,52 @@ class EventConsumer:
 
     async def handle(self, message: IncomingMessage) -> None:
         envelope, payload, handler = self._decode(message)
+        probing = False  # this delivery met the outage and retries itself until it gets through
+        attempt = 0
+        try:
+            while True:
+                if not probing:
+                    await self._running.wait()
+                try:
+                    await self._dispatch(message, envelope, payload, handler)
+                    return
+                except Exception as exc:
+                    found = classify(exc)
+                    if found is None or found.statement_cancelled:
+                        raise  # the message itself failed: the bus retries and dead-letters it
+                    if not probing and self._running.is_set():
+                        probing = True
+                        self._pause(found)
+                    if probing:
+                        attempt += 1
+                        await asyncio.sleep(
+                            min(self.pause_max_seconds, self.pause_base_seconds * 2 ** min(attempt - 1, 16))
+                        )
+        finally:
+            if probing:  # through (or failed for its own reason, or cancelled): let the others go
+                self._resume()
+
+    def _pause(self, found: Outage) -> None:
+        self._running.clear()
+        self.pauses += 1
+        PAUSED.labels(self.subscriptions.consumer).set(1)
+        UNAVAILABLE.labels(self.service, found.dependency, "consumer").inc()
+        log.warning(
+            "%s: paused, %s unavailable (%s); messages stay unacked and are retried with backoff",
+            self.subscriptions.consumer,
+            found.dependency,
+            found.reason,
+        )
+
+    def _resume(self) -> None:
+        if not self._running.is_set():
+            self._running.set()
+            PAUSED.labels(self.subscriptions.consumer).set(0)
+            log.info("%s: resumed", self.subscriptions.consumer)
+
+    async def _dispatch(
+        self, message: IncomingMessage, envelope: Envelope, payload: EventPayload, handler: EventHandler
+    ) -> None:
         if self.max_batch <= 1:
             await self._handle_one(message, envelope, payload, handler)
             return
@@ -205,7 +275,12 @@ class EventConsumer:
                         with self._processing(d.message, d.envelope):
                             await d.handler(d.payload, d.envelope, uow)
                     await uow.commit()
-            except Exception:
+            except Exception as exc:
+                if classify(exc) is not None:  # the database is away, not one message's fault
+                    for d in batch:
+                        if not d.done.done():
+                            d.done.set_exception(exc)
+                    return
                 log.warning(
                     "%s: a batch of %d failed; handling each on its own",
                     self.subscriptions.consumer,

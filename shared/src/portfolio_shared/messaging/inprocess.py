@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure
+from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
 from .topology import Topology
 
 log = logging.getLogger(__name__)
@@ -108,12 +108,25 @@ class InProcessBus:
         async with self._engine.begin() as conn:
             await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             await conn.run_sync(_meta.create_all)
+        await self._load_bindings()
+
+    async def _load_bindings(self) -> None:
+        async with self.engine.connect() as conn:
             rows = await conn.execute(select(bus_bindings.c.queue, bus_bindings.c.routing_key))
             self._bindings = [(r.queue, r.routing_key) for r in rows]
 
+    def _route(self, routing_key: str) -> list[str]:
+        return sorted({q for q, pattern in self._bindings if topic_matches(pattern, routing_key)})
+
     async def publish(self, message: OutgoingMessage) -> None:
         await self.start()
-        queues = sorted({q for q, pattern in self._bindings if topic_matches(pattern, message.routing_key)})
+        queues = self._route(message.routing_key)
+        if not queues and message.mandatory:
+            # Another process may have declared the binding since this one loaded them.
+            await self._load_bindings()
+            queues = self._route(message.routing_key)
+            if not queues:
+                raise Unroutable(f"no queue is bound to {message.routing_key}")
         if not queues:
             return
         now = time.time()

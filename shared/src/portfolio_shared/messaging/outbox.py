@@ -20,12 +20,16 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .bus import MessageBus, OutgoingMessage
+from ..events.subscribers import subscribed_keys
+from .bus import MessageBus, OutgoingMessage, Unroutable
 
 log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("portfolio_outbox_published_total", "Events published from the outbox", ["service"])
 FAILED = Counter("portfolio_outbox_publish_failures_total", "Failed publish attempts", ["service"])
+UNROUTABLE = Counter(
+    "portfolio_outbox_unroutable_total", "Publish attempts the broker could not route to any queue", ["service"]
+)
 PENDING = Gauge("portfolio_outbox_pending", "Unpublished outbox rows seen by the last round", ["service"])
 
 
@@ -43,6 +47,7 @@ class OutboxRelay:
         max_backoff: float = 60.0,
         keep_published: timedelta = timedelta(days=7),
         on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None,
+        must_route: frozenset[str] | None = None,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -55,6 +60,10 @@ class OutboxRelay:
         self.keep_published = keep_published
         # Called after the broker confirmed and before the rows are marked (metrics, fault tests).
         self.on_published = on_published
+        # Routing keys some consumer of the platform is bound to (events/subscribers.py): these go
+        # out with the mandatory flag, and one the broker cannot route stays in the outbox (its
+        # consumer's queue does not exist yet). A key nobody consumes is published without it.
+        self.must_route = subscribed_keys() if must_route is None else must_route
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -101,6 +110,14 @@ class OutboxRelay:
         PUBLISHED.labels(self.service).inc(len(done))
         if failed:
             FAILED.labels(self.service).inc(len(failed))
+            unroutable = [r.routing_key for r, exc in failed if isinstance(exc, Unroutable)]
+            if unroutable:
+                UNROUTABLE.labels(self.service).inc(len(unroutable))
+                log.warning(
+                    "outbox: %d event(s) unroutable, kept for a later attempt (no queue bound to %s)",
+                    len(unroutable),
+                    ", ".join(sorted(set(unroutable))),
+                )
             log.warning(
                 "outbox: %d of %d events not published yet (%s); will retry",
                 len(failed),
@@ -113,7 +130,11 @@ class OutboxRelay:
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
         await self.bus.publish(
             OutgoingMessage(
-                routing_key=row.routing_key, body=row.body.encode(), message_id=str(row.event_id), headers=headers
+                routing_key=row.routing_key,
+                body=row.body.encode(),
+                message_id=str(row.event_id),
+                headers=headers,
+                mandatory=row.routing_key in self.must_route,
             )
         )
 

@@ -14,8 +14,9 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import PublishError
 
-from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure
+from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
 from .topology import Topology
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class RabbitBus:
             await self._drop_publisher()
             conn = await aio_pika.connect(self.url, timeout=self.connect_timeout)
             try:
-                channel = await conn.channel(publisher_confirms=True)
+                channel = await conn.channel(publisher_confirms=True, on_return_raises=True)
                 exchange = await self._declare_exchanges(channel)
             except BaseException:
                 await conn.close()
@@ -121,9 +122,12 @@ class RabbitBus:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
         try:
-            # An unroutable event (nobody subscribed yet) is not an error: mandatory=False.
             async with asyncio.timeout(self.publish_timeout):
-                await exchange.publish(amqp, routing_key=message.routing_key, mandatory=False)
+                await exchange.publish(amqp, routing_key=message.routing_key, mandatory=message.mandatory)
+        except PublishError as exc:
+            # basic.return: no queue is bound to the key yet. The channel is fine; the message is not
+            # delivered, so the caller (the outbox relay) must keep it and try again later.
+            raise Unroutable(f"no queue is bound to {message.routing_key} on {self.topology.exchange}") from exc
         except BaseException:
             await self._drop_publisher()
             raise

@@ -145,15 +145,18 @@ async def rabbit_bus(rabbitmq_url: str, topology: Topology) -> AsyncIterator[Rab
 
 
 async def delete_topology(url: str, topology: Topology, consumers: tuple[str, ...] = ()) -> None:
-    """Delete this test's exchanges (queues are named per test and deleted by their tests' helper)."""
+    """Delete this test's exchanges and queues: the ``consumers`` named, and every consumer queue of
+    the platform, which each service declares at start (events/subscribers.py)."""
     import aio_pika
+
+    from ..events.subscribers import SUBSCRIBERS
 
     conn = await aio_pika.connect(url)
     try:
         async with conn.channel() as channel:
             for name in (topology.exchange, topology.dead_letter_exchange):
                 await channel.exchange_delete(name)
-            for consumer in consumers:
+            for consumer in dict.fromkeys((*consumers, *SUBSCRIBERS)):
                 await channel.queue_delete(topology.queue(consumer))
                 await channel.queue_delete(topology.dead_letter_queue(consumer))
     finally:
@@ -200,20 +203,32 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 1
 
 
 class TcpProxy:
-    """A TCP proxy that a test can cut, to make a server unreachable without stopping it."""
+    """A TCP proxy that a test can cut or blackhole, to make a server unreachable without stopping it.
+
+    - :meth:`cut`: stop listening and reset every connection (a crashed server, a refused port);
+    - :meth:`blackhole`: keep accepting and keep every connection open, but forward nothing either
+      way (a silent network drop: packets vanish, no reset, nobody answers);
+    - :meth:`restore`: forward again (connections that lived through a blackhole are reset: bytes
+      were lost mid-stream, as on a real network a peer would have timed them out).
+    """
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = free_port()
+        self.accepted = 0
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._blackholed = False
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                if self._blackholed:
+                    continue  # the packet vanishes
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, asyncio.CancelledError):
@@ -221,7 +236,23 @@ class TcpProxy:
         finally:
             writer.close()
 
+    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Blackholed: accept, read everything, answer nothing, never close."""
+        self._writers.add(writer)
+        try:
+            while await reader.read(65536):
+                pass
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        if self._blackholed:
+            await self._swallow(reader, writer)
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -231,14 +262,26 @@ class TcpProxy:
         await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
         self._writers.difference_update({writer, up_writer})
 
-    async def cut(self) -> None:
-        """Stop listening and drop every open connection."""
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+    def _abort_all(self) -> None:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
 
+    async def cut(self) -> None:
+        """Stop listening and drop every open connection."""
+        self._blackholed = False
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        self._abort_all()
+
+    async def blackhole(self) -> None:
+        """From now on forward nothing, on open connections and on new ones, and never answer."""
+        self._blackholed = True
+        await self.start()
+
     async def restore(self) -> None:
+        if self._blackholed:
+            self._blackholed = False
+            self._abort_all()
         await self.start()

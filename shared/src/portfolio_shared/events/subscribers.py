@@ -1,0 +1,58 @@
+"""Who consumes what: every consumer queue of the platform and the events bound to it.
+
+Producers need this as much as consumers. An event published before its consumer's queue exists
+goes nowhere — the demo school's ``identity.school.created`` was lost that way when identity started
+before records. So every service declares ALL of these queues and bindings at start, and the
+deployment runs the same step before any service (``portfolio-topology declare``); the outbox relay
+publishes these routing keys with the mandatory flag and keeps an unroutable event in the outbox.
+
+Each service's ``consumers.py`` stays the place where handlers are registered; a test
+(``tests/test_topology.py``) fails when a service subscribes to something not listed here, or this
+list names something the service does not handle. Adding a consumer = a handler there + a line here.
+"""
+
+from __future__ import annotations
+
+from . import identity, records
+from .base import EventPayload
+
+SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
+    # records keeps each new school's default upload caps (R-ART-2, R-PERF-1).
+    "records.identity": (identity.SchoolCreated,),
+    # artifacts keeps read copies of courses, windows, caps and enrolment (R-ART-1..5, R-DATA-6).
+    "artifacts.records": (
+        records.TeacherAssignmentChanged,
+        records.PhaseWindowSet,
+        records.ArtifactCapsSet,
+        records.EnrolmentChanged,
+        records.StudentEnrolled,
+    ),
+    # ... and of users, absences, delegation orders and on-behalf authorisations (R-ART-5, R-DUTY-2).
+    "artifacts.identity": (
+        identity.UserCreated,
+        identity.UserUpdated,
+        identity.UserDeactivated,
+        identity.AbsenceMarked,
+        identity.AbsenceCleared,
+        identity.DelegationOrderChanged,
+        identity.ActingPersonChanged,
+        identity.TeacherAccountExtended,
+        identity.OnBehalfAuthorised,
+        identity.OnBehalfRevoked,
+    ),
+}
+
+
+def routing_keys(consumer: str) -> tuple[str, ...]:
+    """The routing keys one consumer queue is bound to, sorted (as ``Subscriptions.routing_keys``)."""
+    return tuple(sorted(p.routing_key() for p in SUBSCRIBERS[consumer]))
+
+
+def all_bindings() -> dict[str, tuple[str, ...]]:
+    """Consumer queue → routing keys, for every consumer of the platform."""
+    return {consumer: routing_keys(consumer) for consumer in SUBSCRIBERS}
+
+
+def subscribed_keys() -> frozenset[str]:
+    """Routing keys some consumer is bound to: publishing one of these must reach a queue."""
+    return frozenset(key for keys in all_bindings().values() for key in keys)
