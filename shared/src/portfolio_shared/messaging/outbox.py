@@ -21,6 +21,7 @@ from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..events.subscribers import subscribed_keys
+from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
 
 log = logging.getLogger(__name__)
@@ -159,8 +160,10 @@ class OutboxRelay:
         return int(res.rowcount or 0)
 
     async def run_forever(self) -> None:
+        outage_rounds = 0
         while not self._stopping.is_set():
             published = 0
+            wait = self.poll_interval
             # Clear before the round: a commit that lands during the round must wake the next one.
             self._wake.clear()
             try:
@@ -169,12 +172,22 @@ class OutboxRelay:
                     self._last_purge = datetime.now(UTC)
                     await self.purge_published()
                     PENDING.labels(self.service).set(await self.pending_count())
-            except Exception:
-                log.exception("outbox relay round failed; retrying")
+                outage_rounds = 0
+            except Exception as exc:
+                found = classify(exc)
+                if found is None:
+                    log.exception("outbox relay round failed; retrying")
+                else:
+                    # The database is away: one line per attempt, no traceback, and back off.
+                    outage_rounds += 1
+                    wait = min(self.max_backoff, self.poll_interval * 2**outage_rounds, 5.0)
+                    log.warning(
+                        "outbox relay: %s unavailable (%s); retrying in %.1fs", found.dependency, found.reason, wait
+                    )
             if published >= self.batch_size:
                 continue  # more is waiting
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except TimeoutError:
                 pass
 
