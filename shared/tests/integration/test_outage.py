@@ -139,5 +139,3 @@ async def _equals(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
 
 async def _true(value: bool) -> bool:
     return value
-
-
