@@ -6,6 +6,7 @@ Nothing here commits by itself: a handler changes state and calls ``uow.publish(
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from types import TracebackType
@@ -16,6 +17,7 @@ from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import context
+from .outage import classify
 from .events.base import Envelope, EventPayload, envelope_for
 
 log = logging.getLogger(__name__)
@@ -114,9 +116,18 @@ class UnitOfWork:
         try:
             if self.session.in_transaction():
                 await self.session.rollback()
+            await self.session.close()
+        except Exception as error:
+            # A rollback on a connection the network took away fails too; the transaction is gone
+            # with the connection. Raising here would replace the error that is propagating (or
+            # break an answer already sent, as a web request's dependency exits after the response).
+            if classify(error) is None:
+                raise
+            log.warning("database unavailable while ending a transaction (%s: %s)", type(error).__name__, error)
+            with contextlib.suppress(Exception):
+                await self.session.invalidate()
         finally:
             self._pending = []
-            await self.session.close()
 
     def publish(self, payload: EventPayload, *, school_id: str | None, actor: str | None = None) -> Envelope:
         """Queue an event to be written to the outbox at commit."""

@@ -172,10 +172,12 @@ class AnswerErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        started = finished = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal started
+            nonlocal started, finished
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                finished = True
             if message["type"] == "http.response.start":
                 started = True
                 if message["status"] == 503:
@@ -188,10 +190,20 @@ class AnswerErrors:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
-            if started:  # half an answer went out: only closing the connection can tell the client
-                raise
             method, path = scope.get("method", ""), scope.get("path", "")
             outage = classify(exc)
+            if finished:
+                # The whole answer went out and then clean-up failed (a yield dependency's exit runs
+                # after the response): the client has nothing to learn, its connection stays open.
+                if outage is not None:
+                    log.warning(
+                        "%s unavailable after %s %s was answered (%s)", outage.dependency, method, path, outage.reason
+                    )
+                else:
+                    log.exception("error after %s %s was answered", method, path)
+                return
+            if started:  # half an answer went out: only closing the connection can tell the client
+                raise
             if outage is not None:
                 UNAVAILABLE.labels(self.service, outage.dependency, "http").inc()
                 log.warning("%s unavailable: %s %s answered 503 (%s)", outage.dependency, method, path, outage.reason)

@@ -131,7 +131,7 @@ class EventConsumer:
         max_batch: int = 50,
         max_concurrent_batches: int = 4,
         pause_base_seconds: float = 0.5,
-        pause_max_seconds: float = 15.0,
+        pause_max_seconds: float = 5.0,
         service: str = "",
     ) -> None:
         self.subscriptions = subscriptions
