@@ -122,10 +122,11 @@ async def test_database_cut_answers_503_with_retry_after_on_the_same_keep_alive_
             before = unavailable_count("records")
 
             await db_proxy.cut()
+            change = {"outcomes_per_semester": 9, "performances_per_year": 9}
             with caplog.at_level(logging.INFO):
                 answers = [
                     await client.get(caps, headers=staff),
-                    await client.put(caps, json={"outcomes_per_semester": 9, "performances_per_year": 9}, headers=staff),
+                    await client.put(caps, json=change, headers=staff),
                     await client.get(caps, headers=staff),
                 ]
                 ready = await client.get("/readyz")

@@ -17,8 +17,8 @@ from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import context
-from .outage import classify
 from .events.base import Envelope, EventPayload, envelope_for
+from .outage import classify
 
 log = logging.getLogger(__name__)
 
