@@ -36,7 +36,8 @@ def _kustomize(overlay: str) -> list[dict[str, Any]]:
 def test_every_service_is_deployed_hardened_with_distinct_probes(overlay: str) -> None:
     docs = _kustomize(overlay)
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    jobs = {d["metadata"]["name"] for d in docs if d["kind"] == "Job"}
+    jobs_by_name = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Job"}
+    jobs = set(jobs_by_name)
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
     for name in SERVICES:
         pod = deployments[name]["spec"]["template"]["spec"]
@@ -48,6 +49,9 @@ def test_every_service_is_deployed_hardened_with_distinct_probes(overlay: str) -
         assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
         assert container["resources"]["requests"] and container["resources"]["limits"]
         assert f"{name}-migrate" in jobs
+        # The topology step (issue 19) runs before the migration completes, so before the pods serve.
+        job = jobs_by_name[f"{name}-migrate"]["spec"]["template"]["spec"]
+        assert [c["command"] for c in job["initContainers"]] == [["portfolio-topology", "declare"]]
         for kind in ("Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
             assert (kind, name) in kinds
     if overlay == "production":
@@ -62,7 +66,9 @@ def test_compose_runs_every_service_after_its_migration() -> None:
         svc = services[name]
         assert svc["build"]["args"]["SERVICE"] == name
         assert svc["depends_on"][f"migrate-{name}"]["condition"] == "service_completed_successfully"
+        assert svc["depends_on"]["topology"]["condition"] == "service_completed_successfully"
         assert any(k.endswith("_DATABASE_URL") and v.endswith(f"/{name}") for k, v in svc["environment"].items())
+    assert services["topology"]["command"] == ["portfolio-topology", "declare"]
     init = (ROOT / "deploy/compose/postgres-init.sql").read_text()
     assert all(f"CREATE DATABASE {name};" in init for name in SERVICES)
 
