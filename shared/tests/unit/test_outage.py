@@ -312,3 +312,57 @@ async def test_a_message_failing_for_its_own_reason_is_still_dead_lettered(
 
 async def _is(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
     return await value == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "ok", "refused"),
+    [
+        ("db_connect_timeout_seconds", [0.001, 300], [0, 300.5]),
+        ("db_statement_timeout_seconds", [0, 3600], [-1, 3600.5]),  # 0 = off
+        ("db_pool_timeout_seconds", [0.001, 300], [0, 301]),
+        ("readiness_timeout_seconds", [0.001, 60], [0, 61]),
+        ("retry_after_seconds", [1, 3600], [0, 3601]),
+    ],
+)
+def test_timeout_settings_are_bounded(field: str, ok: list[float], refused: list[float]) -> None:
+    from pydantic import ValidationError
+
+    from portfolio_shared.config import ServiceSettings
+
+    for value in ok:
+        assert getattr(ServiceSettings(**{field: value}), field) == value
+    for value in refused:
+        with pytest.raises(ValidationError):
+            ServiceSettings(**{field: value})
+
+
+async def _connect_params(**timeouts: float) -> tuple[dict[str, object], float]:
+    """What the engine would hand asyncpg.connect(), captured before any socket is opened."""
+    from sqlalchemy import event
+
+    from portfolio_shared.db import make_engine
+
+    engine = make_engine("postgresql+asyncpg://u@127.0.0.1:1/db", **timeouts)
+    seen: dict[str, object] = {}
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def capture(dialect, conn_rec, cargs, cparams):  # type: ignore[no-untyped-def]
+        seen.update(cparams)
+        raise RuntimeError("captured")
+
+    with pytest.raises(RuntimeError, match="captured"):
+        async with engine.connect():
+            pass
+    pool_timeout = engine.sync_engine.pool.timeout()  # type: ignore[attr-defined]
+    await engine.dispose()
+    return seen, pool_timeout
+
+
+async def test_postgres_engine_bounds_every_wait() -> None:
+    params, pool_timeout = await _connect_params(connect_timeout=1.5, statement_timeout=4, pool_timeout=2.5)
+    assert params["timeout"] == 1.5
+    assert params["command_timeout"] == 6  # the server cancels at 4 s; the client gives up 2 s later
+    assert params["server_settings"] == {"statement_timeout": "4000"}
+    assert pool_timeout == 2.5
+    params, _ = await _connect_params(statement_timeout=0)  # off: no statement bound, connect bound stays
+    assert params["timeout"] == 5.0 and "command_timeout" not in params and "server_settings" not in params
