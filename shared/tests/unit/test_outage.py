@@ -366,3 +366,20 @@ async def test_postgres_engine_bounds_every_wait() -> None:
     assert pool_timeout == 2.5
     params, _ = await _connect_params(statement_timeout=0)  # off: no statement bound, connect bound stays
     assert params["timeout"] == 5.0 and "command_timeout" not in params and "server_settings" not in params
+
+
+async def test_uvicorn_keeps_the_connection_after_an_error_answer(caplog: pytest.LogCaptureFixture) -> None:
+    """Under the real server: a 503 and a 500 are answered and the next request reuses the connection.
+    Before issue 19 uvicorn closed it after every error (the exception escaped the app)."""
+    from portfolio_shared.testing.live import client_port, one_connection_client, serving
+
+    with caplog.at_level(logging.INFO):
+        async with serving(_app()) as base, one_connection_client(base, timeout=10) as client:
+            port = client_port(await client.get("/fine"))
+            answers, ports = [], set()
+            for path in ("/db-gone", "/bug", "/fine"):
+                answers.append(await client.get(path))
+                ports.add(client_port(answers[-1]))  # read while the connection is open
+    assert [r.status_code for r in answers] == [503, 500, 200]
+    assert ports == {port}
+    assert not [rec for rec in caplog.records if "Exception in ASGI application" in rec.getMessage()]

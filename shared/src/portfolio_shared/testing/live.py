@@ -41,9 +41,12 @@ async def serving(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[str]:
 
 def client_port(response: httpx.Response) -> int:
     """The local port of the connection that carried ``response``: the same port on two responses
-    means one keep-alive connection carried both."""
+    means one keep-alive connection carried both. -1 when the connection is closed already."""
     stream = response.extensions["network_stream"]
-    return int(stream.get_extra_info("client_addr")[1])
+    try:
+        return int(stream.get_extra_info("client_addr")[1])
+    except OSError:  # the server closed it
+        return -1
 
 
 def one_connection_client(base_url: str, timeout: float = 60.0) -> httpx.AsyncClient:
