@@ -5,17 +5,34 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 
 from .base import Digest, Inspection, ObjectInfo, PresignedRequest
 
 CHUNK = 1024 * 1024
+
+
+def _http_client(secure: bool, *, connect: float, read: float) -> urllib3.PoolManager:
+    """minio's own client, but with bounded waits: its default of 5 minutes per attempt (and 5
+    retries) would hang an upload's completion and the blocking thread under a silent network drop.
+    A storage that does not connect is given up after 3 attempts, one that stopped answering after 2
+    reads: seconds, not half an hour."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=connect, read=read),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(total=5, connect=2, read=1, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
 
 
 class S3Storage:
@@ -25,7 +42,8 @@ class S3Storage:
 
     @classmethod
     def from_url(cls, url: str) -> S3Storage:
-        """``s3://ACCESS:SECRET@host:port/bucket?secure=false&region=us-east-1``."""
+        """``s3://ACCESS:SECRET@host:port/bucket?secure=false&region=us-east-1``, optionally with
+        ``connect_timeout=`` (default 5) and ``read_timeout=`` (default 20) in seconds."""
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         secure = query.get("secure", ["true"])[0].lower() == "true"
@@ -36,6 +54,11 @@ class S3Storage:
             secret_key=unquote(parts.password or ""),
             secure=secure,
             region=region,
+            http_client=_http_client(
+                secure,
+                connect=float(query.get("connect_timeout", ["5"])[0]),
+                read=float(query.get("read_timeout", ["20"])[0]),
+            ),
         )
         return cls(client, parts.path.strip("/"))
 
