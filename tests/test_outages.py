@@ -137,7 +137,7 @@ async def test_database_cut_answers_503_with_retry_after_on_the_same_keep_alive_
             assert ready.json()["checks"]["broker"] is True
             assert client_port(ready) == port
             assert unavailable_count("records") == before + 3
-            lines = [rec for rec in caplog.records if rec.name == "portfolio_shared.outage"]
+            lines = [rec for rec in caplog.records if "answered 503" in rec.getMessage()]
             assert len(lines) == 3 and all(rec.exc_info is None for rec in lines)  # one line per request
             assert not [rec for rec in caplog.records if "Exception in ASGI application" in rec.getMessage()]
 
@@ -178,6 +178,7 @@ async def test_blackholed_database_fails_requests_within_the_timeouts_and_readin
             await eventually(lambda: _true(runtime.engine.pool.checkedin() >= 1))  # type: ignore[attr-defined]
 
             await db_proxy.blackhole()
+            accepted_before = db_proxy.accepted
             # The pooled connection went silent: the statement's client-side timeout ends it.
             t0 = time.monotonic()
             r = await client.get(caps, headers=staff)
@@ -193,7 +194,7 @@ async def test_blackholed_database_fails_requests_within_the_timeouts_and_readin
             ready = await client.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["database"] is False
             assert time.monotonic() - t0 < settings.readiness_timeout_seconds + 1.0
-            assert db_proxy.accepted >= 2  # the proxy did accept: a blackhole, not a refusal
+            assert db_proxy.accepted > accepted_before  # the proxy did accept: a blackhole, not a refusal
 
             await db_proxy.restore()
             await eventually(lambda: _ready(client), timeout=15)
