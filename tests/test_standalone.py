@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -62,7 +63,8 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
             assert readiness.status_code == 200, readiness.text
             assert httpx.get(f"{url}/docs", timeout=5).status_code == 200
             assert httpx.get(f"{url}/openapi.json", timeout=5).json()["info"]["title"]
-        _identity_tokens_work_across_services(base)
+        school_id = _identity_tokens_work_across_services(base)
+        _demo_school_reaches_records_and_artifacts(tmp_path / "data", school_id)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -76,7 +78,25 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "identity.db").exists() and (tmp_path / "data" / "bus.db").exists()
 
 
-def _identity_tokens_work_across_services(base: int) -> None:
+def _demo_school_reaches_records_and_artifacts(data: Path, school_id: str) -> None:
+    """identity publishes the demo school's school.created while the other services are still
+    starting; the topology step declared records' queue first, so records gives the school its
+    default caps and artifacts keeps a copy of them (issue 19: this event used to be lost)."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = []
+        for db, table in (("records.db", "artifact_caps"), ("artifacts.db", "rc_caps")):
+            with sqlite3.connect(data / db) as conn:
+                found.append(
+                    conn.execute(f"SELECT count(*) FROM {table} WHERE school_id = ?", (school_id,)).fetchone()[0]
+                )
+        if found == [1, 1]:
+            return
+        assert time.monotonic() < deadline, f"demo school's caps in records, artifacts: {found}"
+        time.sleep(0.2)
+
+
+def _identity_tokens_work_across_services(base: int) -> str:
     """A token issued by identity is verified by records and artifacts through the JWKS alone."""
     identity, records, artifacts = (f"http://127.0.0.1:{base + i}" for i in range(3))
     login = httpx.post(
@@ -98,3 +118,4 @@ def _identity_tokens_work_across_services(base: int) -> None:
         timeout=10,
     )
     assert forged.status_code == 401
+    return str(school_id)
