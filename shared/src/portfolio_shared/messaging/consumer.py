@@ -276,7 +276,8 @@ class EventConsumer:
                             await d.handler(d.payload, d.envelope, uow)
                     await uow.commit()
             except Exception as exc:
-                if classify(exc) is not None:  # the database is away, not one message's fault
+                found = classify(exc)
+                if found is not None and not found.statement_cancelled:  # the database is away, not a message
                     for d in batch:
                         if not d.done.done():
                             d.done.set_exception(exc)
