@@ -18,8 +18,10 @@ answer inside the app, so nothing escapes to the server and the connection stays
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import socket
 import sqlite3
 import traceback
 from collections.abc import Awaitable, Iterator
@@ -48,6 +50,10 @@ DEFAULT_RETRY_AFTER_SECONDS = 5
 # 57P03 cannot connect now (starting up, recovery), 57014 query cancelled (statement_timeout).
 _PG_TRANSIENT_PREFIXES = ("08",)
 _PG_TRANSIENT_STATES = frozenset({"53300", "57P01", "57P02", "57P03", "57014"})
+_NETWORK_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.ETIMEDOUT, errno.EHOSTUNREACH}
+    | {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTDOWN, errno.EPIPE}
+)
 _SQLITE_TRANSIENT = ("database is locked", "unable to open database file", "disk i/o error")
 
 
@@ -102,16 +108,18 @@ def _one(exc: BaseException) -> str | None:
     if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give in time
         return "database"
     if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+        if exc.connection_invalidated or (isinstance(exc, sa_exc.InterfaceError) and _says_closed(exc)):
             return "database"
         return None  # decide on exc.orig, the next link of the chain
     state = _sqlstate(exc)  # asyncpg's exception, or SQLAlchemy's translation of it
     if state and (state.startswith(_PG_TRANSIENT_PREFIXES) or state in _PG_TRANSIENT_STATES):
         return "database"
     if module.startswith("asyncpg"):
-        # asyncpg's InterfaceError family: "connection is closed", "connection was closed in the
-        # middle of operation", "cannot perform operation: another operation is in progress".
-        if type(exc).__name__ in ("InterfaceError", "ConnectionDoesNotExistError", "ConnectionFailureError"):
+        # "connection was closed in the middle of operation", "connection is closed" — but not
+        # "another operation is in progress", an InterfaceError too, which is a bug, not an outage.
+        if type(exc).__name__ in ("ConnectionDoesNotExistError", "ConnectionFailureError") or (
+            type(exc).__name__ == "InterfaceError" and _says_closed(exc)
+        ):
             return "database"
         return None
     if isinstance(exc, sqlite3.OperationalError):
@@ -121,9 +129,15 @@ def _one(exc: BaseException) -> str | None:
         names = {c.__name__ for c in type(exc).__mro__}
         transient = {"MaxRetryError", "NewConnectionError", "ProtocolError", "TimeoutError", "ConnectTimeoutError"}
         return "storage" if names & transient else None
-    if isinstance(exc, OSError | TimeoutError):  # refused, reset, unreachable, connect/command timeout
+    if isinstance(exc, TimeoutError | ConnectionError | socket.gaierror) or (
+        isinstance(exc, OSError) and exc.errno in _NETWORK_ERRNOS
+    ):  # refused, reset, unreachable, name resolution, connect/command timeout — not a missing file
         return _dependency_of(exc)
     return None
+
+
+def _says_closed(exc: BaseException) -> bool:
+    return "closed" in str(exc).lower()
 
 
 def classify(exc: BaseException) -> Outage | None:

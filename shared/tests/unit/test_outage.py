@@ -57,6 +57,7 @@ def _wrapped(orig: BaseException, invalidated: bool = False) -> sa_exc.DBAPIErro
         (sqlite3.OperationalError("database is locked"), "database"),
         (ConnectionRefusedError(111, "Connection refused"), "network"),  # raised here, not in a driver
         (TimeoutError(), "network"),
+        (OSError(113, "No route to host"), "network"),
     ],
 )
 def test_outages_are_recognised(exc: BaseException, dependency: str) -> None:
@@ -74,6 +75,9 @@ def test_outages_are_recognised(exc: BaseException, dependency: str) -> None:
         sqlite3.OperationalError("no such table: x"),
         RuntimeError("boom"),
         ValueError("bad"),
+        FileNotFoundError(2, "No such file or directory"),  # an OSError, but no outage
+        PermissionError(13, "Permission denied"),
+        sa_exc.InterfaceError("SELECT 1", {}, Exception("cannot perform operation: another operation is in progress")),
     ],
 )
 def test_everything_else_is_not_an_outage(exc: BaseException) -> None:
