@@ -44,6 +44,8 @@ def test_every_service_is_deployed_hardened_with_distinct_probes(overlay: str) -
         container = pod["containers"][0]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        # Longer than /readyz's own bound of each check (readiness_timeout_seconds, 3 s by default).
+        assert container["readinessProbe"]["timeoutSeconds"] > 3
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
