@@ -12,6 +12,7 @@ import importlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import aio_pika
 import pytest
@@ -24,19 +25,26 @@ from portfolio_shared.testing.fixtures import delete_topology
 SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 
 
-def _service_bindings() -> dict[str, tuple[str, ...]]:
+def _service_bindings(tmp: Path) -> dict[str, tuple[str, ...]]:
+    """What each service's runtime really subscribes: its consumers.py plus what the chassis adds."""
     found: dict[str, tuple[str, ...]] = {}
     for service in SERVICES:
-        module = importlib.import_module(f"portfolio_{service}.consumers")
-        for subs in module.SUBSCRIPTIONS:
+        settings = importlib.import_module(f"portfolio_{service}.config").Settings(
+            environment="test",
+            database_url=f"sqlite+aiosqlite:///{tmp / service}.db",
+            broker_url=f"sqlite+aiosqlite:///{tmp / 'bus.db'}",
+            storage_url=f"file://{tmp / 'objects'}",
+        )
+        runtime = importlib.import_module(f"portfolio_{service}.bootstrap").bootstrap(settings)
+        for subs in runtime.subscriptions:
             assert subs.consumer.startswith(f"{service}."), f"{subs.consumer}: a queue is named after its consumer"
             assert subs.consumer not in found, f"{subs.consumer} is declared twice"
             found[subs.consumer] = subs.routing_keys
     return found
 
 
-def test_every_consumer_of_every_service_is_in_the_platform_list_with_the_same_bindings() -> None:
-    assert _service_bindings() == all_bindings()
+def test_every_consumer_of_every_service_is_in_the_platform_list_with_the_same_bindings(tmp_path: Path) -> None:
+    assert _service_bindings(tmp_path) == all_bindings()
 
 
 def test_every_listed_event_is_a_contract_and_no_queue_is_empty() -> None:

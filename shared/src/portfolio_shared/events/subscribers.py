@@ -6,15 +6,18 @@ before records. So every service declares ALL of these queues and bindings at st
 deployment runs the same step before any service (``portfolio-topology declare``); the outbox relay
 publishes these routing keys with the mandatory flag and keeps an unroutable event in the outbox.
 
-Each service's ``consumers.py`` stays the place where handlers are registered; a test
-(``tests/test_topology.py``) fails when a service subscribes to something not listed here, or this
-list names something the service does not handle. Adding a consumer = a handler there + a line here.
+Each service's ``consumers.py`` (and the chassis, for revocations) stays the place where handlers are
+registered; a test (``tests/test_topology.py``) fails when a service subscribes to something not
+listed here, or this list names something the service does not handle. Adding a consumer = a
+handler there + a line here.
 """
 
 from __future__ import annotations
 
 from . import identity, records
 from .base import EventPayload
+
+SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 
 SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     # records keeps each new school's default upload caps (R-ART-2, R-PERF-1).
@@ -40,6 +43,9 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         identity.OnBehalfAuthorised,
         identity.OnBehalfRevoked,
     ),
+    # Every service keeps token revocations (ASVS V7; the chassis adds this subscription, see
+    # revocation.with_revocations): a revocation lost to a missing queue would leave tokens working.
+    **{f"{service}.revocations": (identity.TokensRevoked,) for service in SERVICES},
 }
 
 
