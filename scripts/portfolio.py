@@ -30,6 +30,7 @@ PACKAGES = [
     "services/artifacts",
     "services/submission",
     "services/notification",
+    "central",
     "standalone",
 ]
 STAMP = VENV / ".portfolio-installed"
