@@ -65,14 +65,19 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def write_workbook(target: Path, workbook: Workbook, spec: PackageSpec, rows: Mapping[str, Iterable[Row]], *, date_format: str) -> None:
+def write_workbook(
+    target: Path, workbook: Workbook, spec: PackageSpec, rows: Mapping[str, Iterable[Row]], *, date_format: str
+) -> None:
     """Write the kind's workbook: the header sheet with school code, year and semester, then each
     data sheet's header row and rows (keyed by column ``key``). Every cell is written as text so
     codes and school codes keep their leading zeros. Sheets missing from ``rows`` stay empty."""
     unknown = set(rows) - {s.name for s in workbook.sheets}
     if unknown:
         raise ValueError(f"{workbook.kind} has no sheet {', '.join(sorted(unknown))}")
-    book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(target),
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     try:
         header = book.add_worksheet(workbook.header_sheet.name)
         header.write_row(0, 0, workbook.header_sheet.headers)
@@ -133,7 +138,9 @@ def build(
         yield from zs.finalize()
 
 
-def write(target: BinaryIO, spec: PackageSpec, rows: Mapping[str, Iterable[Row]], files: Iterable[PackageFile] = (), **kw: Any) -> int:
+def write(
+    target: BinaryIO, spec: PackageSpec, rows: Mapping[str, Iterable[Row]], files: Iterable[PackageFile] = (), **kw: Any
+) -> int:
     """Write the package to a binary stream; returns the number of bytes written."""
     size = 0
     for chunk in build(spec, rows, files, **kw):

@@ -82,7 +82,11 @@ def _manifest(zf: zipfile.ZipFile, report: PackageReport) -> Manifest | None:
     try:
         manifest = Manifest.model_validate(json.loads(raw))
     except (ValueError, ValidationError) as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()) if isinstance(exc, ValidationError) else "JSON"
+        fields = (
+            ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+            if isinstance(exc, ValidationError)
+            else "JSON"
+        )
         report.refuse(Violation("manifest", f"{MANIFEST_NAME} is not a valid manifest ({fields})"))
         return None
     if manifest.format != FORMAT:
@@ -102,11 +106,25 @@ def _check_entries(zf: zipfile.ZipFile, manifest: Manifest, report: PackageRepor
         listed[item.path] = item
         info = entries.get(item.path)
         if info is None:
-            report.refuse(Violation("file-missing", f"{item.path} is listed in the manifest but not in the package", column=item.path))
+            report.refuse(
+                Violation(
+                    "file-missing", f"{item.path} is listed in the manifest but not in the package", column=item.path
+                )
+            )
         elif info.file_size != item.size:
-            report.refuse(Violation("size-mismatch", f"{item.path} has {info.file_size} bytes, the manifest says {item.size}", column=item.path))
+            report.refuse(
+                Violation(
+                    "size-mismatch",
+                    f"{item.path} has {info.file_size} bytes, the manifest says {item.size}",
+                    column=item.path,
+                )
+            )
         elif _sha256(zf, info) != item.sha256:
-            report.refuse(Violation("sha256-mismatch", f"{item.path} does not match its SHA-256 in the manifest", column=item.path))
+            report.refuse(
+                Violation(
+                    "sha256-mismatch", f"{item.path} does not match its SHA-256 in the manifest", column=item.path
+                )
+            )
     for name in entries:
         if name not in listed:
             report.refuse(Violation("unlisted-file", f"{name} is in the package but not in the manifest", column=name))
@@ -128,7 +146,9 @@ def read(path: Path, *, layouts: LayoutSet | None = None, expect: dict[str, Any]
             return report
         for key, value in (expect or {}).items():
             if getattr(manifest, key) != value:
-                report.refuse(Violation("manifest-mismatch", f"the manifest's {key} differs from the request's", column=key))
+                report.refuse(
+                    Violation("manifest-mismatch", f"the manifest's {key} differs from the request's", column=key)
+                )
         try:
             layouts = layouts or load(manifest.layout_version)
             workbook = layouts.workbook(manifest.kind)
@@ -136,10 +156,18 @@ def read(path: Path, *, layouts: LayoutSet | None = None, expect: dict[str, Any]
             report.refuse(Violation("manifest", str(exc).strip('"')))
             return report
         if not workbook.semester_ok(manifest.semester):
-            report.refuse(Violation("manifest", f"{workbook.kind} is a {workbook.term} workbook: semester {manifest.semester} does not fit", column="semester"))
+            report.refuse(
+                Violation(
+                    "manifest",
+                    f"{workbook.kind} is a {workbook.term} workbook: semester {manifest.semester} does not fit",
+                    column="semester",
+                )
+            )
         listed = _check_entries(zf, manifest, report)
         if workbook.path not in listed or workbook.path not in zf.namelist():
-            report.refuse(Violation("workbook-missing", f"the package has no {workbook.path}", workbook=workbook.file_name))
+            report.refuse(
+                Violation("workbook-missing", f"the package has no {workbook.path}", workbook=workbook.file_name)
+            )
             return report
         with tempfile.TemporaryDirectory(prefix="central-read-") as tmp:
             book = Path(tmp) / "workbook.xlsx"
@@ -148,32 +176,60 @@ def read(path: Path, *, layouts: LayoutSet | None = None, expect: dict[str, Any]
             try:
                 _read_workbook(book, workbook, layouts, manifest, listed, report)
             except Exception as exc:  # calamine refuses a broken workbook with its own errors
-                report.refuse(Violation("workbook", f"the workbook cannot be read ({type(exc).__name__})", workbook=workbook.file_name))
+                report.refuse(
+                    Violation(
+                        "workbook", f"the workbook cannot be read ({type(exc).__name__})", workbook=workbook.file_name
+                    )
+                )
     report.manifest = manifest
     return report
 
 
-def _read_workbook(book: Path, workbook: Workbook, layouts: LayoutSet, manifest: Manifest, listed: dict[str, ManifestFile], report: PackageReport) -> None:
+def _read_workbook(
+    book: Path,
+    workbook: Workbook,
+    layouts: LayoutSet,
+    manifest: Manifest,
+    listed: dict[str, ManifestFile],
+    report: PackageReport,
+) -> None:
     wb = CalamineWorkbook.from_path(str(book))
     try:
         names = wb.sheet_names
         if not names or names[0] != workbook.header_sheet.name:
-            report.refuse(Violation("header", f"the first sheet must be {workbook.header_sheet.name}", workbook=workbook.file_name))
+            report.refuse(
+                Violation(
+                    "header", f"the first sheet must be {workbook.header_sheet.name}", workbook=workbook.file_name
+                )
+            )
         else:
-            _check_header(wb.get_sheet_by_name(names[0]).to_python(skip_empty_area=False), workbook, layouts, manifest, report)
+            _check_header(
+                wb.get_sheet_by_name(names[0]).to_python(skip_empty_area=False), workbook, layouts, manifest, report
+            )
         for sheet in workbook.sheets:
             if sheet.name not in names:
-                report.refuse(Violation("sheet-missing", f"the workbook has no sheet {sheet.name}", workbook=workbook.file_name, sheet=sheet.name))
+                report.refuse(
+                    Violation(
+                        "sheet-missing",
+                        f"the workbook has no sheet {sheet.name}",
+                        workbook=workbook.file_name,
+                        sheet=sheet.name,
+                    )
+                )
                 continue
             rows = wb.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
             _check_sheet(rows, workbook, sheet.name, layouts, listed, report)
         for extra in set(names) - {s.name for s in workbook.sheets} - {workbook.header_sheet.name}:
-            report.refuse(Violation("sheet-unknown", f"the layout has no sheet {extra}", workbook=workbook.file_name, sheet=extra))
+            report.refuse(
+                Violation("sheet-unknown", f"the layout has no sheet {extra}", workbook=workbook.file_name, sheet=extra)
+            )
     finally:
         wb.close()
 
 
-def _check_header(rows: list[list[Any]], workbook: Workbook, layouts: LayoutSet, manifest: Manifest, report: PackageReport) -> None:
+def _check_header(
+    rows: list[list[Any]], workbook: Workbook, layouts: LayoutSet, manifest: Manifest, report: PackageReport
+) -> None:
     sheet = workbook.header_sheet
     where = {"workbook": workbook.file_name, "sheet": sheet.name}
     if not rows or [cell_text(v, layouts.date_format) for v in rows[0][: len(sheet.columns)]] != sheet.headers:
@@ -181,16 +237,29 @@ def _check_header(rows: list[list[Any]], workbook: Workbook, layouts: LayoutSet,
         return
     values = [cell_text(v, layouts.date_format) for v in (rows[1] if len(rows) > 1 else [])]
     values += [""] * (len(sheet.columns) - len(values))
-    expected = {"school_code": manifest.school_code, "academic_year": str(manifest.academic_year), "semester": str(manifest.semester)}
+    expected = {
+        "school_code": manifest.school_code,
+        "academic_year": str(manifest.academic_year),
+        "semester": str(manifest.semester),
+    }
     for col, text in zip(sheet.columns, values, strict=False):
         broken = check(text, col, layouts.date_format)
         if broken:
             report.refuse(Violation(broken[0], broken[1], row=2, column=col.name, domain_rule=col.rule, **where))
         elif text != expected[col.key]:
-            report.refuse(Violation("header-mismatch", f"{col.name} differs from the manifest's", row=2, column=col.name, **where))
+            report.refuse(
+                Violation("header-mismatch", f"{col.name} differs from the manifest's", row=2, column=col.name, **where)
+            )
 
 
-def _check_sheet(rows: list[list[Any]], workbook: Workbook, name: str, layouts: LayoutSet, listed: dict[str, ManifestFile], report: PackageReport) -> None:
+def _check_sheet(
+    rows: list[list[Any]],
+    workbook: Workbook,
+    name: str,
+    layouts: LayoutSet,
+    listed: dict[str, ManifestFile],
+    report: PackageReport,
+) -> None:
     sheet = workbook.sheet(name)
     where = {"workbook": workbook.file_name, "sheet": name}
     width = len(sheet.columns)
@@ -212,7 +281,9 @@ def _check_sheet(rows: list[list[Any]], workbook: Workbook, name: str, layouts: 
             broken = check(text, col, layouts.date_format)
             if broken:
                 row_ok = False
-                report.refuse(Violation(broken[0], broken[1], row=index, column=col.name, domain_rule=col.rule, **where))
+                report.refuse(
+                    Violation(broken[0], broken[1], row=index, column=col.name, domain_rule=col.rule, **where)
+                )
                 continue
             if col.type == "file" and text:
                 received = _check_file(text, col.name, col.media or "", workbook, layouts, listed, report, index, where)
@@ -224,23 +295,68 @@ def _check_sheet(rows: list[list[Any]], workbook: Workbook, name: str, layouts: 
             if not any(fields[k] for k in group.columns):
                 row_ok = False
                 names = [c.name for c in sheet.columns if c.key in group.columns]
-                report.refuse(Violation("one-of", f"at least one of {', '.join(names)} is required", row=index, column=names[0], domain_rule=group.rule, **where))
+                report.refuse(
+                    Violation(
+                        "one-of",
+                        f"at least one of {', '.join(names)} is required",
+                        row=index,
+                        column=names[0],
+                        domain_rule=group.rule,
+                        **where,
+                    )
+                )
         if row_ok:
             report.items.append(ReceivedItem(fields["national_id"], name, index, fields, tuple(files)))
 
 
-def _check_file(name: str, column: str, media: str, workbook: Workbook, layouts: LayoutSet, listed: dict[str, ManifestFile], report: PackageReport, row: int, where: dict[str, str]) -> ReceivedFile | None:
+def _check_file(
+    name: str,
+    column: str,
+    media: str,
+    workbook: Workbook,
+    layouts: LayoutSet,
+    listed: dict[str, ManifestFile],
+    report: PackageReport,
+    row: int,
+    where: dict[str, str],
+) -> ReceivedFile | None:
     rule = layouts.files[media]
     path = f"{workbook.folder}/{name}"
     entry = listed.get(path)
     if entry is None:
-        report.refuse(Violation("file-missing", f"{column} names {name}, which is not in {workbook.folder}/", row=row, column=column, **where))
+        report.refuse(
+            Violation(
+                "file-missing",
+                f"{column} names {name}, which is not in {workbook.folder}/",
+                row=row,
+                column=column,
+                **where,
+            )
+        )
         return None
     suffix = PurePosixPath(name).suffix.lower().lstrip(".")
     if suffix not in rule.extensions:
-        report.refuse(Violation("file-type", f"{column} must be {', '.join(rule.extensions)}", row=row, column=column, domain_rule="R-FILE-1", **where))
+        report.refuse(
+            Violation(
+                "file-type",
+                f"{column} must be {', '.join(rule.extensions)}",
+                row=row,
+                column=column,
+                domain_rule="R-FILE-1",
+                **where,
+            )
+        )
         return None
     if entry.size > rule.max_bytes:
-        report.refuse(Violation("file-size", f"{column} is {entry.size} bytes, at most {rule.max_bytes}", row=row, column=column, domain_rule="R-FILE-1", **where))
+        report.refuse(
+            Violation(
+                "file-size",
+                f"{column} is {entry.size} bytes, at most {rule.max_bytes}",
+                row=row,
+                column=column,
+                domain_rule="R-FILE-1",
+                **where,
+            )
+        )
         return None
     return ReceivedFile(column=column, name=name, path=path, size=entry.size, sha256=entry.sha256)

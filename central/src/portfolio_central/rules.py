@@ -49,7 +49,9 @@ def national_id_ok(value: str) -> bool:
         digits = [_LETTER_VALUES[second] % 10] + [int(d) for d in value[2:]]
     else:
         digits = [int(d) for d in value[1:]]
-    total = first // 10 + (first % 10) * 9 + sum(d * w for d, w in zip(digits, (8, 7, 6, 5, 4, 3, 2, 1, 1), strict=True))
+    total = (
+        first // 10 + (first % 10) * 9 + sum(d * w for d, w in zip(digits, (8, 7, 6, 5, 4, 3, 2, 1, 1), strict=True))
+    )
     return total % 10 == 0
 
 
