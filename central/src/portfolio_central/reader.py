@@ -96,15 +96,19 @@ def _manifest(zf: zipfile.ZipFile, report: PackageReport) -> Manifest | None:
 
 
 def _check_entries(zf: zipfile.ZipFile, manifest: Manifest, report: PackageReport) -> dict[str, ManifestFile]:
-    """Every zip entry is listed with its SHA-256 and every listed entry is there and matches."""
+    """Every zip entry is listed with its SHA-256 and every listed entry is there and matches.
+    Returns the listed entries that are there (rows may name only those)."""
     entries = {i.filename: i for i in zf.infolist() if not i.is_dir() and i.filename != MANIFEST_NAME}
     listed: dict[str, ManifestFile] = {}
+    present: dict[str, ManifestFile] = {}
     for item in manifest.files:
         if item.path in listed:
             report.refuse(Violation("manifest", f"{item.path} is listed twice", column=item.path))
             continue
         listed[item.path] = item
         info = entries.get(item.path)
+        if info is not None:
+            present[item.path] = item
         if info is None:
             report.refuse(
                 Violation(
@@ -128,7 +132,7 @@ def _check_entries(zf: zipfile.ZipFile, manifest: Manifest, report: PackageRepor
     for name in entries:
         if name not in listed:
             report.refuse(Violation("unlisted-file", f"{name} is in the package but not in the manifest", column=name))
-    return listed
+    return present
 
 
 def read(path: Path, *, layouts: LayoutSet | None = None, expect: dict[str, Any] | None = None) -> PackageReport:
@@ -164,7 +168,7 @@ def read(path: Path, *, layouts: LayoutSet | None = None, expect: dict[str, Any]
                 )
             )
         listed = _check_entries(zf, manifest, report)
-        if workbook.path not in listed or workbook.path not in zf.namelist():
+        if workbook.path not in listed:
             report.refuse(
                 Violation("workbook-missing", f"the package has no {workbook.path}", workbook=workbook.file_name)
             )

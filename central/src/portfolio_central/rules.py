@@ -91,8 +91,11 @@ def check(text: str, column: Column, date_format: str) -> tuple[str, str] | None
         return "code-list", f"{column.name} must be one of {', '.join(column.codes or ())}"
     if kind == "date":
         try:
-            dt.datetime.strptime(text, date_format)
+            parsed = dt.datetime.strptime(text, date_format)
         except ValueError:
+            parsed = None
+        # The round trip refuses what strptime forgives (a 3-digit ROC year read as year 970).
+        if parsed is None or parsed.strftime(date_format) != text or parsed.year < 1900:
             return "date", f"{column.name} is not a date in the form {date_format}"
     if kind == "integer":
         if not re.fullmatch(r"-?[0-9]+", text):
