@@ -104,3 +104,12 @@ def test_metrics_only_on_the_internal_port_and_forwarded_headers_only_from_the_i
     for name in SERVICES:
         assert compose[name]["environment"]["PORTFOLIO_METRICS_PORT"] == "9090"
         assert all(not p.endswith(":9090") for p in compose[name]["ports"])
+
+
+def test_compose_runs_the_central_emulator_from_its_own_image() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    emulator = compose["services"]["central-emulator"]
+    assert emulator["build"]["dockerfile"] == "central/Dockerfile"
+    assert (ROOT / emulator["build"]["dockerfile"]).exists()
+    assert emulator["ports"] == ["8006:8000"] and "/healthz" in " ".join(emulator["healthcheck"]["test"])
+    assert any(v.endswith(":/data") for v in emulator["volumes"])  # accepted packages survive a restart

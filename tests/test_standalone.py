@@ -23,9 +23,9 @@ SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 def _free_base() -> int:
     for _ in range(50):
         base = random.randint(20000, 60000)
-        if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES))):
+        if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES) + 1)):
             return base
-    raise RuntimeError("no five free consecutive ports")
+    raise RuntimeError("no six free consecutive ports")
 
 
 def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
@@ -65,6 +65,8 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
             assert httpx.get(f"{url}/openapi.json", timeout=5).json()["info"]["title"]
         school_id = _identity_tokens_work_across_services(base)
         _demo_school_reaches_records_and_artifacts(tmp_path / "data", school_id)
+        central = httpx.get(f"http://127.0.0.1:{base + len(SERVICES)}/healthz", timeout=5)  # the next free port
+        assert central.status_code == 200 and central.json()["service"] == "central-emulator"
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -73,8 +75,9 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
             proc.kill()
             output, _ = proc.communicate()
     assert proc.returncode == 0, output
-    for i in range(len(SERVICES)):
-        assert f"http://127.0.0.1:{base + i}" in output  # the URLs are printed
+    for i in range(len(SERVICES) + 1):
+        assert f"http://127.0.0.1:{base + i}" in output  # the URLs are printed, the emulator's too
+    assert (tmp_path / "data" / "central" / "emulator.db").exists()
     assert (tmp_path / "data" / "identity.db").exists() and (tmp_path / "data" / "bus.db").exists()
 
 

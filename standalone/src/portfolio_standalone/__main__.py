@@ -27,6 +27,8 @@ from typing import Any
 
 import uvicorn
 
+from portfolio_central.emulator.app import create as create_central_emulator
+from portfolio_central.emulator.config import Settings as CentralSettings
 from portfolio_shared.messaging.inprocess import InProcessBus
 from portfolio_shared.messaging.topology import Topology
 
@@ -48,6 +50,9 @@ SERVICES = (
     ServiceSpec("submission", "portfolio_submission", 3),
     ServiceSpec("notification", "portfolio_notification", 4),
 )
+# The central-database emulator is not one of the five services (no bus, no token): its own app on
+# the next free port, so the submission service has a real HTTP peer in the standalone shape too.
+CENTRAL_EMULATOR_OFFSET = len(SERVICES)
 
 
 def _secret(data: Path) -> str:
@@ -120,9 +125,14 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
         )
         servers.append(uvicorn.Server(config))
 
-    tasks = [
-        asyncio.create_task(s.serve(), name=f"serve:{spec.name}") for s, spec in zip(servers, SERVICES, strict=True)
-    ]
+    central_port = port_base + CENTRAL_EMULATOR_OFFSET
+    central_app = create_central_emulator(CentralSettings(data_dir=data / "central"))
+    central_config = uvicorn.Config(
+        central_app, host=host, port=central_port, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=2
+    )
+    servers.append(uvicorn.Server(central_config))
+    names = [spec.name for spec in SERVICES] + ["central-emulator"]
+    tasks = [asyncio.create_task(s.serve(), name=f"serve:{name}") for s, name in zip(servers, names, strict=True)]
     while not all(s.started for s in servers):
         if any(t.done() for t in tasks):
             for t in tasks:
@@ -135,6 +145,8 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
     for spec in SERVICES:
         base = f"http://{host}:{port_base + spec.offset}"
         print(f"  {spec.name:<13} {base}   API docs: {base}/docs")
+    central = f"http://{host}:{central_port}"
+    print(f"\n  central-database emulator {central}   API docs: {central}/docs   (windows: {central}/admin/windows)")
     print(f"\n  data (SQLite, bus, files): {data.resolve()}\n  stop with Ctrl+C\n", flush=True)
     if ready_file is not None:
         ready_file.write_text("ready\n")
