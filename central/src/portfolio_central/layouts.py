@@ -122,8 +122,23 @@ class Workbook(_Frozen):
 
 
 class FileRule(_Frozen):
+    """R-FILE-1: allowed extensions, the size limit, and per extension the magic bytes a file of
+    that type starts with ("offset:hex"), so a renamed file is refused by what it is."""
+
     extensions: tuple[str, ...]
     max_bytes: int = Field(ge=1)
+    signatures: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    def matches(self, extension: str, head: bytes) -> bool:
+        wanted = self.signatures.get(extension)
+        if not wanted:
+            return True  # no signature known for this extension: the extension alone decides
+        for signature in wanted:
+            offset, _, hexbytes = signature.partition(":")
+            magic = bytes.fromhex(hexbytes)
+            if head[int(offset) : int(offset) + len(magic)] == magic:
+                return True
+        return False
 
 
 class LayoutSet(_Frozen):

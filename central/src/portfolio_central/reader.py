@@ -65,12 +65,22 @@ class PackageReport:
         self.violations.append(v)
 
 
-def _sha256(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class _Present:
+    """A manifest entry that is in the zip, with its first bytes (for the type check)."""
+
+    file: ManifestFile
+    head: bytes
+
+
+def _sha256(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, bytes]:
+    digest, head = hashlib.sha256(), b""
     with zf.open(info) as fh:
         while chunk := fh.read(1024 * 1024):
+            if not head:
+                head = chunk[:64]
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest.hexdigest(), head
 
 
 def _manifest(zf: zipfile.ZipFile, report: PackageReport) -> Manifest | None:
@@ -95,27 +105,28 @@ def _manifest(zf: zipfile.ZipFile, report: PackageReport) -> Manifest | None:
     return manifest
 
 
-def _check_entries(zf: zipfile.ZipFile, manifest: Manifest, report: PackageReport) -> dict[str, ManifestFile]:
+def _check_entries(zf: zipfile.ZipFile, manifest: Manifest, report: PackageReport) -> dict[str, _Present]:
     """Every zip entry is listed with its SHA-256 and every listed entry is there and matches.
     Returns the listed entries that are there (rows may name only those)."""
     entries = {i.filename: i for i in zf.infolist() if not i.is_dir() and i.filename != MANIFEST_NAME}
     listed: dict[str, ManifestFile] = {}
-    present: dict[str, ManifestFile] = {}
+    present: dict[str, _Present] = {}
     for item in manifest.files:
         if item.path in listed:
             report.refuse(Violation("manifest", f"{item.path} is listed twice", column=item.path))
             continue
         listed[item.path] = item
         info = entries.get(item.path)
-        if info is not None:
-            present[item.path] = item
         if info is None:
             report.refuse(
                 Violation(
                     "file-missing", f"{item.path} is listed in the manifest but not in the package", column=item.path
                 )
             )
-        elif info.file_size != item.size:
+            continue
+        sha256, head = _sha256(zf, info)
+        present[item.path] = _Present(item, head)
+        if info.file_size != item.size:
             report.refuse(
                 Violation(
                     "size-mismatch",
@@ -123,7 +134,7 @@ def _check_entries(zf: zipfile.ZipFile, manifest: Manifest, report: PackageRepor
                     column=item.path,
                 )
             )
-        elif _sha256(zf, info) != item.sha256:
+        elif sha256 != item.sha256:
             report.refuse(
                 Violation(
                     "sha256-mismatch", f"{item.path} does not match its SHA-256 in the manifest", column=item.path
@@ -194,7 +205,7 @@ def _read_workbook(
     workbook: Workbook,
     layouts: LayoutSet,
     manifest: Manifest,
-    listed: dict[str, ManifestFile],
+    listed: dict[str, _Present],
     report: PackageReport,
 ) -> None:
     wb = CalamineWorkbook.from_path(str(book))
@@ -261,7 +272,7 @@ def _check_sheet(
     workbook: Workbook,
     name: str,
     layouts: LayoutSet,
-    listed: dict[str, ManifestFile],
+    listed: dict[str, _Present],
     report: PackageReport,
 ) -> None:
     sheet = workbook.sheet(name)
@@ -319,7 +330,7 @@ def _check_file(
     media: str,
     workbook: Workbook,
     layouts: LayoutSet,
-    listed: dict[str, ManifestFile],
+    listed: dict[str, _Present],
     report: PackageReport,
     row: int,
     where: dict[str, str],
@@ -351,11 +362,11 @@ def _check_file(
             )
         )
         return None
-    if entry.size > rule.max_bytes:
+    if not rule.matches(suffix, entry.head):
         report.refuse(
             Violation(
-                "file-size",
-                f"{column} is {entry.size} bytes, at most {rule.max_bytes}",
+                "file-type",
+                f"{column} is not a {suffix} file by its content",
                 row=row,
                 column=column,
                 domain_rule="R-FILE-1",
@@ -363,4 +374,16 @@ def _check_file(
             )
         )
         return None
-    return ReceivedFile(column=column, name=name, path=path, size=entry.size, sha256=entry.sha256)
+    if entry.file.size > rule.max_bytes:
+        report.refuse(
+            Violation(
+                "file-size",
+                f"{column} is {entry.file.size} bytes, at most {rule.max_bytes}",
+                row=row,
+                column=column,
+                domain_rule="R-FILE-1",
+                **where,
+            )
+        )
+        return None
+    return ReceivedFile(column=column, name=name, path=path, size=entry.file.size, sha256=entry.file.sha256)

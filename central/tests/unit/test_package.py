@@ -149,10 +149,31 @@ def test_file_size_at_and_past_the_limit_r_file_1(tmp_path: Path) -> None:
     assert report.violations[0].domain_rule == "R-FILE-1"
 
 
-def test_file_type_r_file_1(tmp_path: Path) -> None:
-    rows = {"學期": [_outcome(1, document_file="a.docx"), _outcome(2, document_file="b.PNG")]}
-    report = reader.read(write(tmp_path, spec("course_outcomes"), rows, [_pdf("a.docx"), _pdf("b.PNG")]))
-    assert located(report) == [("學期", 2, "證明文件", "file-type")]
+def test_file_type_by_extension_and_by_content_r_file_1(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    rows = {
+        "學期": [
+            _outcome(1, document_file="a.docx"),
+            _outcome(2, document_file="b.PNG"),
+            _outcome(3, document_file="c.pdf"),  # a PNG renamed to .pdf
+            _outcome(4, document_file=None, video_file="d.mp4"),
+            _outcome(5, document_file=None, video_file="e.mp3"),  # an MP4 renamed to .mp3
+        ]
+    }
+    files = [
+        _pdf("a.docx"),
+        _pdf("b.PNG", png),
+        _pdf("c.pdf", png),
+        _pdf("d.mp4", samples.MP4),
+        _pdf("e.mp3", samples.MP4),
+    ]
+    report = reader.read(write(tmp_path, spec("course_outcomes"), rows, files))
+    assert located(report) == [
+        ("學期", 2, "證明文件", "file-type"),
+        ("學期", 4, "證明文件", "file-type"),
+        ("學期", 6, "影音檔案", "file-type"),
+    ]
+    assert {v.domain_rule for v in report.violations} == {"R-FILE-1"}
 
 
 def _rewrite(path: Path, change: Any, *, fix_manifest: bool = False) -> None:
