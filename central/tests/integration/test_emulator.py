@@ -273,3 +273,20 @@ def test_windows_file_and_size_limit(tmp_path: Path) -> None:
         assert put(em, body, "key-file-00001", url=url).status_code == 201  # exactly the limit
     finally:
         em.stop()
+
+
+def test_concurrent_retries_with_one_key_make_one_submission(central_emulator: EmulatorProcess) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    em = central_emulator
+    open_window(em)
+    body = build("key-concurrent-1", students=20)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: put(em, body, "key-concurrent-1"), range(4)))
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.json()["submission_id"] for a in answers}) == 1
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in answers) == ["", "true", "true", "true"]
+    assert accepted(em) == 1
+    spec = httpx.get(em.url + "/openapi.json", timeout=5).json()
+    put_op = spec["paths"]["/api/v1/packages/{school_code}/{kind}/{academic_year}/{semester}"]["put"]
+    assert "application/zip" in put_op["requestBody"]["content"]

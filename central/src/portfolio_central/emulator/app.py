@@ -40,7 +40,16 @@ from .faults import Faults, FaultSpec
 from .store import Store, Submission, Window
 
 log = logging.getLogger("portfolio_central.emulator")
-CHUNK = 1024 * 1024
+# Which rule puts a kind in a central window: basic data and course records by semester (R-SUB-1),
+# outcomes and performances by academic year (R-SUB-2); grade 3 early batches are extra windows (R-SUB-3).
+WINDOW_RULE = {"course_outcomes": "R-SUB-2", "performances": "R-SUB-2"}
+PACKAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "the package: a zip written by portfolio_central.package (workbook, files, manifest.json)",
+        "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 class WindowIn(BaseModel):
@@ -75,6 +84,7 @@ class Emulator:
         self.now = now
         self.config_windows = self._read_windows_file(settings.windows_file)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._waiting: dict[tuple[str, str], int] = {}
 
     def _read_windows_file(self, path: Path | None) -> list[Window]:
         if path is None:
@@ -104,8 +114,20 @@ class Emulator:
             "source": w.source,
         }
 
-    def lock(self, school_code: str, key: str) -> asyncio.Lock:
-        return self._locks.setdefault((school_code, key), asyncio.Lock())
+    @contextlib.asynccontextmanager
+    async def lock(self, school_code: str, key: str) -> AsyncIterator[None]:
+        """One request per school and key at a time, so two concurrent retries make one submission;
+        the lock is dropped when nobody holds or waits for it (the table does not grow forever)."""
+        name = (school_code, key)
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        self._waiting[name] = self._waiting.get(name, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[name] -= 1
+            if not self._waiting[name]:
+                del self._waiting[name], self._locks[name]
 
 
 def _emulator(request: Request) -> Emulator:
@@ -184,8 +206,13 @@ def _answer(status: int, body: dict[str, Any], *, replayed: bool = False) -> JSO
     )
 
 
-@api.put("/packages/{school_code}/{kind}/{academic_year}/{semester}", status_code=201)
-@api.post("/packages/{school_code}/{kind}/{academic_year}/{semester}", status_code=201, include_in_schema=False)
+@api.put("/packages/{school_code}/{kind}/{academic_year}/{semester}", status_code=201, openapi_extra=PACKAGE_BODY)
+@api.post(
+    "/packages/{school_code}/{kind}/{academic_year}/{semester}",
+    status_code=201,
+    include_in_schema=False,
+    openapi_extra=PACKAGE_BODY,
+)
 async def submit_package(
     request: Request,
     em: EmulatorDep,
@@ -226,7 +253,7 @@ async def submit_package(
                     "Outside the submission window",
                     "不在中央資料庫收件期間",
                     f"{kind} for {academic_year}-{semester} is not accepted at {local_now}",
-                    rule="R-SUB-1",
+                    rule=WINDOW_RULE.get(kind, "R-SUB-1"),
                     extra={
                         "windows": [em.window_json(w) for w in windows],
                         "now": receipt.local(now, em.settings.timezone),
