@@ -18,6 +18,7 @@ from .layouts import Column
 # The check letter's value in a national ID / resident certificate number (內政部 rules).
 _LETTER_VALUES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
 _NATIONAL_ID = re.compile(r"^[A-Z][12389ABCD][0-9]{8}$")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -103,11 +104,12 @@ def check(text: str, column: Column, date_format: str) -> tuple[str, str] | None
         if (problem := _range(int(text), column)) is not None:
             return problem
     if kind == "decimal":
+        # ASCII digits only: Decimal() would also read full-width or other scripts' digits.
+        if not _DECIMAL.fullmatch(text):
+            return "decimal", f"{column.name} must be a number"
         try:
             number = Decimal(text)
         except InvalidOperation:
-            return "decimal", f"{column.name} must be a number"
-        if not number.is_finite():
             return "decimal", f"{column.name} must be a number"
         exponent = number.as_tuple().exponent
         if column.places is not None and isinstance(exponent, int) and -exponent > column.places:

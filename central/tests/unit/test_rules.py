@@ -101,3 +101,12 @@ def test_cell_text_of_hand_made_cells() -> None:
     assert rules.cell_text(dt.date(2008, 5, 1), FMT) == "20080501"
     assert rules.cell_text(None, FMT) == ""
     assert rules.cell_text(" x ", FMT) == "x"
+
+
+def test_only_ascii_digits_count() -> None:
+    """Full-width digits (１００) are not numbers, dates or IDs here: int()/Decimal()/strptime would
+    read them, so the rules match [0-9] first (the team's identifier rule)."""
+    assert rules.check("１００", col(type="decimal", min=0, max=100), FMT)[0] == "decimal"  # type: ignore[index]
+    assert rules.check("３", col(type="integer"), FMT)[0] == "integer"  # type: ignore[index]
+    assert rules.check("２００８０１０１", col(type="date"), FMT)[0] == "date"  # type: ignore[index]
+    assert not rules.national_id_ok("A１２３４５６７８９")
