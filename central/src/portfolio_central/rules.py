@@ -17,9 +17,9 @@ from .layouts import Column
 
 # The check letter's value in a national ID / resident certificate number (內政部 rules).
 _LETTER_VALUES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36), strict=True))
-_NATIONAL_ID = re.compile(r"^[A-Z][12389ABCD][0-9]{8}$")
+_NATIONAL_ID = re.compile(r"[A-Z][12389ABCD][0-9]{8}")
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Violation:
 def national_id_ok(value: str) -> bool:
     """Taiwan national ID (A123456789) or resident certificate number, old (AB12345678) and new
     (A812345678) forms, with the check digit."""
-    if not _NATIONAL_ID.match(value):
+    if not _NATIONAL_ID.fullmatch(value):  # fullmatch: "$" would let a trailing newline through
         return False
     first = _LETTER_VALUES[value[0]]
     second = value[1]
@@ -116,7 +116,7 @@ def check(text: str, column: Column, date_format: str) -> tuple[str, str] | None
             return "decimal", f"{column.name} has more than {column.places} decimal places"
         if (problem := _range(float(number), column)) is not None:
             return problem
-    if kind == "url" and not _URL.match(text):
+    if kind == "url" and not _URL.fullmatch(text):
         return "url", f"{column.name} must be an http(s) address"
     if kind == "file" and ("/" in text or "\\" in text or text in (".", "..")):
         return "file-name", f"{column.name} names a file in the workbook's folder, without a path"

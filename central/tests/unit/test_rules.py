@@ -26,6 +26,7 @@ def col(**kw: object) -> Column:
         ("A800000014", True),  # new resident certificate number
         ("AB00000000", False),
         ("AA00000009", True),  # old resident certificate number
+        ("A123456789\n", False),
     ],
 )
 def test_national_id(value: str, ok: bool) -> None:
