@@ -327,3 +327,18 @@ def test_writing_is_streamed_not_held_in_memory(tmp_path: Path) -> None:
     assert counted > 20 * 2 * 1024 * 1024
     assert peak < 8 * 1024 * 1024, peak
     assert sink.getvalue() == b""
+
+
+def test_formula_like_text_is_a_text_cell_never_a_formula(tmp_path: Path) -> None:
+    """A description starting with '=' reaches the central database exactly as typed and is a text
+    cell in the workbook: no spreadsheet runs it (the team's formula-injection concern, without
+    altering submitted data with a quote)."""
+    text = '=HYPERLINK("http://x","y")'
+    rows = {"學期": [_outcome(1, description=text, document_file="a.pdf")]}
+    path = write(tmp_path, spec("course_outcomes"), rows, [_pdf("a.pdf")])
+    report = reader.read(path)
+    assert report.ok and report.items[0].fields["description"] == text
+    with zipfile.ZipFile(path) as zf:
+        book = zipfile.ZipFile(io.BytesIO(zf.read(OUTCOMES.path)))
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(b"<f>" in book.read(n) for n in sheets)
