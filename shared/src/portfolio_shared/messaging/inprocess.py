@@ -94,6 +94,8 @@ class InProcessBus:
         self._wakeups: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        self._started = asyncio.Event()
+        self._start_lock = asyncio.Lock()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -102,13 +104,20 @@ class InProcessBus:
         return self._engine
 
     async def start(self) -> None:
-        if self._engine is not None:
+        # Several tasks may start the bus at once (the topology step runs in the background while a
+        # consumer subscribes): none may use it before its tables exist.
+        if self._started.is_set():
             return
-        self._engine = create_async_engine(self.url, connect_args={"timeout": 30})
-        async with self._engine.begin() as conn:
-            await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-            await conn.run_sync(_meta.create_all)
-        await self._load_bindings()
+        async with self._start_lock:
+            if self._started.is_set():
+                return
+            engine = create_async_engine(self.url, connect_args={"timeout": 30})
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                await conn.run_sync(_meta.create_all)
+            self._engine = engine
+            await self._load_bindings()
+            self._started.set()
 
     async def _load_bindings(self) -> None:
         async with self.engine.connect() as conn:
@@ -307,6 +316,7 @@ class InProcessBus:
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
+        self._started.clear()
 
 
 def new_message_id() -> str:
