@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from ..service_layer import duties
 from .deps import CallerDep, UowDep
@@ -58,8 +58,22 @@ async def set_order(school_id: str, code: str, body: DelegationOrder, uow: UowDe
     response_model=ActingPublic,
     summary="Who acts for this duty on a day (first available in order, R-DUTY-2)",
 )
-async def who_acts(school_id: str, code: str, uow: UowDep, caller: CallerDep, on: Day | None = None) -> dict[str, Any]:
-    return await duties.who_acts(uow, caller, school_id, code, on)
+async def who_acts(
+    school_id: str,
+    code: str,
+    uow: UowDep,
+    caller: CallerDep,
+    on: Day | None = None,
+    teacher_user_id: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[\x21-\x7e]+$",
+            description="outcome_certification only: who certifies this course teacher's outcomes (R-ART-5)",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    return await duties.who_acts(uow, caller, school_id, code, on, teacher_user_id)
 
 
 @router.get("/absences", response_model=list[AbsencePublic])

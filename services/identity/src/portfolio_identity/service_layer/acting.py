@@ -5,6 +5,14 @@ responsible office) followed by its named delegates (or the holders of its defau
 office). The first available person acts. Unavailable: left (from the end date), suspended,
 deactivated by the SIS sync, or absent on the day. A teacher who left but whose account was
 extended (R-ART-5) stays available for certification only, until the extension ends.
+
+Course-outcome certification (``outcome_certification``) is resolved per course teacher, not for
+the whole school (R-ART-5, school rules 5(5)2(1)): every course teacher is responsible for their own
+courses, so the order for one teacher is that teacher followed by the school's delegates. Asked
+without a teacher, the duty's acting person is the first available delegate, the one who steps in
+for any teacher who cannot certify; a course teacher is never named for another teacher's courses.
+Every named delegate of that duty holds its permissions (``standing_delegate_duties``): which
+outcomes a delegate may certify is decided per teacher where the outcomes are (artifacts).
 """
 
 from __future__ import annotations
@@ -77,18 +85,29 @@ def _refs(user_ids: list[str], people: Mapping[str, Mapping[str, Any]]) -> list[
 
 
 async def resolve_duty(
-    session: AsyncSession, duty: RowMapping, people: Mapping[str, Mapping[str, Any]], on: date
+    session: AsyncSession,
+    duty: RowMapping,
+    people: Mapping[str, Mapping[str, Any]],
+    on: date,
+    for_teacher: str | None = None,
 ) -> tuple[ActingResolution | None, bool]:
     """The resolution, and whether the acting person holds the duty's permissions through it.
 
     A delegate, or a person the school named as responsible, gains the duty's permissions while
     acting (R-DUTY-2). Holders of the responsible office already have them by their role, and a
     course teacher who certifies their own courses gains no power over other teachers' courses.
+    ``for_teacher`` (certification duty only): who certifies that course teacher's outcomes.
     """
     named_responsible, named_delegates = await duty_order(session, duty["id"])
-    responsible = _refs(named_responsible, people) or _office_holders(people, duty["responsible_roles"])
     delegates = _refs(named_delegates, people) or _office_holders(people, duty["default_delegate_roles"])
     availability = {pid: availability_of(p, duty["code"], on) for pid, p in people.items()}
+    if duty["code"] == CERTIFICATION_DUTY:
+        # R-ART-5: the teacher of the course, then the school's delegates in order. The office holders
+        # of "course teacher" are never responsible for one another's courses.
+        teacher = _refs([for_teacher], people) if for_teacher else []
+        resolution = resolve_acting(teacher, delegates, on, availability)
+        return resolution, resolution is not None and resolution.is_delegate
+    responsible = _refs(named_responsible, people) or _office_holders(people, duty["responsible_roles"])
     resolution = resolve_acting(responsible, delegates, on, availability)
     grants = resolution is not None and (resolution.is_delegate or bool(named_responsible))
     return resolution, grants
@@ -168,5 +187,25 @@ async def acting_duties_of(session: AsyncSession, user_id: str, school_id: str) 
     """Duties whose permissions this user holds now by acting for them at a school (R-DUTY-2)."""
     stmt = select(duties.c.code, duties.c.permissions).where(
         duties.c.school_id == school_id, duties.c.acting_user_id == user_id, duties.c.acting_grants.is_(True)
+    )
+    return list((await session.execute(stmt)).mappings())
+
+
+async def standing_delegate_duties(session: AsyncSession, user_id: str, school_id: str) -> list[RowMapping]:
+    """Duties resolved per responsible person whose permissions every named delegate holds.
+
+    For the certification duty the delegate who steps in depends on the course teacher (R-ART-5), so
+    each delegate the school named holds the duty's permissions without being named responsible;
+    artifacts decides, outcome by outcome, whether this delegate is the one who may certify.
+    """
+    stmt = (
+        select(duties.c.code, duties.c.permissions)
+        .join(duty_people, duty_people.c.duty_id == duties.c.id)
+        .where(
+            duties.c.school_id == school_id,
+            duties.c.code == CERTIFICATION_DUTY,
+            duty_people.c.kind == "delegate",
+            duty_people.c.user_id == user_id,
+        )
     )
     return list((await session.execute(stmt)).mappings())

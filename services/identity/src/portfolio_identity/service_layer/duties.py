@@ -20,7 +20,7 @@ from ..adapters import queries
 from ..adapters.orm import absences, duties, duty_people
 from ..domain.duties import DUTY_TEMPLATES, DateRange, DutyArea
 from ..domain.roles import PLATFORM_ROLES, Role, permissions_for
-from .acting import duty_order, refresh_acting, resolution_view, resolve_duty
+from .acting import CERTIFICATION_DUTY, duty_order, refresh_acting, resolution_view, resolve_duty
 from .common import Caller, audit, conflict, invalid, new_id, today, utcnow
 
 
@@ -243,13 +243,31 @@ async def set_order(
     return await get_duty(uow, caller, school_id, code)
 
 
-async def who_acts(uow: UnitOfWork, caller: Caller, school_id: str, code: str, on: date | None) -> dict[str, Any]:
-    """Who acts for this duty on a day (today by default), and who was skipped and why (R-DUTY-2)."""
+async def who_acts(
+    uow: UnitOfWork, caller: Caller, school_id: str, code: str, on: date | None, teacher_user_id: str | None = None
+) -> dict[str, Any]:
+    """Who acts for this duty on a day (today by default), and who was skipped and why (R-DUTY-2).
+
+    For the certification duty, ``teacher_user_id`` asks who certifies that course teacher's outcomes
+    (R-ART-5); without it the answer is the delegate who steps in for a teacher who cannot.
+    """
     _read_check(caller, school_id)
     duty = await _duty(uow, school_id, code)
     day = on or today()
     people = await queries.school_people(uow.session, school_id)
-    resolution, _ = await resolve_duty(uow.session, duty, people, day)
+    if teacher_user_id is not None:
+        if code != CERTIFICATION_DUTY:
+            raise invalid(
+                "identity.not_per_teacher",
+                "This duty is not resolved per teacher",
+                "此職務不依任課教師分別代理",
+                f"teacher_user_id applies to the {CERTIFICATION_DUTY} duty only",
+                field="teacher_user_id",
+                rule="R-DUTY-2",
+            )
+        if teacher_user_id not in people:
+            raise not_found("user")
+    resolution, _ = await resolve_duty(uow.session, duty, people, day, teacher_user_id)
     view = resolution_view(resolution, people)
     if not _sees_staff_details(caller, school_id):
         view["skipped"] = []  # why a colleague is unavailable (absent, suspended) is for staff offices only

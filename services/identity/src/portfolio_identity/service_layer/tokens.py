@@ -2,7 +2,8 @@
 
 Claims follow the token contract of `portfolio_shared.testing.tokens`. Per school: the standing
 permissions of the person's roles (R-DUTY-1), plus the permissions of every duty the person acts
-for now (R-DUTY-2), plus certification on a teacher's behalf while authorised (R-ART-5). A teacher
+for now (R-DUTY-2), the certification duty's permissions for its named delegates (R-ART-5),
+plus certification on a teacher's behalf while authorised (R-ART-5). A teacher
 who left but whose account was extended holds only certification there (R-ART-5). District
 administrators get their district's schools; system administrators platform-wide permissions.
 """
@@ -23,7 +24,7 @@ from ..adapters import keys, queries
 from ..adapters.orm import on_behalf
 from ..config import Settings
 from ..domain.roles import ROLE_PERMISSIONS, Role, permissions_for
-from .acting import acting_duties_of
+from .acting import acting_duties_of, standing_delegate_duties
 
 
 def may_sign_in(user: RowMapping | dict[str, Any], on: date, extended: bool) -> bool:
@@ -59,6 +60,8 @@ async def school_grants(session: AsyncSession, user: RowMapping, on: date) -> di
             continue
         perms = {p.value for p in permissions_for(roles)}
         for duty in await acting_duties_of(session, user["id"], school_id):
+            perms |= set(duty["permissions"])
+        for duty in await standing_delegate_duties(session, user["id"], school_id):  # R-ART-5, R-DUTY-2
             perms |= set(duty["permissions"])
         if await _on_behalf_active(session, user["id"], school_id, on):
             perms.add(Permission.OUTCOME_CERTIFY_ON_BEHALF.value)
