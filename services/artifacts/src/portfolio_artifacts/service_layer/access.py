@@ -8,7 +8,6 @@ else is 'not found', so another school's object looks exactly like a missing one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
@@ -18,7 +17,7 @@ from portfolio_artifacts.adapters.sql import Executor
 from portfolio_shared.auth import Principal
 from portfolio_shared.permissions import Permission
 
-from .authority import certifiable_courses
+from .authority import Moment, certifiable_courses
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +46,18 @@ def _schools_with(actor: Principal, permission: Permission) -> frozenset[str]:
     return frozenset(s for s in actor.school_ids if actor.can(permission, s))
 
 
-async def outcome_scope(session: Executor, actor: Principal, today: date) -> OutcomeScope:
+async def outcome_scope(session: Executor, actor: Principal, at: Moment) -> OutcomeScope:
     return OutcomeScope(
         user_id=actor.user_id,
         read_all_schools=_schools_with(actor, Permission.OUTCOME_READ_ALL),
-        courses=frozenset(await certifiable_courses(session, actor, today)),
+        courses=frozenset(await certifiable_courses(session, actor, at)),
     )
 
 
-async def can_read_outcome(session: Executor, actor: Principal, row: Any, today: date) -> bool:
+async def can_read_outcome(session: Executor, actor: Principal, row: Any, at: Moment) -> bool:
     if row.student_user_id == actor.user_id or actor.can(Permission.OUTCOME_READ_ALL, row.school_id):
         return True
-    return row.course_id in await certifiable_courses(session, actor, today)
+    return row.course_id in await certifiable_courses(session, actor, at)
 
 
 def performance_where(actor: Principal) -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from portfolio_artifacts.adapters.content_check import ContentChecker
 from portfolio_artifacts.config import Settings
 from portfolio_artifacts.domain.file_rules import FileRules
 from portfolio_artifacts.domain.performances import DEFAULT_CATALOG, CatalogRegistry
+from portfolio_artifacts.service_layer.authority import Moment
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.service import ServiceRuntime
 from portfolio_shared.storage import ObjectStorage
@@ -49,6 +50,10 @@ class Deps:
     def today(self) -> date:
         """The school-local calendar date (absences and 'until' dates are school dates)."""
         return self.now().astimezone(ZoneInfo(self.settings.school_timezone)).date()
+
+    def moment(self) -> Moment:
+        """Now in the school's time zone (certification windows and absences, R-ART-5)."""
+        return Moment(self.now(), ZoneInfo(self.settings.school_timezone))
 
     @property
     def upload_ttl(self) -> timedelta:

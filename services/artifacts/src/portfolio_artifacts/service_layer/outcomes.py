@@ -19,7 +19,7 @@ from portfolio_shared.events.artifacts import OutcomeCertified, OutcomeReturned,
 from portfolio_shared.permissions import Permission
 
 from .access import can_read_outcome
-from .authority import resolve_authority
+from .authority import certification_last_days, resolve_authority
 from .commands import (
     CertifyOutcome,
     CompleteUpload,
@@ -284,9 +284,12 @@ async def _certification_target(deps: Deps, uow: Any, cmd: CertifyOutcome | Retu
     # The data dates from the period of enrolment (R-DATA-6) and the teacher, or whoever acts for them,
     # still certifies what was uploaded (R-ART-5); only new uploads and selections are refused.
     row = await load_for_update(uow.session, outcomes, cmd.outcome_id, "outcome")
-    authority = await resolve_authority(uow.session, cmd.actor, row.school_id, row.course_id, deps.today())
+    at = deps.moment()
+    last_days = await certification_last_days(uow.session, row.school_id, at.tz, at.now)
+    last_day = last_days.get((row.academic_year, row.semester))
+    authority = await resolve_authority(uow.session, cmd.actor, row.school_id, row.course_id, at.today, last_day)
     if authority is None:
-        if not await can_read_outcome(uow.session, cmd.actor, row, deps.today()):
+        if not await can_read_outcome(uow.session, cmd.actor, row, at):
             raise NotFound(f"outcome {cmd.outcome_id} does not exist or is not visible to you")
         raise NotAllowed(
             "only the course teacher (the reviewing teacher of a co-taught course), staff they authorised, "

@@ -23,7 +23,7 @@ async def list_outcomes(
     deps: Deps, actor: Principal, filters: dict[str, Any], limit: int, offset: int
 ) -> list[dict[str, Any]]:
     async with autocommit(deps.runtime.engine) as conn:  # reads only: no BEGIN/ROLLBACK round trips
-        scope = await outcome_scope(conn, actor, deps.today())
+        scope = await outcome_scope(conn, actor, deps.moment())
         query = select(outcomes.c.id).where(scope.where())
         for name, value in filters.items():
             if value is not None:
@@ -34,7 +34,7 @@ async def list_outcomes(
 
 async def _visible_outcome(session: Executor, deps: Deps, actor: Principal, outcome_id: uuid.UUID) -> Any:
     row = (await session.execute(select(outcomes).where(outcomes.c.id == outcome_id))).first()
-    if row is None or not await can_read_outcome(session, actor, row, deps.today()):
+    if row is None or not await can_read_outcome(session, actor, row, deps.moment()):
         raise NotFound(f"outcome {outcome_id} does not exist or is not visible to you")
     return row
 
