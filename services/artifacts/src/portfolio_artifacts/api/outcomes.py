@@ -84,17 +84,27 @@ async def withdraw(outcome_id: uuid.UUID, deps: DepsDep, actor: CurrentPrincipal
 
 
 @router.post("/{outcome_id}/certify", response_model=OutcomePublic, responses=PROBLEMS)
-async def certify(outcome_id: uuid.UUID, deps: DepsDep, actor: CurrentPrincipal) -> dict[str, Any]:
-    """Certify (認證) inside the certification window; records who and on whose behalf (R-ART-3, R-ART-5)."""
-    return await handle(c.CertifyOutcome(actor, outcome_id), deps)
+async def certify(
+    outcome_id: uuid.UUID, request: Request, deps: DepsDep, actor: CurrentPrincipal, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Certify (認證) inside the certification window; records who and on whose behalf (R-ART-3, R-ART-5).
+    A retry with the same ``Idempotency-Key`` replays the first answer instead of a 409."""
+    claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
+    return await run(c.CertifyOutcome(actor, outcome_id, idempotency=claim), deps, 200)
 
 
 @router.post("/{outcome_id}/return", response_model=OutcomePublic, responses=PROBLEMS)
 async def return_to_student(
-    outcome_id: uuid.UUID, body: ReturnCreate, deps: DepsDep, actor: CurrentPrincipal
-) -> dict[str, Any]:
-    """Return (退回) with a reason (R-ART-3)."""
-    return await handle(c.ReturnOutcome(actor, outcome_id, body.reason), deps)
+    outcome_id: uuid.UUID,
+    body: ReturnCreate,
+    request: Request,
+    deps: DepsDep,
+    actor: CurrentPrincipal,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Return (退回) with a reason (R-ART-3); ``Idempotency-Key`` as for certify."""
+    claim = claim_for(actor, key, "POST", request.url.path, body, 200)
+    return await run(c.ReturnOutcome(actor, outcome_id, body.reason, idempotency=claim), deps, 200)
 
 
 @router.put("/{outcome_id}/selection", response_model=OutcomePublic, responses=PROBLEMS)

@@ -76,6 +76,7 @@ class WithdrawArtifact:
 class CertifyOutcome:
     actor: Principal
     outcome_id: uuid.UUID
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class ReturnOutcome:
     actor: Principal
     outcome_id: uuid.UUID
     reason: str
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -283,7 +283,10 @@ async def _certification_target(deps: Deps, uow: Any, cmd: CertifyOutcome | Retu
     # while enrolled stays possible after they left, transferred out, graduated or were suspended.
     # The data dates from the period of enrolment (R-DATA-6) and the teacher, or whoever acts for them,
     # still certifies what was uploaded (R-ART-5); only new uploads and selections are refused.
+    await replay_if_done(uow.session, cmd.idempotency)  # a retry after a crash: the stored answer
     row = await load_for_update(uow.session, outcomes, cmd.outcome_id, "outcome")
+    # A twin request holding the row lock may have committed its key meanwhile (PostgreSQL re-reads).
+    await replay_if_done(uow.session, cmd.idempotency)
     at = deps.moment()
     last_days = await certification_last_days(uow.session, row.school_id, at.tz, at.now)
     last_day = last_days.get((row.academic_year, row.semester))
@@ -333,8 +336,10 @@ async def certify_outcome(cmd: CertifyOutcome, deps: Deps) -> dict[str, Any]:
             school_id=row.school_id,
             actor=cmd.actor.user_id,
         )
+        view = await outcome_view(uow.session, await load_for_update(uow.session, outcomes, row.id, "outcome"))
+        view = await remember(uow.session, cmd.idempotency, view, now)  # same transaction as the effect
         await uow.commit()
-        return await outcome_view(uow.session, await load_for_update(uow.session, outcomes, row.id, "outcome"))
+        return cast(dict[str, Any], view)
 
 
 async def return_outcome(cmd: ReturnOutcome, deps: Deps) -> dict[str, Any]:
@@ -359,5 +364,7 @@ async def return_outcome(cmd: ReturnOutcome, deps: Deps) -> dict[str, Any]:
             school_id=row.school_id,
             actor=cmd.actor.user_id,
         )
+        view = await outcome_view(uow.session, await load_for_update(uow.session, outcomes, row.id, "outcome"))
+        view = await remember(uow.session, cmd.idempotency, view, now)  # same transaction as the effect
         await uow.commit()
-        return await outcome_view(uow.session, await load_for_update(uow.session, outcomes, row.id, "outcome"))
+        return cast(dict[str, Any], view)
