@@ -61,10 +61,16 @@ def test_returned_outcome_takes_a_new_version_and_goes_back_to_submitted_r_art_3
     assert certify(state, BY_TEACHER).status is OutcomeStatus.CERTIFIED
 
 
-def test_a_certified_unselected_outcome_can_be_returned_and_loses_its_certification() -> None:
-    state = return_to_student(certified(), "認證錯誤")
+def test_a_certified_unselected_outcome_can_be_returned_and_keeps_who_certified_it() -> None:
+    by_delegate = CertificationRecord("d-lin", "t-wang", CertificationBasis.DELEGATE, AT)
+    before = certify(submitted(), by_delegate)
+    state = return_to_student(before, "認證錯誤")
     assert state.status is OutcomeStatus.RETURNED
-    assert state.certification is None
+    # R-RET-3: the return does not erase who certified and on whose behalf; the status says it no
+    # longer stands, and a new certification replaces the record.
+    assert state.certification == by_delegate
+    again = certify(resubmit(state), BY_TEACHER)
+    assert again.status is OutcomeStatus.CERTIFIED and again.certification == BY_TEACHER
 
 
 def test_return_needs_a_reason() -> None:

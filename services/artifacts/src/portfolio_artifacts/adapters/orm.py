@@ -5,8 +5,9 @@ services' facts (``rc_*``, written only by ``consumers.py``), and plumbing (outb
 idempotency keys, per-student lock rows).
 
 The tables are grouped by the revision that introduced them (``artifact_tables``: 0002,
-``enrolment_tables``: 0003). Migrations are written out, not built from these functions;
-tests/test_migrations.py checks that the two agree.
+``enrolment_tables``: 0003, ``history_tables``: 0004; columns added later say their revision).
+Migrations are written out, not built from these functions; tests/test_migrations.py checks that
+the two agree.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
         Column("upload_expires_at", UTCDateTime),
         Column("created_at", UTCDateTime, nullable=False),
         Column("updated_at", UTCDateTime, nullable=False),
+        # Revision 0004: where the outcome was made; ``school_id`` is where the student now is (R-ENR-1).
+        Column("origin_school_id", String(ID)),
         Index("ix_outcomes_student_term", "student_user_id", "academic_year", "semester"),
         Index("ix_outcomes_school_course", "school_id", "course_id", "status"),
     )
@@ -106,6 +109,7 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
         Column("upload_expires_at", UTCDateTime),
         Column("created_at", UTCDateTime, nullable=False),
         Column("updated_at", UTCDateTime, nullable=False),
+        Column("origin_school_id", String(ID)),  # revision 0004, as for outcomes (R-ENR-1)
         Index("ix_performances_student_year", "student_user_id", "academic_year"),
         Index("ix_performances_school", "school_id", "academic_year"),
     )
@@ -268,11 +272,39 @@ def enrolment_tables(md: MetaData) -> dict[str, Table]:
             Column("status", String(32), nullable=False),
             Column("since", Date, nullable=False),  # effective date of the change (admission date)
             Column("event_at", UTCDateTime, nullable=False),
+            # Revision 0004: the first day of the enrolment at this school (StudentEnrolled), R-DATA-6.
+            Column("admitted_on", Date),
         )
     }
 
 
-_tables = artifact_tables(metadata) | enrolment_tables(metadata)
+def history_tables(md: MetaData) -> dict[str, Table]:
+    """Revision 0004: the append-only history of what was done to each outcome and performance, by
+    whom and on whose behalf (R-RET-3, R-ART-5). Rows are only ever inserted."""
+    return {
+        "artifact_history": Table(
+            "artifact_history",
+            md,
+            Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+            Column("school_id", String(ID), nullable=False),  # the item's school when it happened
+            Column("student_user_id", String(ID), nullable=False),
+            Column("artifact_kind", String(16), nullable=False),  # outcome | performance
+            Column("artifact_id", Uuid, nullable=False),
+            # uploaded | certified | returned | selected | deselected | withdrawn | transferred
+            Column("action", String(32), nullable=False),
+            Column("actor_user_id", String(ID), nullable=False),
+            Column("on_behalf_of", String(ID)),
+            Column("basis", String(32)),
+            Column("detail", JSON),
+            Column("at", UTCDateTime, nullable=False),
+            Index("ix_artifact_history_item", "artifact_kind", "artifact_id"),
+            Index("ix_artifact_history_school", "school_id", "at"),
+            Index("ix_artifact_history_student", "student_user_id", "at"),
+        )
+    }
+
+
+_tables = artifact_tables(metadata) | enrolment_tables(metadata) | history_tables(metadata)
 outcomes = _tables["outcomes"]
 performances = _tables["performances"]
 files = _tables["files"]
@@ -289,3 +321,4 @@ rc_acting = _tables["rc_acting"]
 rc_extensions = _tables["rc_extensions"]
 rc_on_behalf = _tables["rc_on_behalf"]
 rc_enrolments = _tables["rc_enrolments"]
+artifact_history = _tables["artifact_history"]

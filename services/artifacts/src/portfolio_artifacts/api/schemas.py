@@ -113,7 +113,8 @@ class CertificationPublic(BaseModel):
 
 class OutcomePublic(BaseModel):
     id: str
-    school_id: str
+    school_id: str  # the school the student is enrolled at now, which submits it (R-ENR-1)
+    origin_school_id: str  # where it was uploaded and certified
     student_user_id: str
     course_id: str
     academic_year: int
@@ -124,6 +125,7 @@ class OutcomePublic(BaseModel):
     version: int
     selected: bool
     certification: CertificationPublic | None
+    last_certification: CertificationPublic | None = None
     return_reason: str | None
     returned_by: str | None
     created_at: datetime
@@ -133,7 +135,8 @@ class OutcomePublic(BaseModel):
 
 class PerformancePublic(BaseModel):
     id: str
-    school_id: str
+    school_id: str  # the school the student is enrolled at now, which submits it (R-ENR-1)
+    origin_school_id: str
     student_user_id: str
     academic_year: int
     category: str
@@ -186,3 +189,19 @@ class SelectionReport(BaseModel):
     school_id: str
     academic_year: int
     students: list[StudentSelection]
+
+
+class HistoryEntryPublic(BaseModel):
+    """One entry of an item's attributable history (R-RET-3): who, on whose behalf, when, what."""
+
+    id: int
+    school_id: str
+    student_user_id: str
+    kind: str
+    artifact_id: str
+    action: str
+    actor_user_id: str
+    on_behalf_of: str | None
+    basis: str | None
+    detail: dict[str, object] | None
+    at: datetime

@@ -134,7 +134,9 @@ def return_to_student(state: OutcomeState, reason: str) -> OutcomeState:
         raise ValidationError(
             f"the reason may be at most {RETURN_REASON_MAX_CHARS} characters", field="reason", rule="R-ART-3"
         )
-    return replace(state, status=OutcomeStatus.RETURNED, return_reason=text, certification=None)
+    # The last certification stays recorded (who, on whose behalf): the status says it no longer
+    # stands, and the history keeps every certification and return (R-RET-3).
+    return replace(state, status=OutcomeStatus.RETURNED, return_reason=text)
 
 
 def resubmit(state: OutcomeState) -> OutcomeState:

@@ -18,6 +18,7 @@ from portfolio_artifacts.domain.policy import check_outcome_upload_allowed
 from portfolio_shared.events.artifacts import OutcomeCertified, OutcomeReturned, OutcomeUploaded, OutcomeWithdrawn
 from portfolio_shared.permissions import Permission
 
+from . import history
 from .access import can_read_outcome
 from .authority import certification_last_days, resolve_authority
 from .commands import (
@@ -119,6 +120,7 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
                 insert(outcomes).values(
                     id=outcome_id,
                     school_id=course.school_id,
+                    origin_school_id=course.school_id,
                     student_user_id=me,
                     course_id=course.course_id,
                     academic_year=course.academic_year,
@@ -252,6 +254,15 @@ async def complete_outcome_upload(cmd: CompleteUpload, deps: Deps) -> dict[str, 
             school_id=row.school_id,
             actor=cmd.actor.user_id,
         )
+        await history.record(
+            s,
+            kind="outcome",
+            row=row,
+            action="uploaded",
+            actor=cmd.actor.user_id,
+            at=now,
+            detail={"version": state.file_version},
+        )
         # The first version's files are exactly the ones just accepted; later ones also show the old.
         file_views = (
             accepted_views(rows, verdicts, now) if version == 1 else (await files_of(s, "outcome", [row.id]))[row.id]
@@ -266,8 +277,18 @@ async def withdraw_outcome(cmd: WithdrawArtifact, deps: Deps) -> dict[str, Any]:
     async with deps.uow() as uow:
         row = await load_own(uow.session, outcomes, cmd.artifact_id, cmd.actor.user_id, "outcome")
         state = lifecycle.withdraw(outcome_state(row))
+        now = deps.now()
         await uow.session.execute(
-            update(outcomes).where(outcomes.c.id == row.id).values(**state_values(state), updated_at=deps.now())
+            update(outcomes).where(outcomes.c.id == row.id).values(**state_values(state), updated_at=now)
+        )
+        await history.record(
+            uow.session,
+            kind="outcome",
+            row=row,
+            action="withdrawn",
+            actor=cmd.actor.user_id,
+            at=now,
+            detail={"from": row.status},
         )
         uow.publish(
             OutcomeWithdrawn(outcome_id=str(row.id), student_user_id=row.student_user_id, school_id=row.school_id),
@@ -323,6 +344,17 @@ async def certify_outcome(cmd: CertifyOutcome, deps: Deps) -> dict[str, Any]:
         await uow.session.execute(
             update(outcomes).where(outcomes.c.id == row.id).values(**state_values(state), updated_at=now)
         )
+        await history.record(  # R-RET-3, R-ART-5: who, on whose behalf, on what basis
+            uow.session,
+            kind="outcome",
+            row=row,
+            action="certified",
+            actor=record.certified_by,
+            at=now,
+            on_behalf_of=record.on_behalf_of,
+            basis=record.basis.value,
+            detail={"version": state.file_version},
+        )
         uow.publish(
             OutcomeCertified(
                 outcome_id=str(row.id),
@@ -345,13 +377,24 @@ async def certify_outcome(cmd: CertifyOutcome, deps: Deps) -> dict[str, Any]:
 async def return_outcome(cmd: ReturnOutcome, deps: Deps) -> dict[str, Any]:
     """Return (退回) with a reason; the student uploads a new version (R-ART-3)."""
     async with deps.uow() as uow:
-        row, _authority = await _certification_target(deps, uow, cmd)
+        row, authority = await _certification_target(deps, uow, cmd)
         state = lifecycle.return_to_student(outcome_state(row), cmd.reason)
         now = deps.now()
         await uow.session.execute(
             update(outcomes)
             .where(outcomes.c.id == row.id)
             .values(**state_values(state), returned_by=cmd.actor.user_id, updated_at=now)
+        )
+        await history.record(  # the certification it may undo stays in the history (R-RET-3)
+            uow.session,
+            kind="outcome",
+            row=row,
+            action="returned",
+            actor=cmd.actor.user_id,
+            at=now,
+            on_behalf_of=authority.on_behalf_of,
+            basis=authority.basis.value,
+            detail={"reason": state.return_reason, "version": state.file_version, "from": row.status},
         )
         uow.publish(
             OutcomeReturned(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -19,6 +20,7 @@ from portfolio_artifacts.domain.policy import check_performance_upload_allowed
 from portfolio_shared.events.artifacts import PerformanceUploaded, PerformanceWithdrawn
 from portfolio_shared.permissions import Permission
 
+from . import history
 from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, WithdrawArtifact
 from .context import Deps
 from .enrolment import require_enrolled
@@ -90,6 +92,7 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
                 insert(performances).values(
                     id=performance_id,
                     school_id=cmd.school_id,
+                    origin_school_id=cmd.school_id,
                     student_user_id=me,
                     academic_year=cmd.academic_year,
                     category=cmd.category,
@@ -115,6 +118,15 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
                 version=1,
             )
             if not declared:  # a record without files is complete at once
+                await history.record(
+                    s,
+                    kind="performance",
+                    row=SimpleNamespace(id=performance_id, school_id=cmd.school_id, student_user_id=me),
+                    action="uploaded",
+                    actor=me,
+                    at=now,
+                    detail={"version": 1},
+                )
                 uow.publish(
                     PerformanceUploaded(
                         performance_id=str(performance_id),
@@ -228,6 +240,15 @@ async def complete_performance_upload(cmd: CompleteUpload, deps: Deps) -> dict[s
             school_id=row.school_id,
             actor=cmd.actor.user_id,
         )
+        await history.record(
+            s,
+            kind="performance",
+            row=row,
+            action="uploaded",
+            actor=cmd.actor.user_id,
+            at=now,
+            detail={"version": version},
+        )
         file_views = (await files_of(s, "performance", [row.id]))[row.id]
         view = await remember(s, cmd.idempotency, performance_view_of({**row._mapping, **values}, file_views), now)
         await uow.commit()
@@ -245,8 +266,18 @@ async def withdraw_performance(cmd: WithdrawArtifact, deps: Deps) -> dict[str, A
                 field="status",
                 rule="R-PERF-2",
             )
+        now = deps.now()
         await uow.session.execute(
-            update(performances).where(performances.c.id == row.id).values(status="withdrawn", updated_at=deps.now())
+            update(performances).where(performances.c.id == row.id).values(status="withdrawn", updated_at=now)
+        )
+        await history.record(
+            uow.session,
+            kind="performance",
+            row=row,
+            action="withdrawn",
+            actor=cmd.actor.user_id,
+            at=now,
+            detail={"from": row.status},
         )
         uow.publish(
             PerformanceWithdrawn(

@@ -25,6 +25,7 @@ from portfolio_shared.events.artifacts import (
 from portfolio_shared.events.base import EventPayload
 from portfolio_shared.permissions import Permission
 
+from . import history
 from .commands import ChangeSelection
 from .context import Deps
 from .enrolment import require_enrolled
@@ -78,7 +79,10 @@ async def change_selection(cmd: ChangeSelection, deps: Deps) -> dict[str, Any]:
                     )
                     check_selection(kind, int(current or 0))
                 values = _transition(kind, row, cmd.selected)
-                await s.execute(update(table).where(table.c.id == row.id).values(**values, updated_at=deps.now()))
+                now = deps.now()
+                await s.execute(update(table).where(table.c.id == row.id).values(**values, updated_at=now))
+                action: history.Action = "selected" if cmd.selected else "deselected"
+                await history.record(s, kind=kind.value, row=row, action=action, actor=me, at=now)  # R-RET-3
                 uow.publish(_event(kind, row, cmd.selected), school_id=row.school_id, actor=me)
                 await uow.commit()
         fresh = await load_own(s, table, cmd.artifact_id, me, kind.value)

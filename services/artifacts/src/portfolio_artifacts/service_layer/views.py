@@ -73,17 +73,22 @@ async def with_files(
 
 
 def _outcome(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
-    certification = None
+    last_certification = None
     if row.certified_by:
-        certification = {
+        last_certification = {
             "certified_by": row.certified_by,
             "on_behalf_of": row.on_behalf_of,
             "basis": row.certification_basis,
             "certified_at": row.certified_at,
         }
+    # ``certification``: the one that stands (certified, or withdrawn while certified). A return keeps
+    # the last one recorded as ``last_certification`` (R-RET-3); the history has them all.
+    stands = row.status == "certified" or (row.status == "withdrawn" and row.withdrawn_from == "certified")
+    certification = last_certification if stands else None
     return {
         "id": str(row.id),
         "school_id": row.school_id,
+        "origin_school_id": getattr(row, "origin_school_id", None) or row.school_id,
         "student_user_id": row.student_user_id,
         "course_id": row.course_id,
         "academic_year": row.academic_year,
@@ -94,6 +99,7 @@ def _outcome(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
         "version": row.version,
         "selected": row.selected,
         "certification": certification,
+        "last_certification": last_certification,
         "return_reason": row.return_reason,
         "returned_by": row.returned_by,
         "created_at": row.created_at,
@@ -106,6 +112,7 @@ def _performance(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "school_id": row.school_id,
+        "origin_school_id": getattr(row, "origin_school_id", None) or row.school_id,
         "student_user_id": row.student_user_id,
         "academic_year": row.academic_year,
         "category": row.category,
