@@ -39,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,7 +53,7 @@ from portfolio_artifacts.bootstrap import bootstrap
 from portfolio_artifacts.config import Settings
 from portfolio_artifacts.consumers import SUBSCRIPTIONS
 from portfolio_shared.events.base import EventPayload, envelope_for
-from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, TeacherAssignmentChanged
+from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, StudentEnrolled, TeacherAssignmentChanged
 from portfolio_shared.messaging import EventConsumer, IncomingMessage
 from portfolio_shared.permissions import Permission
 from portfolio_shared.service import ServiceRuntime
@@ -297,6 +297,18 @@ async def main(args: argparse.Namespace) -> None:
                 student_user_ids=students,
             ),
         )
+        for student in students:  # R-DATA-6: nothing is collected before records published the enrolment
+            await feed(
+                runtime,
+                StudentEnrolled(
+                    student_id=f"stu-{student}",
+                    user_id=student,
+                    school_id=SCHOOL,
+                    grade=1,
+                    class_name="101",
+                    admitted_on=date(2025, 8, 1),
+                ),
+            )
         files = [pdf(args.size) for _ in range(n)]
         if True:
             # warm-up: DB pool, S3 bucket, caches

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import case, delete
+from sqlalchemy import case, delete, func
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.base import Envelope
@@ -51,6 +51,8 @@ from .adapters.sql import insert_ignore, upsert_newer
 from .domain.enrolment import ACTIVE_STATUSES
 
 log = logging.getLogger(__name__)
+# Enrolment changes that start an enrolment at the school: its first day bounds the data (R-DATA-6).
+_ARRIVALS = frozenset({"admission", "transfer_in", "visiting_study"})
 records_events = Subscriptions("artifacts.records")
 identity_events = Subscriptions("artifacts.identity")
 
@@ -137,8 +139,10 @@ async def keep_enrolment_change(event: EnrolmentChanged, envelope: Envelope, uow
             "student_id": event.student_id,
             "status": event.status,
             "since": event.effective_on,
+            "admitted_on": event.effective_on if event.change in _ARRIVALS else None,
         },
         event_at=envelope.occurred_at,
+        on_update={} if event.change in _ARRIVALS else {"admitted_on": rc_enrolments.c.admitted_on},
     )
 
 
@@ -167,11 +171,16 @@ async def keep_student_enrolled(event: StudentEnrolled, envelope: Envelope, uow:
             "student_id": event.student_id,
             "status": "enrolled",
             "since": event.admitted_on,
+            "admitted_on": event.admitted_on,
         },
         event_at=envelope.occurred_at,
         on_update={
             "status": case((already_active, rc_enrolments.c.status), else_="enrolled"),
             "since": case((already_active, rc_enrolments.c.since), else_=event.admitted_on),
+            "admitted_on": case(
+                (already_active, func.coalesce(rc_enrolments.c.admitted_on, event.admitted_on)),
+                else_=event.admitted_on,
+            ),
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ import httpx
 
 from portfolio_artifacts.consumers import SUBSCRIPTIONS
 from portfolio_shared.events.base import EventPayload, envelope_for
-from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, TeacherAssignmentChanged
+from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, StudentEnrolled, TeacherAssignmentChanged
 from portfolio_shared.messaging import EventConsumer, IncomingMessage
 from portfolio_shared.permissions import Permission as P
 from portfolio_shared.service import ServiceRuntime
@@ -21,6 +21,7 @@ from portfolio_shared.testing.sample_files import sample_pdf
 from portfolio_shared.testing.tokens import TokenMinter
 
 YEAR, SEM = 114, 1
+ADMITTED_ON = date(2025, 8, 1)  # first day of academic year 114
 STUDENT_PERMS = [P.OUTCOME_UPLOAD, P.PERFORMANCE_UPLOAD, P.SELECTION_WRITE, P.SCHEDULE_READ]
 TEACHER_PERMS = [P.OUTCOME_CERTIFY, P.SCHEDULE_READ]
 STAFF_PERMS = [P.OUTCOME_READ_ALL, P.PERFORMANCE_READ_ALL, P.SELFCHECK_READ, P.OUTCOME_CERTIFY_ON_BEHALF]
@@ -60,6 +61,7 @@ class World:
     client: httpx.AsyncClient
     minter: TokenMinter
     school: str = "sch-A"
+    enrolled: set[tuple[str, str]] = field(default_factory=set)
 
     async def feed(
         self, payload: EventPayload, *, occurred_at: datetime | None = None, school_id: str | None = None
@@ -95,6 +97,17 @@ class World:
                 )
             )
 
+    async def enrol(self, uid: str, school: str | None = None, admitted_on: date = ADMITTED_ON) -> None:
+        """Records' StudentEnrolled for a student user: nothing is collected before it (R-DATA-6)."""
+        s = school or self.school
+        await self.feed(
+            StudentEnrolled(
+                student_id=f"stu-{uid}", user_id=uid, school_id=s, grade=1, class_name="101", admitted_on=admitted_on
+            ),
+            school_id=s,
+        )
+        self.enrolled.add((s, uid))
+
     async def course(
         self,
         course_id: str,
@@ -103,7 +116,13 @@ class World:
         *,
         reviewer: str | None = None,
         school: str | None = None,
+        enrol: bool = True,
     ) -> None:
+        """Records' teacher assignment. A student takes courses once enrolled, so unless ``enrol`` is
+        false each student not yet enrolled at the school is enrolled first, as records would have."""
+        for uid in students if enrol else []:
+            if (school or self.school, uid) not in self.enrolled:
+                await self.enrol(uid, school)
         await self.feed(
             TeacherAssignmentChanged(
                 course_id=course_id,

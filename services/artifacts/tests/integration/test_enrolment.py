@@ -119,7 +119,7 @@ def performance_body(world: World, **kw: object) -> dict[str, object]:
 
 async def test_a_student_who_left_is_refused_uploads_completion_and_selection(world: World) -> None:
     await world.open_windows()
-    await world.course("phys", ["t1"], ["s1"])
+    await world.course("phys", ["t1"], ["s1"], enrol=False)
     await enrolled(world, "s1")
     student = world.student("s1")
     before = await world.upload_outcome(student, "phys")  # enrolled: works
@@ -166,17 +166,81 @@ async def test_a_student_who_left_is_refused_uploads_completion_and_selection(wo
     # Nothing changed: the draft is still a draft, the selection still stands.
     mine = {o["id"]: o for o in (await world.client.get("/api/v1/outcomes", headers=student)).json()}
     assert mine[oid]["status"] == "draft" and mine[before["id"]]["selected"] is True
-    # Another student of the same course, enrolled, is not affected; one without any enrolment
-    # record (records has not published it) keeps working as before.
-    await world.course("phys", ["t1"], ["s1", "s2", "s3"])
+    # Another student of the same course, enrolled, is not affected.
+    await world.course("phys", ["t1"], ["s1", "s2", "s3"], enrol=False)
     await enrolled(world, "s2")
     await world.upload_outcome(world.student("s2"), "phys")
-    await world.upload_outcome(world.student("s3"), "phys")
+
+
+async def test_a_student_whose_enrolment_is_not_known_yet_is_refused_with_its_own_reason(world: World) -> None:
+    """R-DATA-6: nothing is collected before records has published the enrolment; the refusal says
+    so, distinct from 'not enrolled' (left, suspended …)."""
+    await world.open_windows()
+    await world.course("phys", ["t1"], ["s3"], enrol=False)
+    student = world.student("s3")
+    r = await world.start_outcome(student, "phys", pdf())
+    assert r.status_code == 409, r.text
+    problem = r.json()
+    assert (problem["code"], problem["rule"], problem["field"]) == (
+        "enrolment-not-known",
+        "R-DATA-6",
+        "enrolment_status",
+    )
+    assert problem["enrolment"] == {"school_id": "sch-A", "status": "unknown", "since": None}
+    assert problem["title"] != "" and problem["title_zh"] != ""
+    body = {
+        "school_id": "sch-A",
+        "academic_year": 114,
+        "category": "other",
+        "description": "科展",
+        "fields": {"name": "科展", "organiser": "本校", "start_date": "2025-10-01"},
+    }
+    r = await world.client.post("/api/v1/performances/uploads", json=body, headers=student)
+    assert r.status_code == 409 and r.json()["code"] == "enrolment-not-known"
+    # Once records publishes the enrolment, the same upload goes through.
+    await enrolled(world, "s3")
+    await world.upload_outcome(student, "phys")
+
+
+async def test_performance_dates_before_the_enrolment_began_are_refused_with_the_dates(world: World) -> None:
+    """R-DATA-6: a record from before the student's enrolment is not collected; a transfer keeps the
+    earlier school's admission as the start of the period (R-ENR-1)."""
+    await world.open_windows()
+    await world.enrol("p1", admitted_on=date(2025, 8, 1))
+    student = world.student("p1")
+
+    def body(start: str, end: str | None = None) -> dict[str, Any]:
+        fields = {"name": "淨灘", "organiser": "本校", "start_date": start} | ({"end_date": end} if end else {})
+        return {
+            "school_id": "sch-A",
+            "academic_year": 114,
+            "category": "other",
+            "description": "淨灘",
+            "fields": fields,
+        }
+
+    at_limit = await world.client.post("/api/v1/performances/uploads", json=body("2025-08-01"), headers=student)
+    assert at_limit.status_code == 201, at_limit.text
+    r = await world.client.post("/api/v1/performances/uploads", json=body("2025-07-31"), headers=student)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert (problem["code"], problem["rule"], problem["field"]) == (
+        "outside-enrolment-period",
+        "R-DATA-6",
+        "fields.start_date",
+    )
+    assert problem["date"] == "2025-07-31" and problem["enrolment_period"] == {"starts_on": "2025-08-01"}
+    assert "2025-08-01" in problem["detail"]
+    # A student who transferred in keeps the earlier admission as the start of the period.
+    await world.enrol("p2", school="sch-B", admitted_on=date(2025, 8, 1))
+    await world.enrol("p2", admitted_on=date(2026, 2, 1))
+    r = await world.client.post("/api/v1/performances/uploads", json=body("2025-09-01"), headers=world.student("p2"))
+    assert r.status_code == 201, r.text
 
 
 async def test_a_reinstated_student_can_upload_again(world: World) -> None:
     await world.open_windows()
-    await world.course("phys", ["t1"], ["s1"])
+    await world.course("phys", ["t1"], ["s1"], enrol=False)
     now = datetime.now(UTC)
     await enrolled(world, "s1", at=now - timedelta(minutes=30))
     suspended_on = today() - timedelta(days=60)
@@ -192,7 +256,7 @@ async def test_a_reinstated_student_can_upload_again(world: World) -> None:
 
 async def test_an_older_enrolment_event_arriving_late_does_not_override_a_newer_status(world: World) -> None:
     await world.open_windows()
-    await world.course("phys", ["t1"], ["s1", "s2"])
+    await world.course("phys", ["t1"], ["s1", "s2"], enrol=False)
     now = datetime.now(UTC)
     # s1: reinstated (newest) before the older suspension arrives.
     await change(world, "s1", "reinstatement", at=now)
@@ -218,7 +282,7 @@ async def test_an_older_enrolment_event_arriving_late_does_not_override_a_newer_
 async def test_an_outcome_uploaded_before_leaving_can_still_be_certified(world: World) -> None:
     """R-ART-5 with R-DATA-6: the data dates from the enrolment; the teacher still certifies it."""
     await world.open_windows()
-    await world.course("phys", ["t1"], ["s1"])
+    await world.course("phys", ["t1"], ["s1"], enrol=False)
     await enrolled(world, "s1")
     first = await world.upload_outcome(world.student("s1"), "phys")
     second = await world.upload_outcome(world.student("s1"), "phys")
@@ -241,7 +305,7 @@ async def test_visiting_and_transferred_students(world: World) -> None:
     school refuses and the new one accepts."""
     await world.open_windows()
     await world.open_windows(school="sch-B")
-    await world.course("phys", ["t1"], ["v1"])
+    await world.course("phys", ["t1"], ["v1"], enrol=False)
     now = datetime.now(UTC)
     # Records publishes the change and then StudentEnrolled: the status stays "visiting".
     await change(world, "v1", "visiting_study", at=now - timedelta(seconds=1))
@@ -268,7 +332,7 @@ async def test_visiting_and_transferred_students(world: World) -> None:
 
 async def test_enrolment_events_through_rabbitmq(world: World) -> None:
     await world.open_windows()
-    await world.course("phys", ["t1"], ["s1"])
+    await world.course("phys", ["t1"], ["s1"], enrol=False)
     bus = world.runtime.bus
     for subs in SUBSCRIPTIONS:
         await bus.declare(subs.consumer, subs.routing_keys)  # type: ignore[attr-defined]
@@ -324,7 +388,7 @@ async def test_enrolment_read_copy_on_sqlite(tmp_path: Path, minter: TokenMinter
     async with running(runtime, create) as client:
         world = World(runtime=runtime, client=client, minter=minter)
         await world.open_windows()
-        await world.course("phys", ["t1"], ["v1"])
+        await world.course("phys", ["t1"], ["v1"], enrol=False)
         now = datetime.now(UTC)
         await change(world, "v1", "visiting_study", at=now - timedelta(seconds=1))
         await enrolled(world, "v1", at=now)

@@ -120,6 +120,7 @@ async def test_history_is_scoped_to_the_student_and_the_school(world: World) -> 
 
 async def test_performance_selection_and_withdrawal_are_in_the_history(world: World) -> None:
     await world.open_windows()
+    await world.enrol("s1")  # records published the enrolment (R-DATA-6)
     body = {
         "school_id": world.school,
         "academic_year": 114,

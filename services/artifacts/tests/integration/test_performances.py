@@ -24,6 +24,7 @@ def _body(world: World, **kw: object) -> dict[str, object]:
 async def test_performance_upload_cap_files_and_selection(world: World) -> None:
     await world.caps(outcomes=6, performances=2)
     await world.open_windows()
+    await world.enrol("s1")  # records published the enrolment (R-DATA-6)
     student = world.student("s1")
     catalog = (await world.client.get("/api/v1/performances/catalog", headers=student)).json()
     assert "other" in [c["code"] for c in catalog["categories"]]
@@ -59,6 +60,7 @@ async def test_performance_upload_cap_files_and_selection(world: World) -> None:
 
 async def test_performance_fields_are_checked_against_the_catalog(world: World) -> None:
     await world.open_windows()
+    await world.enrol("s1")  # records published the enrolment (R-DATA-6)
     r = await world.client.post(
         "/api/v1/performances/uploads", json=_body(world, fields={"bogus": "x"}), headers=world.student("s1")
     )
@@ -72,6 +74,7 @@ async def test_performance_fields_are_checked_against_the_catalog(world: World) 
 async def test_performance_selection_cap_is_ten(world: World) -> None:
     await world.caps(outcomes=6, performances=20)
     await world.open_windows()
+    await world.enrol("s1")  # records published the enrolment (R-DATA-6)
     student = world.student("s1")
     ids = []
     for _ in range(11):

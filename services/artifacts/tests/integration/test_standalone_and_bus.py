@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from artifacts_world import SEM, YEAR, World, pdf
+from artifacts_world import ADMITTED_ON, SEM, YEAR, World, pdf
 from sqlalchemy import select
 
-from portfolio_artifacts.adapters.orm import rc_caps, rc_courses, rc_windows
+from portfolio_artifacts.adapters.orm import rc_caps, rc_courses, rc_enrolments, rc_windows
 from portfolio_artifacts.app import create
 from portfolio_artifacts.bootstrap import bootstrap
 from portfolio_artifacts.config import Settings
 from portfolio_artifacts.consumers import SUBSCRIPTIONS
 from portfolio_shared.events.base import envelope_for
-from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, TeacherAssignmentChanged
+from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet, StudentEnrolled, TeacherAssignmentChanged
 from portfolio_shared.messaging import OutgoingMessage
 from portfolio_shared.testing.fixtures import eventually
 from portfolio_shared.testing.harness import running
@@ -84,6 +84,10 @@ async def test_records_events_through_rabbitmq_reach_the_read_copies(world: Worl
             self_check_at=now,
         ),
         ArtifactCapsSet(school_id="sch-A", outcomes_per_semester=8, performances_per_year=40),
+        # The student's enrolment: nothing is collected before it is known (R-DATA-6).
+        StudentEnrolled(
+            student_id="stu-s1", user_id="s1", school_id="sch-A", grade=1, class_name="101", admitted_on=ADMITTED_ON
+        ),
     ]
     bus = world.runtime.bus
     for subs in SUBSCRIPTIONS:  # the queues exist before anything is published (the consumers may still be starting)
@@ -101,6 +105,7 @@ async def test_records_events_through_rabbitmq_reach_the_read_copies(world: Worl
                     (await s.execute(select(rc_courses).where(rc_courses.c.course_id == "c-rmq"))).first() is not None,
                     (await s.execute(select(rc_windows))).first() is not None,
                     (await s.execute(select(rc_caps.c.outcomes_per_semester))).scalar() == 8,
+                    (await s.execute(select(rc_enrolments.c.admitted_on))).scalar() == ADMITTED_ON,
                 ]
             )
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from portfolio_artifacts.domain.errors import DomainError, NotEnrolled
+from portfolio_artifacts.domain.errors import DomainError, NotEnrolled, OutsideEnrolmentPeriod
 from portfolio_artifacts.service_layer.errors import OutsideWindow
 from portfolio_shared.problems import Problem, problem_response
 
@@ -17,7 +17,10 @@ def to_problem(exc: DomainError) -> Problem:
     if isinstance(exc, OutsideWindow):
         extra = {"windows": exc.windows}
     elif isinstance(exc, NotEnrolled):
-        extra = {"enrolment": {"school_id": exc.school_id, "status": exc.status_value, "since": exc.since}}
+        since = exc.since or None
+        extra = {"enrolment": {"school_id": exc.school_id, "status": exc.status_value, "since": since}}
+    elif isinstance(exc, OutsideEnrolmentPeriod):
+        extra = {"date": exc.value, "enrolment_period": {"starts_on": exc.starts_on}}
     return Problem(
         exc.status,
         exc.code,

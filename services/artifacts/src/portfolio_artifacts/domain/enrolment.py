@@ -8,9 +8,10 @@ student (借讀生) studies at the visiting school, so ``visiting`` is active th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
-from .errors import NotEnrolled
+from .errors import EnrolmentNotKnown, NotEnrolled, OutsideEnrolmentPeriod
 
 # The statuses of records' ``EnrolmentStatus``. Anything not listed as active refuses (fail closed):
 # a status records adds later must be judged here before students holding it can add data.
@@ -32,10 +33,19 @@ def is_active(status: str) -> bool:
 def check_may_add_data(status: str | None, since: date | None, *, school_id: str, action: str) -> None:
     """Raise ``NotEnrolled`` unless the student may add or change data at ``school_id`` (R-DATA-6).
 
-    ``status is None``: the school has no enrolment of the student in the read copy (records may not
-    have published it yet, or the deployment runs without records' events); nothing is refused then.
+    ``status is None``: the school has no enrolment of the student in the read copy (records has not
+    published it yet): ``EnrolmentNotKnown``, a refusal of its own, since nothing may be collected
+    before the enrolment it belongs to is known. A deployment must feed records' events.
     """
-    if status is None or is_active(status):
+    if status is None:
+        raise EnrolmentNotKnown(
+            f"school {school_id} has no enrolment of yours yet (the registry enters it after admission); "
+            f"you cannot {action} there until it is registered",
+            status="unknown",
+            since="",
+            school_id=school_id,
+        )
+    if is_active(status):
         return
     name = STATUS_NAMES.get(status, status)
     since_text = since.isoformat() if since is not None else "an unknown date"
@@ -46,3 +56,23 @@ def check_may_add_data(status: str | None, since: date | None, *, school_id: str
         since=since_text,
         school_id=school_id,
     )
+
+
+def check_dates_in_enrolment(values: Mapping[str, object], starts_on: date | None) -> None:
+    """Refuse a record whose dates lie before the student's enrolment began (R-DATA-6, 422).
+
+    ``starts_on``: the first day of enrolment known (the earliest admission or transfer in at a school
+    of the district, so a transfer keeps the earlier period, R-ENR-1); None when not known, then no
+    date is refused. Later dates are not refused: a position or a course may run to the term's end.
+    """
+    if starts_on is None:
+        return
+    for name, value in values.items():
+        if isinstance(value, date) and value < starts_on:
+            raise OutsideEnrolmentPeriod(
+                f"{name} {value.isoformat()} is before your enrolment began on {starts_on.isoformat()}; "
+                "only data from the period of enrolment is collected",
+                field=f"fields.{name}",
+                value=value.isoformat(),
+                starts_on=starts_on.isoformat(),
+            )

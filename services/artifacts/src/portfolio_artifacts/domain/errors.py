@@ -228,3 +228,26 @@ class NotEnrolled(ConflictError):
         self.status_value = status
         self.since = since
         self.school_id = school_id
+
+
+class EnrolmentNotKnown(NotEnrolled):
+    """The school has no enrolment of the student yet (records has not published it): nothing is
+    collected before it is known (R-DATA-6). Distinct from ``not-enrolled`` (left, suspended …)."""
+
+    code = "enrolment-not-known"
+    title_en = "Enrolment not known yet: the school has not registered your enrolment"
+    title_zh = "尚無學籍資料，學校登錄學籍後才能上傳或勾選"
+
+
+class OutsideEnrolmentPeriod(ValidationError):
+    """A date of the record lies before the student's enrolment began (R-DATA-6)."""
+
+    code = "outside-enrolment-period"
+    title_en = "Date outside the period of enrolment"
+    title_zh = "日期不在在學期間內"
+    default_rule = "R-DATA-6"
+
+    def __init__(self, detail: str, *, field: str, value: str, starts_on: str) -> None:
+        super().__init__(detail, field=field)
+        self.value = value
+        self.starts_on = starts_on

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 
 from portfolio_artifacts.adapters.orm import rc_enrolments
 from portfolio_artifacts.adapters.sql import Executor
@@ -11,8 +13,8 @@ from portfolio_artifacts.domain.enrolment import check_may_add_data
 
 async def require_enrolled(session: Executor, *, school_id: str, user_id: str, action: str) -> None:
     """Refuse with 409 (``not-enrolled``, R-DATA-6) when the student's newest enrolment status at the
-    school is not active; a student the school has no enrolment for yet passes (see
-    ``domain.enrolment.check_may_add_data``)."""
+    school is not active, and with 409 ``enrolment-not-known`` when the school has no enrolment of the
+    student yet (see ``domain.enrolment.check_may_add_data``)."""
     row = (
         await session.execute(
             select(rc_enrolments.c.status, rc_enrolments.c.since).where(
@@ -26,3 +28,12 @@ async def require_enrolled(session: Executor, *, school_id: str, user_id: str, a
         school_id=school_id,
         action=action,
     )
+
+
+async def enrolment_start(session: Executor, user_id: str) -> date | None:
+    """The first day of the student's enrolment known here: the earliest admission or transfer in at
+    any school of the district (R-DATA-6, R-ENR-1); None when no admission date was received."""
+    value = await session.scalar(
+        select(func.min(rc_enrolments.c.admitted_on)).where(rc_enrolments.c.user_id == user_id)
+    )
+    return value if isinstance(value, date) else None

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 
 from portfolio_artifacts.adapters.orm import performances
 from portfolio_artifacts.adapters.sql import autocommit, student_scope_lock
+from portfolio_artifacts.domain.enrolment import check_dates_in_enrolment
 from portfolio_artifacts.domain.errors import IllegalTransition
 from portfolio_artifacts.domain.file_rules import check_description
 from portfolio_artifacts.domain.performances import validate_fields
@@ -23,7 +24,7 @@ from portfolio_shared.permissions import Permission
 from . import history
 from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, WithdrawArtifact
 from .context import Deps
-from .enrolment import require_enrolled
+from .enrolment import enrolment_start, require_enrolled
 from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
     accepted_summaries,
@@ -55,13 +56,15 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
             f"uploading needs the permission '{Permission.PERFORMANCE_UPLOAD}' at this school", rule="R-PERF-1"
         )
     catalog = deps.catalogs.get(deps.current_catalog)
-    fields = _json_fields(validate_fields(catalog, cmd.category, cmd.fields))  # R-FILE-3
+    checked = validate_fields(catalog, cmd.category, cmd.fields)  # R-FILE-3
+    fields = _json_fields(checked)
     description = check_description(cmd.description, rules=deps.rules)
     declared = check_declarations(cmd.files, deps.rules, required=False)
     me, now = cmd.actor.user_id, deps.now()
     async with autocommit(deps.runtime.engine) as conn:
         await replay_if_done(conn, cmd.idempotency)
         await require_enrolled(conn, school_id=cmd.school_id, user_id=me, action="start an upload")  # R-DATA-6
+        check_dates_in_enrolment(checked, await enrolment_start(conn, me))  # R-DATA-6
         await require_window(
             conn,
             school_id=cmd.school_id,
