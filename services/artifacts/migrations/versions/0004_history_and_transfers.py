@@ -43,6 +43,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("origin_school_id", sa.String(64), nullable=True))
     with op.batch_alter_table("rc_enrolments") as batch:
         batch.add_column(sa.Column("admitted_on", sa.Date(), nullable=True))
+    op.create_index("ix_rc_enrolments_user", "rc_enrolments", ["user_id"])
     op.execute("UPDATE outcomes SET origin_school_id = school_id")
     op.execute("UPDATE performances SET origin_school_id = school_id")
     # The standing certifications become the first history entries (who, on whose behalf, when).
@@ -56,6 +57,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rc_enrolments_user", table_name="rc_enrolments")
     with op.batch_alter_table("rc_enrolments") as batch:
         batch.drop_column("admitted_on")
     with op.batch_alter_table("performances") as batch:

@@ -8,6 +8,7 @@ by ``envelope.occurred_at``, so redelivered or out-of-order events leave the rig
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from sqlalchemy import case, delete, func
 
@@ -49,6 +50,7 @@ from .adapters.orm import (
 )
 from .adapters.sql import insert_ignore, upsert_newer
 from .domain.enrolment import ACTIVE_STATUSES
+from .service_layer.transfers import follow_transfer
 
 log = logging.getLogger(__name__)
 # Enrolment changes that start an enrolment at the school: its first day bounds the data (R-DATA-6).
@@ -144,6 +146,8 @@ async def keep_enrolment_change(event: EnrolmentChanged, envelope: Envelope, uow
         event_at=envelope.occurred_at,
         on_update={} if event.change in _ARRIVALS else {"admitted_on": rc_enrolments.c.admitted_on},
     )
+    # R-ENR-1: the student's final items follow a transfer; the move happens now, as it is applied here.
+    await follow_transfer(uow, event.user_id, actor=envelope.actor or "system:records", at=datetime.now(UTC))
 
 
 @records_events.on(StudentEnrolled)
@@ -183,6 +187,8 @@ async def keep_student_enrolled(event: StudentEnrolled, envelope: Envelope, uow:
             ),
         },
     )
+    # R-ENR-1: the student's final items follow a transfer; the move happens now, as it is applied here.
+    await follow_transfer(uow, event.user_id, actor=envelope.actor or "system:records", at=datetime.now(UTC))
 
 
 # -- identity ----------------------------------------------------------------------------------

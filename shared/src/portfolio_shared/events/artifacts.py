@@ -110,3 +110,16 @@ class FileIntegrityFailed(EventPayload):
     student_user_id: str
     school_id: str
     problem: Literal["missing", "altered"]
+
+
+@event("artifacts.student.items_transferred")
+class ArtifactsTransferred(EventPayload):
+    """A student transferred inside the district: their certified outcomes and submitted performances
+    now belong to the school they are enrolled at, which submits them (R-ENR-1). The items keep their
+    ids and their school of origin; ``school_id`` of later events is the new school."""
+
+    student_user_id: str
+    from_school_id: str
+    to_school_id: str
+    outcome_ids: list[str]
+    performance_ids: list[str]

@@ -274,6 +274,7 @@ def enrolment_tables(md: MetaData) -> dict[str, Table]:
             Column("event_at", UTCDateTime, nullable=False),
             # Revision 0004: the first day of the enrolment at this school (StudentEnrolled), R-DATA-6.
             Column("admitted_on", Date),
+            Index("ix_rc_enrolments_user", "user_id"),  # revision 0004: a student's schools (R-ENR-1)
         )
     }
 

@@ -80,7 +80,7 @@ async def _page(conn: Executor, where: ColumnElement[bool], limit: int, offset: 
     query = (
         select(artifact_history)
         .where(where)
-        .order_by(artifact_history.c.at, artifact_history.c.id)
+        .order_by(artifact_history.c.id)  # the order they were appended in
         .limit(limit)
         .offset(offset)
     )

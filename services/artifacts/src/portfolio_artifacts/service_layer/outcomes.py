@@ -46,6 +46,7 @@ from .files import (
 )
 from .idempotency import remember, replay_if_done
 from .state import load_for_update, load_own, outcome_state, state_values
+from .transfers import follow_transfer
 from .views import files_of, outcome_view, outcome_view_of
 from .windows import require_window, school_policy
 
@@ -368,6 +369,8 @@ async def certify_outcome(cmd: CertifyOutcome, deps: Deps) -> dict[str, Any]:
             school_id=row.school_id,
             actor=cmd.actor.user_id,
         )
+        # Certified after the student transferred inside the district: it follows them (R-ENR-1).
+        await follow_transfer(uow, row.student_user_id, actor=cmd.actor.user_id, at=now)
         view = await outcome_view(uow.session, await load_for_update(uow.session, outcomes, row.id, "outcome"))
         view = await remember(uow.session, cmd.idempotency, view, now)  # same transaction as the effect
         await uow.commit()
