@@ -104,6 +104,30 @@ async def unavailable(session: Executor, school_id: str, user_ids: Iterable[str]
     return gone | {r.user_id for r in absent_rows}
 
 
+async def may_be_delegate(session: Executor, school_id: str, user_id: str) -> bool:
+    """Cheap first test: named in the school's certification order, or identity's acting delegate.
+    Everyone else is never a delegate, so their requests skip loading the school's facts."""
+    order = (
+        await session.execute(
+            select(rc_delegations.c.delegate_user_ids).where(
+                rc_delegations.c.school_id == school_id, rc_delegations.c.duty_code == CERTIFICATION_DUTY
+            )
+        )
+    ).first()
+    if order is not None and user_id in order.delegate_user_ids:
+        return True
+    acting = (
+        await session.execute(
+            select(rc_acting.c.acting_user_id).where(
+                rc_acting.c.school_id == school_id,
+                rc_acting.c.duty_code == CERTIFICATION_DUTY,
+                rc_acting.c.is_delegate.is_(True),
+            )
+        )
+    ).first()
+    return acting is not None and acting.acting_user_id == user_id
+
+
 async def school_facts(session: Executor, school_id: str, today: date) -> SchoolFacts:
     """Everything the per-teacher delegation needs about a school, read once (R-ART-5, R-DUTY-2)."""
     order = (
@@ -236,6 +260,8 @@ async def resolve_authority(
     for teacher in people:
         if teacher in authorised_by:
             return Authority(CertificationBasis.ON_BEHALF_AUTHORISATION, teacher)
+    if not await may_be_delegate(session, school_id, me):
+        return None
     facts = await school_facts(session, school_id, today)
     stepping_in = facts.delegate_for(people, today, last_day)
     if stepping_in is not None and stepping_in[0] == me:
@@ -272,6 +298,8 @@ async def certifiable_courses(session: Executor, actor: Principal, at: Moment) -
                 )
             )
             courses |= {r.course_id for r in rows}
+        if not await may_be_delegate(session, school_id, actor.user_id):
+            continue
         facts = await school_facts(session, school_id, today)
         if actor.user_id != facts.next_delegate(today):
             continue
