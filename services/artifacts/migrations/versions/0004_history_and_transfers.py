@@ -37,6 +37,7 @@ def upgrade() -> None:
     op.create_index("ix_artifact_history_item", "artifact_history", ["artifact_kind", "artifact_id"])
     op.create_index("ix_artifact_history_school", "artifact_history", ["school_id", "at"])
     op.create_index("ix_artifact_history_student", "artifact_history", ["student_user_id", "at"])
+    _append_only()
     with op.batch_alter_table("outcomes") as batch:
         batch.add_column(sa.Column("origin_school_id", sa.String(64), nullable=True))
     with op.batch_alter_table("performances") as batch:
@@ -56,6 +57,28 @@ def upgrade() -> None:
     )
 
 
+def _append_only() -> None:
+    """The database itself refuses to change or delete a history entry (R-RET-3), whatever the code.
+    PostgreSQL lets a retention job delete (R-RET-1) inside a transaction that sets
+    ``portfolio.retention = 'on'``; updates are never allowed."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION artifact_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF TG_OP = 'DELETE' AND current_setting('portfolio.retention', true) = 'on' THEN RETURN OLD; END IF;"
+            " RAISE EXCEPTION 'artifact_history is append-only (R-RET-3)'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER artifact_history_append_only BEFORE UPDATE OR DELETE ON artifact_history"
+            " FOR EACH ROW EXECUTE FUNCTION artifact_history_append_only()"
+        )
+    else:
+        for what in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER artifact_history_no_{what.lower()} BEFORE {what} ON artifact_history"
+                " BEGIN SELECT RAISE(ABORT, 'artifact_history is append-only (R-RET-3)'); END"
+            )
+
+
 def downgrade() -> None:
     op.drop_index("ix_rc_enrolments_user", table_name="rc_enrolments")
     with op.batch_alter_table("rc_enrolments") as batch:
@@ -64,6 +87,9 @@ def downgrade() -> None:
         batch.drop_column("origin_school_id")
     with op.batch_alter_table("outcomes") as batch:
         batch.drop_column("origin_school_id")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER artifact_history_append_only ON artifact_history")
+        op.execute("DROP FUNCTION artifact_history_append_only()")
     op.drop_index("ix_artifact_history_student", table_name="artifact_history")
     op.drop_index("ix_artifact_history_school", table_name="artifact_history")
     op.drop_index("ix_artifact_history_item", table_name="artifact_history")

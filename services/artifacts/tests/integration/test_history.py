@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from artifacts_world import World, declaration, pdf
+from sqlalchemy import select, text
 
 from portfolio_shared.events.identity import DelegationOrderChanged, UserDeactivated
 from portfolio_shared.permissions import Permission as P
@@ -147,3 +148,32 @@ async def test_performance_selection_and_withdrawal_are_in_the_history(world: Wo
     assert (
         await world.client.get(f"/api/v1/performances/{pid}/history", headers=world.student("s2"))
     ).status_code == 404
+
+
+async def test_the_database_refuses_to_change_or_delete_a_history_entry(world: World) -> None:
+    """R-RET-3 holds whatever the code does: the table is append-only in the database itself."""
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    from portfolio_artifacts.adapters.orm import artifact_history
+
+    await world.open_windows()
+    await world.course("phys", ["t1"], ["s1"])
+    await world.upload_outcome(world.student("s1"), "phys")
+    for statement in (
+        update(artifact_history).values(actor_user_id="someone-else"),
+        delete(artifact_history),
+    ):
+        async with world.runtime.uow() as uow:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await uow.session.execute(statement)
+    async with world.runtime.uow() as uow:
+        rows = (await uow.session.execute(select(artifact_history.c.actor_user_id))).scalars().all()
+    assert rows == ["s1"]
+    # A retention job (R-RET-1) may delete, explicitly, in its own transaction.
+    async with world.runtime.uow() as uow:
+        await uow.session.execute(text("SET LOCAL portfolio.retention = 'on'"))
+        await uow.session.execute(delete(artifact_history))
+        await uow.commit()
+    async with world.runtime.uow() as uow:
+        assert (await uow.session.execute(select(artifact_history))).first() is None
