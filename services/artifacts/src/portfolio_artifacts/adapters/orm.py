@@ -5,7 +5,7 @@ services' facts (``rc_*``, written only by ``consumers.py``), and plumbing (outb
 idempotency keys, per-student lock rows).
 
 The tables are grouped by the revision that introduced them (``artifact_tables``: 0002,
-``enrolment_tables``: 0003, ``history_tables``: 0004; columns added later say their revision).
+``enrolment_tables``: 0003, ``history_tables``: 0005; columns added later say their revision).
 Migrations are written out, not built from these functions; tests/test_migrations.py checks that
 the two agree.
 """
@@ -87,7 +87,7 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
         Column("upload_expires_at", UTCDateTime),
         Column("created_at", UTCDateTime, nullable=False),
         Column("updated_at", UTCDateTime, nullable=False),
-        # Revision 0004: where the outcome was made; ``school_id`` is where the student now is (R-ENR-1).
+        # Revision 0005: where the outcome was made; ``school_id`` is where the student now is (R-ENR-1).
         Column("origin_school_id", String(ID)),
         Index("ix_outcomes_student_term", "student_user_id", "academic_year", "semester"),
         Index("ix_outcomes_school_course", "school_id", "course_id", "status"),
@@ -109,7 +109,7 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
         Column("upload_expires_at", UTCDateTime),
         Column("created_at", UTCDateTime, nullable=False),
         Column("updated_at", UTCDateTime, nullable=False),
-        Column("origin_school_id", String(ID)),  # revision 0004, as for outcomes (R-ENR-1)
+        Column("origin_school_id", String(ID)),  # revision 0005, as for outcomes (R-ENR-1)
         Index("ix_performances_student_year", "student_user_id", "academic_year"),
         Index("ix_performances_school", "school_id", "academic_year"),
     )
@@ -272,15 +272,15 @@ def enrolment_tables(md: MetaData) -> dict[str, Table]:
             Column("status", String(32), nullable=False),
             Column("since", Date, nullable=False),  # effective date of the change (admission date)
             Column("event_at", UTCDateTime, nullable=False),
-            # Revision 0004: the first day of the enrolment at this school (StudentEnrolled), R-DATA-6.
+            # Revision 0005: the first day of the enrolment at this school (StudentEnrolled), R-DATA-6.
             Column("admitted_on", Date),
-            Index("ix_rc_enrolments_user", "user_id"),  # revision 0004: a student's schools (R-ENR-1)
+            Index("ix_rc_enrolments_user", "user_id"),  # revision 0005: a student's schools (R-ENR-1)
         )
     }
 
 
 def history_tables(md: MetaData) -> dict[str, Table]:
-    """Revision 0004: the append-only history of what was done to each outcome and performance, by
+    """Revision 0005: the append-only history of what was done to each outcome and performance, by
     whom and on whose behalf (R-RET-3, R-ART-5). Rows are only ever inserted."""
     return {
         "artifact_history": Table(

@@ -2,8 +2,8 @@
 each item's school of origin, so it can follow a student who transfers inside the district (R-ENR-1);
 the first day of each enrolment, so data from outside it is refused (R-DATA-6).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 Spelled out here rather than built from ``adapters.orm`` so that this revision stays what it was
 when later revisions change the tables. Plain ``sa`` types: runs on PostgreSQL and SQLite.
@@ -12,8 +12,8 @@ when later revisions change the tables. Plain ``sa`` types: runs on PostgreSQL a
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
