@@ -155,6 +155,7 @@ async def test_an_image_over_the_pixel_bound_is_a_decompression_bomb(bounded_wor
 async def test_a_performance_file_that_does_not_parse_is_refused_too(world: World) -> None:
     """Multiple performances complete through the same check (R-FILE-1, R-PERF-1)."""
     await world.open_windows()
+    await world.enrol("s1")  # records published the enrolment (R-DATA-6)
     student = world.student("s1")
     data = b"%PDF-1.7\n" + ELF
     body = {
