@@ -39,7 +39,7 @@ def bootstrap(
         **overrides,
     )
     deps.runtime = runtime
-    setattr(runtime, _DEPS_ATTR, deps)  # noqa: B010 - the chassis' runtime has no slot for a service's deps
+    setattr(runtime, _DEPS_ATTR, deps)
     return runtime
 
 

@@ -25,8 +25,20 @@ from .domain.model import IT_SECTION_DUTY, SUBMITTING_DUTY, Recipient, Trigger, 
 from .service_layer.context import Deps
 from .service_layer.handlers import handle
 
-KIND_ZH = {"enrolment": "學籍資料", "grades": "成績", "cadre": "幹部經歷", "outcomes": "課程學習成果", "performances": "多元表現"}
-KIND_EN = {"enrolment": "enrolment data", "grades": "grades", "cadre": "cadre records", "outcomes": "course outcomes", "performances": "multiple performances"}
+KIND_ZH = {
+    "enrolment": "學籍資料",
+    "grades": "成績",
+    "cadre": "幹部經歷",
+    "outcomes": "課程學習成果",
+    "performances": "多元表現",
+}
+KIND_EN = {
+    "enrolment": "enrolment data",
+    "grades": "grades",
+    "cadre": "cadre records",
+    "outcomes": "course outcomes",
+    "performances": "multiple performances",
+}
 LEFT_CHANGES = {"transfer_out", "leaving"}  # R-SUB-9: reached by post from now on
 BACK_CHANGES = {"admission", "transfer_in", "reinstatement"}
 
@@ -82,9 +94,11 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
     # --- records: students, windows, certifiers -------------------------------------------------
     records_events.on(rec.StudentEnrolled)(
         run(
-            lambda e, env: c.KeepContact(e.user_id, school_id=e.school_id, kind="student", left=False, as_of=env.occurred_at)
-            if e.user_id
-            else None
+            lambda e, env: (
+                c.KeepContact(e.user_id, school_id=e.school_id, kind="student", left=False, as_of=env.occurred_at)
+                if e.user_id
+                else None
+            )
         )
     )
 
@@ -109,47 +123,45 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
     )
 
     # --- artifacts: what is uploaded, certified, selected; files that failed the check ----------
-    artifacts_events.on(art.OutcomeUploaded)(
-        run(
-            lambda e, env: c.KeepArtifact(
-                e.outcome_id, "outcome", e.school_id, e.student_user_id, "uploaded", None, e.course_id, e.academic_year, e.semester
-            )
+    def outcome_uploaded(e: art.OutcomeUploaded, env: Envelope) -> c.KeepArtifact:
+        return c.KeepArtifact(
+            e.outcome_id, "outcome", e.school_id, e.student_user_id, "uploaded", None, e.course_id, e.academic_year,
+            e.semester,
+        )  # fmt: skip
+
+    def outcome_state(e: art.OutcomeCertified | art.OutcomeReturned | art.OutcomeWithdrawn, env: Envelope) -> object:
+        status = {"artifacts.outcome.certified": "certified", "artifacts.outcome.returned": "returned"}.get(
+            e.event_type, "withdrawn"
         )
-    )
-    for event_type, status in (
-        (art.OutcomeCertified, "certified"),
-        (art.OutcomeReturned, "returned"),
-        (art.OutcomeWithdrawn, "withdrawn"),
-    ):
-        artifacts_events.on(event_type)(
-            run(lambda e, env, s=status: c.KeepArtifact(e.outcome_id, "outcome", e.school_id, e.student_user_id, s))
+        return c.KeepArtifact(e.outcome_id, "outcome", e.school_id, e.student_user_id, status)
+
+    def outcome_selection(e: art.OutcomeSelected | art.OutcomeDeselected, env: Envelope) -> object:
+        selected = isinstance(e, art.OutcomeSelected)
+        return c.KeepArtifact(
+            e.outcome_id, "outcome", e.school_id, e.student_user_id, selected=selected, academic_year=e.academic_year
         )
-    for event_type, selected in ((art.OutcomeSelected, True), (art.OutcomeDeselected, False)):
-        artifacts_events.on(event_type)(
-            run(
-                lambda e, env, s=selected: c.KeepArtifact(
-                    e.outcome_id, "outcome", e.school_id, e.student_user_id, selected=s, academic_year=e.academic_year
-                )
-            )
+
+    def performance_uploaded(e: art.PerformanceUploaded, env: Envelope) -> object:
+        return c.KeepArtifact(
+            e.performance_id, "performance", e.school_id, e.student_user_id, "uploaded", academic_year=e.academic_year
         )
-    artifacts_events.on(art.PerformanceUploaded)(
-        run(
-            lambda e, env: c.KeepArtifact(
-                e.performance_id, "performance", e.school_id, e.student_user_id, "uploaded", academic_year=e.academic_year
-            )
-        )
-    )
-    for event_type, selected in ((art.PerformanceSelected, True), (art.PerformanceDeselected, False)):
-        artifacts_events.on(event_type)(
-            run(
-                lambda e, env, s=selected: c.KeepArtifact(
-                    e.performance_id, "performance", e.school_id, e.student_user_id, selected=s, academic_year=e.academic_year
-                )
-            )
-        )
-    artifacts_events.on(art.PerformanceWithdrawn)(
-        run(lambda e, env: c.KeepArtifact(e.performance_id, "performance", e.school_id, e.student_user_id, "withdrawn"))
-    )
+
+    def performance_selection(e: art.PerformanceSelected | art.PerformanceDeselected, env: Envelope) -> object:
+        selected = isinstance(e, art.PerformanceSelected)
+        return c.KeepArtifact(
+            e.performance_id, "performance", e.school_id, e.student_user_id, selected=selected,
+            academic_year=e.academic_year,
+        )  # fmt: skip
+
+    def performance_withdrawn(e: art.PerformanceWithdrawn, env: Envelope) -> object:
+        return c.KeepArtifact(e.performance_id, "performance", e.school_id, e.student_user_id, "withdrawn")
+
+    artifacts_events.on(art.OutcomeUploaded)(run(outcome_uploaded))
+    artifacts_events.on(art.OutcomeCertified, art.OutcomeReturned, art.OutcomeWithdrawn)(run(outcome_state))
+    artifacts_events.on(art.OutcomeSelected, art.OutcomeDeselected)(run(outcome_selection))
+    artifacts_events.on(art.PerformanceUploaded)(run(performance_uploaded))
+    artifacts_events.on(art.PerformanceSelected, art.PerformanceDeselected)(run(performance_selection))
+    artifacts_events.on(art.PerformanceWithdrawn)(run(performance_withdrawn))
 
     def integrity(e: art.FileIntegrityFailed, env: Envelope) -> c.NotifyOffice:
         problem = {"missing": ("遺失", "is missing"), "altered": ("內容遭變更", "was altered")}[e.problem]

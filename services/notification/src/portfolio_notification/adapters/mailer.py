@@ -73,7 +73,8 @@ class SmtpMailer:
                     client.close()
                 return f"{type(exc).__name__}: {exc}"
             except aiosmtplib.SMTPException as exc:  # refused by the server; the connection stays usable
-                self._idle.put_nowait(client)
+                if client is not None:
+                    self._idle.put_nowait(client)
                 return f"{type(exc).__name__}: {exc}"
             self._idle.put_nowait(client)
             return None

@@ -50,9 +50,7 @@ async def upsert(
     names = [k for k in values if k not in keys] if update is None else list(update)
     update = {k: stmt.excluded[k] for k in names}
     await session.execute(
-        stmt.on_conflict_do_update(index_elements=list(keys), set_=update)
-        if update
-        else stmt.on_conflict_do_nothing()
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=update) if update else stmt.on_conflict_do_nothing()
     )
 
 
@@ -121,9 +119,7 @@ async def contact_row(session: AsyncSession, user_id: str) -> dict[str, Any] | N
 
 
 async def open_windows(session: AsyncSession, now: datetime, phases: Iterable[str]) -> list[dict[str, Any]]:
-    result = await session.execute(
-        sa.select(windows).where(windows.c.ends_at > now, windows.c.phase.in_(list(phases)))
-    )
+    result = await session.execute(sa.select(windows).where(windows.c.ends_at > now, windows.c.phase.in_(list(phases))))
     return [_aware(r, "starts_at", "ends_at") for r in result.mappings()]
 
 
@@ -131,9 +127,8 @@ async def uncertified_by_certifier(
     session: AsyncSession, school_id: str, academic_year: int, semester: int
 ) -> dict[str, int]:
     """Outcomes awaiting certification per certifying teacher (R-ART-3, R-SCHED-2)."""
-    result = await session.execute(
-        sa.select(course_teachers.c.certifier_user_ids, sa.func.count())
-        .select_from(artifact_copies.join(course_teachers, artifact_copies.c.course_id == course_teachers.c.course_id))
+    per_course = await session.execute(
+        sa.select(artifact_copies.c.course_id, sa.func.count())
         .where(
             artifact_copies.c.school_id == school_id,
             artifact_copies.c.kind == "outcome",
@@ -141,12 +136,18 @@ async def uncertified_by_certifier(
             artifact_copies.c.academic_year == academic_year,
             artifact_copies.c.semester == semester,
         )
-        .group_by(artifact_copies.c.course_id, course_teachers.c.certifier_user_ids)
+        .group_by(artifact_copies.c.course_id)
+    )
+    by_course = dict(per_course.tuples().all())
+    certifiers = await session.execute(
+        sa.select(course_teachers.c.course_id, course_teachers.c.certifier_user_ids).where(
+            course_teachers.c.course_id.in_([c for c in by_course if c is not None])
+        )
     )
     counts: dict[str, int] = {}
-    for certifiers, n in result.all():
-        for teacher in certifiers:
-            counts[teacher] = counts.get(teacher, 0) + n
+    for course_id, teachers in certifiers.tuples().all():
+        for teacher in teachers:
+            counts[teacher] = counts.get(teacher, 0) + by_course[course_id]
     return counts
 
 
@@ -178,7 +179,11 @@ async def receipt(session: AsyncSession, receipt_id: str) -> dict[str, Any] | No
 async def acting_for(session: AsyncSession, school_id: str, duty_code: str) -> str | None:
     """The acting person, else the first responsible, else the first delegate (R-DUTY-2)."""
     row = (
-        (await session.execute(sa.select(duties).where(duties.c.school_id == school_id, duties.c.duty_code == duty_code)))
+        (
+            await session.execute(
+                sa.select(duties).where(duties.c.school_id == school_id, duties.c.duty_code == duty_code)
+            )
+        )
         .mappings()
         .first()
     )
@@ -230,9 +235,7 @@ async def insert_new_deliveries(session: AsyncSession, rows: list[dict[str, Any]
     return new
 
 
-async def claim_due_emails(
-    session: AsyncSession, now: datetime, until: datetime, limit: int
-) -> list[dict[str, Any]]:
+async def claim_due_emails(session: AsyncSession, now: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
     """Due pending e-mails, locked against other replicas, their claim moved to ``until``."""
     ids = list(
         (
@@ -382,7 +385,9 @@ async def deliveries_page(
     return [_aware(r, "created_at", "sent_at") for r in result.mappings()], int(total)
 
 
-async def letters(session: AsyncSession, school_id: str, trigger_key: str | None, delivery_id: uuid.UUID | None) -> list[dict[str, Any]]:
+async def letters(
+    session: AsyncSession, school_id: str, trigger_key: str | None, delivery_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
     q = sa.select(deliveries).where(
         deliveries.c.school_id == school_id, deliveries.c.channel == "postal", deliveries.c.status == "ready"
     )

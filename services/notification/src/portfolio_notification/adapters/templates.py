@@ -67,7 +67,7 @@ def render(
         return Rendered(
             _compile(subject).render(context).replace("\n", " ").strip(), _compile(body).render(context).strip()
         )
-    except TemplateError as exc:  # an override naming a variable this trigger does not have
+    except TemplateError:  # an override naming a variable this trigger does not have
         if override is None:
             raise
         return render(trigger, channel, context, None)

@@ -45,7 +45,11 @@ async def keep_window(cmd: c.KeepWindow, uow: UnitOfWork, deps: Deps) -> int:
 
 
 async def keep_certifiers(cmd: c.KeepCertifiers, uow: UnitOfWork, deps: Deps) -> int:
-    values = {"course_id": cmd.course_id, "school_id": cmd.school_id, "certifier_user_ids": list(cmd.certifier_user_ids)}
+    values = {
+        "course_id": cmd.course_id,
+        "school_id": cmd.school_id,
+        "certifier_user_ids": list(cmd.certifier_user_ids),
+    }
     await sql.upsert(uow.session, course_teachers, values, ["course_id"])
     return 1
 
@@ -62,7 +66,9 @@ async def keep_artifact(cmd: c.KeepArtifact, uow: UnitOfWork, deps: Deps) -> int
         "academic_year": cmd.academic_year,
         "semester": cmd.semester,
     }
-    update = [k for k in ("status", "selected", "course_id", "academic_year", "semester") if getattr(cmd, k) is not None]
+    update = [
+        k for k in ("status", "selected", "course_id", "academic_year", "semester") if getattr(cmd, k) is not None
+    ]
     await sql.set_artifact(uow.session, values, update)
     return 1
 

@@ -123,7 +123,11 @@ class EmailDispatcher:
                     )
                     continue
                 final = row["attempts"] >= settings.email_max_attempts
-                retry_at = None if final else now + timedelta(seconds=backoff_seconds(row["attempts"], settings.email_backoff_seconds))
+                retry_at = (
+                    None
+                    if final
+                    else now + timedelta(seconds=backoff_seconds(row["attempts"], settings.email_backoff_seconds))
+                )
                 await sql.mark_failed(uow.session, row["id"], error, retry_at)
                 uow.publish(
                     NotificationFailed(**base, reason=error[:300], will_retry=not final),
