@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+from smtp_server import Recorder
 
 from portfolio_notification.bootstrap import deps_of
 from portfolio_notification.domain.commands import KeepContact
@@ -16,7 +17,6 @@ from portfolio_shared.events.base import Envelope, EventPayload, envelope_for
 from portfolio_shared.messaging import EventConsumer, IncomingMessage
 from portfolio_shared.service import ServiceRuntime
 from portfolio_shared.testing.tokens import TokenMinter
-from smtp_server import Recorder
 
 CONSUMERS = ("notification.identity", "notification.records", "notification.artifacts", "notification.submission")
 

@@ -9,9 +9,9 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from notification_world import World
 from pypdf import PdfReader
 
-from notification_world import World
 from portfolio_shared.events.records import EnrolmentChanged
 from portfolio_shared.events.submission import ConfirmationWindowOpened, ReceiptAvailable
 from portfolio_shared.permissions import Permission as P

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from notification_world import World
+
 from portfolio_notification.adapters.orm import deliveries
 from portfolio_notification.bootstrap import bootstrap, deps_of
 from portfolio_notification.service_layer.jobs import ReminderScheduler

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from notification_world import World
+
 from portfolio_notification.adapters.orm import deliveries, outbox
 from portfolio_shared.events.base import Envelope
 from portfolio_shared.events.submission import ObjectionResolved
