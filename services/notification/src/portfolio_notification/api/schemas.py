@@ -68,7 +68,9 @@ class DeliveryPage(BaseModel):
 class SchoolSettingsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reminder_days: int = Field(ge=0, le=60, description="Days before a window closes that reminders go out")
+    reminder_days: int = Field(
+        ge=0, le=60, description="Days before a window closes that reminders go out; 0 switches reminders off"
+    )
     school_name: str = Field(min_length=1, max_length=200)
     return_address: str = Field(max_length=300, description="Printed above the address on every letter")
 
