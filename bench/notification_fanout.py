@@ -209,7 +209,7 @@ async def main() -> None:
                 await asyncio.sleep(0.1)
             recorded_all = time.time()
             async with runtime.uow() as uow:
-                first_sent, last_sent, sent = (
+                first_sent, _last_sent, sent = (
                     await uow.session.execute(
                         sa.select(
                             sa.func.min(deliveries.c.created_at),
