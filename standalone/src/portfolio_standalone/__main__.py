@@ -93,6 +93,9 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         values["field_current_kid"] = "local"
     if "blind_index_key" in fields:
         values["blind_index_key"] = _derive(secret, "records-blind-index")
+    if "contact_keys" in fields:  # notification: addresses at rest; no SMTP here, so .eml files in the data folder
+        values["contact_keys"] = f"local:{_derive(secret, 'notification-contact-key')}"
+        values["eml_folder"] = str(data / "mail")
     if "demo_data" in fields:
         # A newcomer can sign in at once: a demo district, school and users (development only).
         values["demo_data"] = os.environ.get("PORTFOLIO_DEMO_DATA", "true").lower() == "true"
