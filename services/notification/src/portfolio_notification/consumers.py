@@ -170,7 +170,8 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
         ]
         return c.NotifyOffice(
             Trigger.FILE_INTEGRITY_FAILED,
-            trigger_key(Trigger.FILE_INTEGRITY_FAILED, e.file_id, env.event_id),
+            # once per file and problem: the next verification run finding the same file again is no news
+            trigger_key(Trigger.FILE_INTEGRITY_FAILED, e.file_id, e.problem),
             e.school_id,
             IT_SECTION_DUTY,
             {

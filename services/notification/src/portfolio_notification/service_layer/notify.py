@@ -10,7 +10,7 @@ from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.notification import NotificationFailed
 
 from ..adapters import sql
-from ..adapters.templates import render
+from ..adapters.templates import Rendered, render
 from ..domain.commands import Notify
 from ..domain.model import Contact, channels_for
 from .context import Deps
@@ -42,14 +42,14 @@ async def notify(cmd: Notify, uow: UnitOfWork, deps: Deps) -> int:
     for recipient in cmd.recipients:
         # Someone this service has no copy of yet still gets the inbox message.
         contact = contacts.get(recipient.user_id) or Contact(recipient.user_id, cmd.school_id)
+        context = {"school_name": profile["school_name"], **cmd.context, **recipient.context}
+        context["name"] = contact.display_name
+        texts: dict[str, Rendered] = {}  # inbox and e-mail share one text: render it once
         for channel in channels_for(cmd.trigger, contact):
-            context = {
-                "school_name": profile["school_name"],
-                **cmd.context,
-                **recipient.context,
-                "name": contact.display_name,
-            }
-            text = render(cmd.trigger, channel, context, overrides.get("postal" if channel == "postal" else "message"))
+            wording = "postal" if channel == "postal" else "message"
+            if wording not in texts:
+                texts[wording] = render(cmd.trigger, channel, context, overrides.get(wording))
+            text = texts[wording]
             status = FIRST_STATUS[channel]
             error = None
             if channel == "postal" and not contact.has_postal_address:
