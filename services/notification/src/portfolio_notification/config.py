@@ -38,6 +38,7 @@ class Settings(ServiceSettings):
     email_claim_seconds: float = Field(default=120, gt=0)
     email_batch_size: int = Field(default=500, ge=1, le=5000)
     dispatch_poll_seconds: float = Field(default=1.0, gt=0)
+    dispatch_lanes: int = Field(default=2, ge=1, le=16)  # PostgreSQL only; SQLite dispatches in one lane
     run_dispatcher: bool = True
 
     # Reminders: N days before a window closes, unless the school set its own N.

@@ -18,13 +18,13 @@ import contextlib
 import logging
 import uuid
 from datetime import timedelta
-from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
 from portfolio_shared.events.notification import NotificationFailed, NotificationSent
 
 from ..adapters import sql
+from ..adapters.mailer import Outgoing, compose
 from ..domain.commands import RunReminders
 from ..domain.model import backoff_seconds, message_id
 from .context import Deps
@@ -33,34 +33,41 @@ from .handlers import handle
 log = logging.getLogger(__name__)
 
 
-def build_email(deps: Deps, row: dict[str, Any], address: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = deps.settings.mail_from
-    message["To"] = address
-    message["Subject"] = row["subject"]
-    message["Message-ID"] = message_id(str(row["id"]), deps.settings.message_id_domain)
-    message["Date"] = format_datetime(deps.now())
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
-    message["Content-Language"] = "zh-TW, en"
-    message.set_content(row["body"], charset="utf-8")
-    return message
+def build_email(deps: Deps, row: dict[str, Any], address: str) -> Outgoing:
+    return compose(
+        mail_from=deps.settings.mail_from,
+        to=address,
+        subject=row["subject"],
+        body=row["body"],
+        message_id=message_id(str(row["id"]), deps.settings.message_id_domain),
+        date=format_datetime(deps.now()),
+    )
 
 
 class EmailDispatcher:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def lanes(self) -> int:
+        """Several claim → send → record loops overlap one batch's database work with another's sending.
+        Only where claims lock rows (PostgreSQL's SKIP LOCKED); SQLite has one lane."""
+        url = self.deps.settings.database_url
+        return 1 if url.startswith("sqlite") else self.deps.settings.dispatch_lanes
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="notification-email-dispatcher")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._run(), name=f"notification-email-dispatcher-{n}") for n in range(self.lanes())
+            ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
         await self.deps.mailer.close()
 
     async def _run(self) -> None:
@@ -89,7 +96,7 @@ class EmailDispatcher:
             await uow.commit()
         if not batch:
             return 0
-        outgoing: list[tuple[str, EmailMessage]] = []
+        outgoing: list[tuple[str, Outgoing]] = []
         results: dict[str, str | None] = {}
         for row in batch:
             if row["email_enc"] is None:  # the address was removed after the message was recorded
