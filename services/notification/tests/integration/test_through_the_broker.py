@@ -24,6 +24,8 @@ async def test_event_over_rabbitmq_to_one_email(world: World) -> None:
         actor="submission",
     )
     message = OutgoingMessage(env.routing_key, env.to_bytes(), str(env.event_id))
+    for subs in world.runtime.subscriptions:  # the queues exist before anything is published
+        await world.runtime.bus.declare(subs.consumer, subs.routing_keys)  # type: ignore[attr-defined]
     await world.runtime.bus.publish(message)
     await world.runtime.bus.publish(message)  # redelivered / published twice: the inbox drops it
     await eventually(lambda: _count(world, 1), timeout=20)
