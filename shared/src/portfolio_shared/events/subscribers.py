@@ -14,7 +14,7 @@ handler there + a line here.
 
 from __future__ import annotations
 
-from . import identity, records
+from . import artifacts, identity, records, submission
 from .base import EventPayload
 
 SERVICES = ("identity", "records", "artifacts", "submission", "notification")
@@ -42,6 +42,41 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         identity.TeacherAccountExtended,
         identity.OnBehalfAuthorised,
         identity.OnBehalfRevoked,
+    ),
+    # notification keeps read copies of people, duties, windows, certifiers, outcomes and performances,
+    # and turns receipts, objections, failed batches and failed files into messages (R-SUB-5..9).
+    "notification.identity": (
+        identity.UserCreated,
+        identity.UserUpdated,
+        identity.UserDeactivated,
+        identity.DelegationOrderChanged,
+        identity.ActingPersonChanged,
+    ),
+    "notification.records": (
+        records.StudentEnrolled,
+        records.EnrolmentChanged,
+        records.PhaseWindowSet,
+        records.TeacherAssignmentChanged,
+    ),
+    "notification.artifacts": (
+        artifacts.OutcomeUploaded,
+        artifacts.OutcomeCertified,
+        artifacts.OutcomeReturned,
+        artifacts.OutcomeWithdrawn,
+        artifacts.OutcomeSelected,
+        artifacts.OutcomeDeselected,
+        artifacts.PerformanceUploaded,
+        artifacts.PerformanceSelected,
+        artifacts.PerformanceDeselected,
+        artifacts.PerformanceWithdrawn,
+        artifacts.FileIntegrityFailed,
+    ),
+    "notification.submission": (
+        submission.ReceiptAvailable,
+        submission.ConfirmationWindowOpened,
+        submission.ObjectionRaised,
+        submission.ObjectionResolved,
+        submission.BatchFailed,
     ),
     # Every service keeps token revocations (ASVS V7; the chassis adds this subscription, see
     # revocation.with_revocations): a revocation lost to a missing queue would leave tokens working.
