@@ -101,6 +101,9 @@ async def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--batch", type=int, default=1000, help="e-mails claimed per dispatcher round")
     parser.add_argument(
+        "--no-sent-events", action="store_true", help="no NotificationSent per e-mail (shows what the events cost)"
+    )
+    parser.add_argument(
         "--admin-url",
         default=os.environ.get("PORTFOLIO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
     )
@@ -132,6 +135,7 @@ async def main() -> None:
         smtp_security="none",
         smtp_connections=args.connections,
         email_batch_size=args.batch,
+        publish_sent_events=not args.no_sent_events,
         dispatch_poll_seconds=0.05,
         run_scheduler=False,
         log_json=False,
@@ -229,7 +233,9 @@ async def main() -> None:
             recorded_at = first_sent.timestamp()
             end_to_end = ours_done - t_event
             send_phase = ours_done - recorded_at
-            print(f"e-mails: {n} over {args.connections} SMTP connections (aiosmtpd in its own process)")
+            events = "without" if args.no_sent_events else "with"
+            print(f"e-mails: {n} over {args.connections} SMTP connections (aiosmtpd in its own process), {events} a")
+            print(f"NotificationSent per e-mail; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             print(f"raw aiosmtplib:      {n / raw_seconds:8.0f} e-mails/s ({raw_seconds:.1f} s)")
             print(
                 f"service, send phase: {n / send_phase:8.0f} e-mails/s ({send_phase:.1f} s from the first "

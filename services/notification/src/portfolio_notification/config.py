@@ -38,6 +38,9 @@ class Settings(ServiceSettings):
     email_claim_seconds: float = Field(default=120, gt=0)
     email_batch_size: int = Field(default=500, ge=1, le=5000)
     dispatch_poll_seconds: float = Field(default=1.0, gt=0)
+    # A NotificationSent per accepted e-mail (the delivery log's event). No service consumes it yet; a
+    # district that wants no bus traffic per e-mail can switch it off (failures are always published).
+    publish_sent_events: bool = True
     dispatch_lanes: int = Field(default=2, ge=1, le=16)  # PostgreSQL only; SQLite dispatches in one lane
     run_dispatcher: bool = True
 

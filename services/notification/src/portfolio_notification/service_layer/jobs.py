@@ -123,6 +123,8 @@ class EmailDispatcher:
                 }
                 if error is None:
                     sent.append(row["id"])
+                    if not settings.publish_sent_events:
+                        continue
                     uow.publish(
                         NotificationSent(**base, template=row["trigger"]),
                         school_id=row["school_id"],
