@@ -16,28 +16,20 @@ from portfolio_shared.testing.fixtures import eventually
 pytestmark = pytest.mark.integration
 
 
-async def _email_row(world: World, user: str) -> dict[str, object] | None:
+async def _email_row(world: World, user: str, key: str | None = None) -> dict[str, object] | None:
+    where = [deliveries.c.recipient_user_id == user, deliveries.c.channel == "email"]
+    if key is not None:
+        where.append(deliveries.c.trigger_key == key)
     async with world.runtime.uow() as uow:
-        row = (
-            (
-                await uow.session.execute(
-                    sa.select(deliveries).where(deliveries.c.recipient_user_id == user, deliveries.c.channel == "email")
-                )
-            )
-            .mappings()
-            .first()
-        )
+        result = await uow.session.execute(sa.select(deliveries).where(*where).order_by(deliveries.c.created_at))
+        row = result.mappings().first()
         return dict(row) if row else None
 
 
-async def _failed_events(world: World) -> list[dict[str, object]]:
+async def _events(world: World, key: str = "notification.message.failed.v1") -> list[dict[str, object]]:
     async with world.runtime.uow() as uow:
         rows = (
-            await uow.session.execute(
-                sa.select(outbox.c.body)
-                .where(outbox.c.routing_key == "notification.message.failed.v1")
-                .order_by(outbox.c.id)
-            )
+            await uow.session.execute(sa.select(outbox.c.body).where(outbox.c.routing_key == key).order_by(outbox.c.id))
         ).scalars()
         return [Envelope.from_bytes(body.encode()).payload for body in rows]
 
@@ -52,8 +44,22 @@ async def test_refused_twice_then_delivered_on_the_third_attempt(world: World) -
     row = await _email_row(world, "s-1")
     assert row is not None and row["status"] == "sent" and row["attempts"] == 3
     assert list(world.smtp.attempts.values()) == [3]  # the same Message-ID all three times
-    failures = await _failed_events(world)
+    failures = await _events(world)
     assert len(failures) == 2 and all(f["will_retry"] for f in failures)
+    sent = await _events(world, "notification.message.sent.v1")
+    assert [(e["recipient_user_id"], e["channel"], e["template"]) for e in sent] == [
+        ("s-1", "email", "objection_resolved")
+    ]
+
+    # with the per-e-mail event switched off, the e-mail still goes and only failures are published
+    world.deps.settings.publish_sent_events = False
+    world.smtp.refuse_first = 0
+    await world.feed(
+        ObjectionResolved(objection_id="obj-3", school_id="sch-A", student_user_id="s-1", resolved_by="r-1")
+    )
+    await eventually(lambda: _received(world, "s1@school.example", 2), timeout=20)
+    await eventually(lambda: _status(world, "s-1", "sent", "objection_resolved:obj-3"))
+    assert len(await _events(world, "notification.message.sent.v1")) == 1
 
 
 async def test_always_refused_ends_in_notification_failed_and_a_dead_letter_then_retry(world: World) -> None:
@@ -71,7 +77,7 @@ async def test_always_refused_ends_in_notification_failed_and_a_dead_letter_then
     row = await _email_row(world, "s-2")
     assert row is not None and row["attempts"] == 3 and "451" in str(row["last_error"])  # the limit, not one more
     assert sum(world.smtp.attempts.values()) == 3
-    failures = await _failed_events(world)
+    failures = await _events(world)
     assert [f["will_retry"] for f in failures] == [True, True, False]
     assert failures[-1]["channel"] == "email" and failures[-1]["recipient_user_id"] == "s-2"
 
@@ -92,10 +98,10 @@ async def test_always_refused_ends_in_notification_failed_and_a_dead_letter_then
     assert r.status_code == 404
 
 
-async def _received(world: World, address: str) -> bool:
-    return world.smtp.recipients()[address] == 1
+async def _received(world: World, address: str, count: int = 1) -> bool:
+    return world.smtp.recipients()[address] == count
 
 
-async def _status(world: World, user: str, status: str) -> bool:
-    row = await _email_row(world, user)
+async def _status(world: World, user: str, status: str, key: str | None = None) -> bool:
+    row = await _email_row(world, user, key)
     return row is not None and row["status"] == status
