@@ -132,7 +132,12 @@ async def test_one_reminder_with_the_count_n_days_before_closing_and_not_again_a
     message_id = page["items"][0]["id"]
     r = await world.client.post(f"/api/v1/inbox/{message_id}/read", headers=other_school)
     assert r.status_code == 404 and r.json()["title_zh"]
+    assert (await world.client.post("/api/v1/inbox/not-a-uuid/read", headers=teacher)).status_code == 404
+    r = await world.client.post(f"/api/v1/inbox/{'x' * 65}/read", headers=teacher)  # one past the limit
+    assert r.status_code == 422 and r.json()["title_zh"]
     assert (await world.client.post(f"/api/v1/inbox/{message_id}/read", headers=teacher)).status_code == 200
+    unread = await world.client.get("/api/v1/inbox", params={"unread": "true"}, headers=teacher)
+    assert unread.json()["total"] == 0
     assert (await world.client.get("/api/v1/inbox/unread-count", headers=teacher)).json() == {"unread": 0}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from portfolio_shared.auth import CurrentPrincipal
 
@@ -40,7 +40,9 @@ async def unread_count(deps: DepsDep, actor: CurrentPrincipal, school_id: School
 
 
 @router.post("/{message_id}/read", response_model=Done)
-async def mark_read(deps: DepsDep, actor: CurrentPrincipal, message_id: str) -> dict[str, Any]:
+async def mark_read(
+    deps: DepsDep, actor: CurrentPrincipal, message_id: Annotated[str, Path(min_length=1, max_length=64)]
+) -> dict[str, Any]:
     async with deps.uow() as uow:
         await handle(MarkRead(actor.user_id, actor.school_ids, message_id), uow, deps)
         await uow.commit()
