@@ -40,12 +40,14 @@ def upgrade() -> None:
         sa.Column("phase", sa.String(32), primary_key=True),
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "course_teachers",
         sa.Column("course_id", sa.String(64), primary_key=True),
         sa.Column("school_id", sa.String(64), nullable=False),
         sa.Column("certifier_user_ids", sa.JSON, nullable=False),
+        sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "artifact_copies",
@@ -58,6 +60,8 @@ def upgrade() -> None:
         sa.Column("semester", sa.Integer, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("selected", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("selected_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_artifact_copies_school_status", "artifact_copies", ["school_id", "status"])
     op.create_table(

@@ -9,6 +9,7 @@ Subscriptions are built per runtime because handlers need its dependencies (ciph
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from portfolio_shared.events.base import Envelope
 from portfolio_shared.messaging import Subscriptions
 
 from .domain import commands as c
+from .domain.commands import EPOCH
 from .domain.model import IT_SECTION_DUTY, SUBMITTING_DUTY, Recipient, Trigger, trigger_key
 from .service_layer.context import Deps
 from .service_layer.handlers import handle
@@ -52,8 +54,11 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
     def run(build: Callable[[Any, Envelope], object | None]) -> Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]:
         async def handler(event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
             cmd = build(event, envelope)
-            if cmd is not None:
-                await handle(cmd, uow, deps)
+            if cmd is None:
+                return
+            if hasattr(cmd, "as_of") and cmd.as_of in (None, EPOCH):  # read copies keep the newest fact: date it
+                cmd = dataclasses.replace(cmd, as_of=envelope.occurred_at)  # type: ignore[type-var]
+            await handle(cmd, uow, deps)
 
         return handler
 

@@ -182,3 +182,32 @@ async def test_email_reminders_switched_off_but_receipts_cannot_be(world: World)
 
 async def _received(world: World, address: str, count: int) -> bool:
     return world.smtp.recipients()[address] == count
+
+
+async def test_read_copies_keep_the_newest_fact_when_events_arrive_out_of_order(world: World) -> None:
+    """FOUNDATION: read-copy handlers tolerate out-of-order events (compare envelope.occurred_at)."""
+    clock = {"now": NOW}
+    world.deps.clock = lambda: clock["now"]
+    await world.contact("t-1", school_id="sch-A", display_name="林老師", kind="teacher")
+    await world.feed(
+        TeacherAssignmentChanged(
+            course_id="c-1", school_id="sch-A", academic_year=YEAR, semester=SEM,
+            teacher_user_ids=["t-1"], reviewing_teacher_user_id=None,
+        )
+    )  # fmt: skip
+    certified = OutcomeCertified(
+        outcome_id="o-1", student_user_id="s-1", school_id="sch-A", course_id="c-1",
+        certified_by="t-1", on_behalf_of=None, basis="teacher",
+    )  # fmt: skip
+    await world.feed(world.envelope(certified, occurred_at=NOW - timedelta(hours=1)))
+    await world.feed(world.envelope(uploaded("o-1", "s-1"), occurred_at=NOW - timedelta(hours=2)))  # older, late
+    await world.feed(world.envelope(uploaded("o-2", "s-2"), occurred_at=NOW - timedelta(hours=2)))
+    closes = NOW + timedelta(days=1)
+    await world.feed(world.envelope(window("outcome_certification", closes), occurred_at=NOW))
+    # an older setting of the same window arriving late does not move it back
+    await world.feed(
+        world.envelope(window("outcome_certification", closes + timedelta(days=9)), occurred_at=NOW - timedelta(days=1))
+    )
+    [message] = await rows(world, recipient_user_id="t-1")
+    assert "1 件" in str(message["body"])  # o-1 stays certified: only o-2 awaits certification
+    assert str(message["trigger_key"]).endswith(closes.isoformat())

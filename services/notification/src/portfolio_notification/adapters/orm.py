@@ -32,6 +32,7 @@ windows = sa.Table(
     sa.Column("phase", sa.String(32), primary_key=True),
     sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),  # newest event wins (out of order)
 )
 
 # Copies of records' teacher assignments: who certifies a course's outcomes (R-ART-3, R-REC-2).
@@ -41,6 +42,7 @@ course_teachers = sa.Table(
     sa.Column("course_id", sa.String(64), primary_key=True),
     sa.Column("school_id", sa.String(64), nullable=False),
     sa.Column("certifier_user_ids", sa.JSON, nullable=False),
+    sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Copies of artifacts' outcome / performance states, to count what is still uncertified or unselected.
@@ -56,6 +58,8 @@ artifact_copies = sa.Table(
     sa.Column("semester", sa.Integer, nullable=True),
     sa.Column("status", sa.String(16), nullable=False),  # uploaded | certified | returned | withdrawn
     sa.Column("selected", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("status_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("selected_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_artifact_copies_school_status", "school_id", "status"),
 )
 

@@ -44,14 +44,42 @@ async def upsert(
     values: dict[str, Any],
     keys: Sequence[str],
     update: Iterable[str] | None = None,
+    newer: str | None = None,
 ) -> None:
-    """Insert, or update ``update`` (default: every given column but the keys) on conflict."""
+    """Insert, or update ``update`` (default: every given column but the keys) on conflict.
+
+    ``newer`` names a time column: the update applies only if this fact is not older than the
+    stored one, so events that arrive out of order leave the newest fact (FOUNDATION: read copies).
+    """
     stmt = _insert(session, table).values(**values)
     names = [k for k in values if k not in keys] if update is None else list(update)
-    update = {k: stmt.excluded[k] for k in names}
+    if newer is not None and names:
+        names.append(newer)
+    set_ = {k: stmt.excluded[k] for k in dict.fromkeys(names)}
+    where = table.c[newer] <= stmt.excluded[newer] if newer is not None else None
     await session.execute(
-        stmt.on_conflict_do_update(index_elements=list(keys), set_=update) if update else stmt.on_conflict_do_nothing()
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=where)
+        if set_
+        else stmt.on_conflict_do_nothing()
     )
+
+
+async def window(session: AsyncSession, school_id: str, year: int, semester: int, phase: str) -> dict[str, Any]:
+    row = (
+        (
+            await session.execute(
+                sa.select(windows).where(
+                    windows.c.school_id == school_id,
+                    windows.c.academic_year == year,
+                    windows.c.semester == semester,
+                    windows.c.phase == phase,
+                )
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return _aware(row, "starts_at", "ends_at")
 
 
 # --- contacts (read copy; encrypted at rest) -----------------------------------------------------
@@ -167,8 +195,8 @@ async def students_with_artifacts(
     return set((await session.execute(q.distinct())).scalars())
 
 
-async def set_artifact(session: AsyncSession, values: dict[str, Any], update: Iterable[str]) -> None:
-    await upsert(session, artifact_copies, values, ["artifact_id"], update)
+async def set_artifact(session: AsyncSession, values: dict[str, Any], update: Iterable[str], newer: str) -> None:
+    await upsert(session, artifact_copies, values, ["artifact_id"], update, newer)
 
 
 async def receipt(session: AsyncSession, receipt_id: str) -> dict[str, Any] | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .model import Recipient, Trigger
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "older than any event": a fact not yet seen
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class KeepWindow:
     phase: str
     starts_at: datetime
     ends_at: datetime
+    as_of: datetime = EPOCH
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class KeepCertifiers:
     course_id: str
     school_id: str
     certifier_user_ids: tuple[str, ...]
+    as_of: datetime = EPOCH
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class KeepArtifact:
     course_id: str | None = None
     academic_year: int | None = None
     semester: int | None = None
+    as_of: datetime = EPOCH
 
 
 @dataclass(frozen=True)

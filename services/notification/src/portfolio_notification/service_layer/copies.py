@@ -9,6 +9,7 @@ from portfolio_shared.db import UnitOfWork
 from ..adapters import sql
 from ..adapters.orm import course_teachers, duties, receipts, windows
 from ..domain import commands as c
+from ..domain.commands import EPOCH
 from ..domain.model import Recipient, Trigger, trigger_key
 from .context import Deps
 from .notify import notify
@@ -38,8 +39,11 @@ async def keep_window(cmd: c.KeepWindow, uow: UnitOfWork, deps: Deps) -> int:
         "phase": cmd.phase,
         "starts_at": cmd.starts_at,
         "ends_at": cmd.ends_at,
+        "event_at": cmd.as_of,
     }
-    await sql.upsert(uow.session, windows, values, ["school_id", "academic_year", "semester", "phase"])
+    keys = ["school_id", "academic_year", "semester", "phase"]
+    await sql.upsert(uow.session, windows, values, keys, newer="event_at")
+    values = await sql.window(uow.session, cmd.school_id, cmd.academic_year, cmd.semester, cmd.phase)  # newest wins
     # A window set (or moved) inside its reminder period reminds now, not at the scheduler's next run.
     return await remind_window(uow, deps, values, deps.now())
 
@@ -49,8 +53,9 @@ async def keep_certifiers(cmd: c.KeepCertifiers, uow: UnitOfWork, deps: Deps) ->
         "course_id": cmd.course_id,
         "school_id": cmd.school_id,
         "certifier_user_ids": list(cmd.certifier_user_ids),
+        "event_at": cmd.as_of,
     }
-    await sql.upsert(uow.session, course_teachers, values, ["course_id"])
+    await sql.upsert(uow.session, course_teachers, values, ["course_id"], newer="event_at")
     return 1
 
 
@@ -65,11 +70,14 @@ async def keep_artifact(cmd: c.KeepArtifact, uow: UnitOfWork, deps: Deps) -> int
         "course_id": cmd.course_id,
         "academic_year": cmd.academic_year,
         "semester": cmd.semester,
+        # the fact this event carries is dated; the other one starts as "never seen"
+        "status_at": cmd.as_of if cmd.status is not None else EPOCH,
+        "selected_at": cmd.as_of if cmd.selected is not None else EPOCH,
     }
     update = [
         k for k in ("status", "selected", "course_id", "academic_year", "semester") if getattr(cmd, k) is not None
     ]
-    await sql.set_artifact(uow.session, values, update)
+    await sql.set_artifact(uow.session, values, update, "status_at" if cmd.status is not None else "selected_at")
     return 1
 
 
