@@ -41,6 +41,8 @@ async def test_refused_twice_then_delivered_on_the_third_attempt(world: World) -
         ObjectionResolved(objection_id="obj-1", school_id="sch-A", student_user_id="s-1", resolved_by="r-1")
     )
     await eventually(lambda: _received(world, "s1@school.example"), timeout=20)
+    # the server has it; the service records it right after the server's answer
+    await eventually(lambda: _status(world, "s-1", "sent"), timeout=20)
     row = await _email_row(world, "s-1")
     assert row is not None and row["status"] == "sent" and row["attempts"] == 3
     assert list(world.smtp.attempts.values()) == [3]  # the same Message-ID all three times
