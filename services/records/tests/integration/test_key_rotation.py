@@ -19,6 +19,7 @@ A = "sch-A"
 
 
 async def test_rotation_re_encrypts_national_ids_counselling_and_psych_results(records: Any, nid: Any) -> None:
+    await records.open_data_entry(A, 114, 1)
     sid = (await records.admit(A, 3))["id"]
     base = f"/api/v1/schools/{A}/students/{sid}"
     r = await records.client.post(

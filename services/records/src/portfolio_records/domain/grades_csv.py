@@ -95,6 +95,13 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     ),
     # Set by the importer, not the parser: the number matches no student enrolled at the school.
     "unknown_student": ("No student with this number is enrolled at the school", "本校查無此學號的在籍學生"),
+    # Set by the importer: the line's semester has no open data-entry window (R-REC-1).
+    "window_closed": (
+        "The data-entry window of this line's semester is not open",
+        "此列學期的資料登錄期間未開放",
+    ),
+    # Set by the decoder: the line's bytes are not text in the file's encoding (R-DUTY-3).
+    "encoding": ("The line is not valid text in the file's encoding (UTF-8 or Big5)", "此列不是有效的 UTF-8 或 Big5 文字"),
 }
 
 # ASCII only, spelled out: ``\d`` and ``int()``/``Decimal()`` also take Arabic-Indic, Devanagari

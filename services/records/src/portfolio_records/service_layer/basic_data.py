@@ -17,7 +17,7 @@ from portfolio_shared.events.records import CadreRecorded
 from portfolio_shared.permissions import Permission
 
 from .audit import audit, now
-from .calendar import require_open
+from .windows import require_open
 from .commands import CadreCreate, PsychTestCreate, RewardCreate, ServiceLearningCreate, TermCommand
 from .security import RecordsCrypto
 

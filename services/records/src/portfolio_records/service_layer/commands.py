@@ -206,3 +206,19 @@ class ScheduleSet(Command):
 class ArtifactCapsInput(Command):
     outcomes_per_semester: int = Field(default=6, ge=1, le=50)
     performances_per_year: int = Field(default=10, ge=1, le=200)
+
+
+class StandingWindow(Command):
+    """The nightly SIS import's standing window (R-DUTY-3): not per semester; no end = open-ended."""
+
+    starts_at: Moment
+    ends_at: Moment | None = None
+
+
+class SchoolSettingsInput(Command):
+    """The school's time zone (for every time shown) and its standing SIS import window."""
+
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")] = (
+        "Asia/Taipei"
+    )
+    sis_import_window: StandingWindow | None = None

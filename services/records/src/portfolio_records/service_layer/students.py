@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 
 from portfolio_records.adapters.orm import course_students, courses, enrolment_changes, enrolments, students
+from portfolio_records.domain.calendar import term_of
 from portfolio_records.domain.enrolment import (
     EnrolmentChangeKind,
     EnrolmentState,
@@ -28,6 +29,7 @@ from .audit import audit, now
 from .commands import EnrolmentChangeRequest, StudentArrival, StudentUpdate
 from .courses import publish_assignment
 from .security import RecordsCrypto
+from .windows import require_data_entry, settings_of
 
 # Statuses in which a school still holds the student's enrolment (so no other admission/transfer in).
 _HELD = {EnrolmentStatus.ENROLLED.value, EnrolmentStatus.SUSPENDED.value}
@@ -57,6 +59,8 @@ async def register_arrival(
     session = uow.session
     kind = EnrolmentChangeKind(cmd.change)
     digest = crypto.national_id_digest(cmd.national_id)  # 422 on a bad number (R-DATA-1)
+    # Enrolment data of a semester is entered within that semester's data-entry window (R-REC-1).
+    await require_data_entry(uow, school_id, term_of(cmd.effective_on))
     student_id = (
         await session.execute(select(students.c.id).where(students.c.national_id_index == digest))
     ).scalar_one_or_none()
@@ -160,6 +164,7 @@ async def change_enrolment(
     ).first()
     if row is None:
         raise not_found("student")
+    await require_data_entry(uow, school_id, term_of(cmd.effective_on))  # R-REC-1
     kind = EnrolmentChangeKind(cmd.change)
     before = EnrolmentState(EnrolmentStatus(row.status), row.grade, row.repeating)
     after = apply_enrolment_change(before, kind, grade=cmd.grade)
@@ -254,6 +259,9 @@ async def update_student(
     """Correct basic data (R-REC-2); returns the names of the fields changed (for the audit)."""
     session = uow.session
     changes = cmd.model_dump(exclude_unset=True)
+    # A correction of basic data is entered in the current semester's data-entry window (R-REC-1).
+    zone = (await settings_of(uow, school_id)).zone
+    await require_data_entry(uow, school_id, term_of(now().astimezone(zone).date()))
     person = {k: v for k, v in changes.items() if k in ("name", "birth_date", "user_id") and v is not None}
     local = {k: v for k, v in changes.items() if k in ("class_name", "seat_number")}
     if changes.get("national_id") is not None:
