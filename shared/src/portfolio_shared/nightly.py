@@ -191,8 +191,7 @@ class DropFolder:
             found = [
                 info
                 async for info in self.storage.list(self.prefix)
-                if "/" not in info.key[len(self.prefix) :]
-                and fnmatch.fnmatch(posixpath.basename(info.key), pattern)
+                if "/" not in info.key[len(self.prefix) :] and fnmatch.fnmatch(posixpath.basename(info.key), pattern)
             ]
         except Exception as exc:
             raise DropFolderError("drop_unreadable", f"the drop folder cannot be listed: {type(exc).__name__}") from exc
@@ -230,7 +229,6 @@ class NightlyScheduler:
         self.poll_seconds = poll_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
         self.last_night: date | None = None
-        self._task: asyncio.Task[None] | None = None
 
     def due(self) -> date | None:
         """The night to run now, if its time has come and this process has not run it yet."""
@@ -252,17 +250,7 @@ class NightlyScheduler:
             log.exception("nightly job for %s failed", night)
         return True
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop())
-
-    async def _loop(self) -> None:
+    async def run_forever(self) -> None:
         while True:
             await self.tick()
             await asyncio.sleep(self.poll_seconds)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None

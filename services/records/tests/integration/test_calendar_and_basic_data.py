@@ -158,7 +158,10 @@ async def test_basic_data_of_a_semester_is_entered_within_its_data_entry_window(
     late = await records.client.post(url, json=cadre, headers=records.staff(A))
     assert late.status_code == 409 and late.json()["rule"] == "R-REC-1" and late.json()["phase"] == "data_entry"
     assert late.json()["reason"] == "outside_window"
-    assert (late.json()["starts_at"], late.json()["ends_at"]) == ("2025-02-01T00:00:00+08:00", "2025-07-31T00:00:00+08:00")
+    assert (late.json()["starts_at"], late.json()["ends_at"]) == (
+        "2025-02-01T00:00:00+08:00",
+        "2025-07-31T00:00:00+08:00",
+    )
     open_now = window("data_entry", "2025-02-01T00:00:00", "2199-07-31T00:00:00", "2199-07-20T00:00:00")
     await records.client.put(
         f"/api/v1/schools/{A}/calendar/113/2", json={"windows": [open_now]}, headers=records.staff(A)
@@ -209,7 +212,9 @@ async def test_school_time_zone_is_a_setting_used_for_every_time_shown(records: 
     reversed_window = {"starts_at": "2026-01-02T00:00:00+08:00", "ends_at": "2026-01-01T00:00:00+08:00"}
     bad = await records.client.put(url, json={"sis_import_window": reversed_window}, headers=staff)
     assert bad.status_code == 422 and bad.json()["rule"] == "R-DUTY-3"
-    assert (await records.client.put(url, json={"time_zone": "UTC"}, headers=records.student(A, "s"))).status_code == 403
+    assert (
+        await records.client.put(url, json={"time_zone": "UTC"}, headers=records.student(A, "s"))
+    ).status_code == 403
     r = await records.client.put(
         url,
         json={"time_zone": "Asia/Tokyo", "sis_import_window": {"starts_at": "2026-01-01T00:00:00+08:00"}},

@@ -140,3 +140,20 @@ class ArtifactCapsSet(EventPayload):
     school_id: str
     outcomes_per_semester: int = Field(ge=1, le=50)
     performances_per_year: int = Field(ge=1, le=200)
+
+
+NightlySyncFailure = Literal[
+    "drop_unreadable", "no_export", "too_large", "unreadable", "window_closed", "refused", "error"
+]
+
+
+@event("records.grade_sync.night_failed")
+class GradeSyncFailed(EventPayload):
+    """The nightly SIS grade import of a school failed (R-DUTY-3): notification alerts the school's
+    IT section (資訊組) and registry. ``source`` is the drop location without credentials."""
+
+    school_id: str
+    night: date
+    reason: NightlySyncFailure
+    detail: str = Field(max_length=500)
+    source: str | None = None

@@ -388,8 +388,8 @@ def parse_sis_export(data: bytes | str, *, expected_school_code: str | None = No
     delimiter = _delimiter(text)
     unattributed: list[int] = []
     for line_number, raw in zip(decoded.bad_lines, decoded.raw_bad_lines, strict=True):
-        login = _login_on_bad_line(raw, positions, delimiter)
-        if login is None:
+        seen_login = _login_on_bad_line(raw, positions, delimiter)
+        if seen_login is None:
             unattributed.append(line_number)
         rejected.append(
             RejectedLine(
@@ -397,7 +397,7 @@ def parse_sis_export(data: bytes | str, *, expected_school_code: str | None = No
                 "the line is not valid UTF-8 or Big5 text",
                 None,
                 "此行不是有效的 UTF-8 或 Big5 文字",
-                login,
+                seen_login,
             )
         )
     rows, duplicates = _reject_duplicates(parsed, rejected)

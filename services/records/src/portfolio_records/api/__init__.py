@@ -6,6 +6,7 @@ from .counselling import router as counselling_router
 from .courses import router as courses_router
 from .exports import router as exports_router
 from .grades import router as grades_router
+from .nightly import router as nightly_router
 from .reports import router as reports_router
 from .students import router as students_router
 
@@ -15,6 +16,7 @@ ROUTERS = [
     counselling_router,
     courses_router,
     grades_router,
+    nightly_router,
     calendar_router,
     reports_router,
     exports_router,

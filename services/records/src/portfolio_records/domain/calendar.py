@@ -15,7 +15,6 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portfolio_records.domain.errors import InvalidPhaseWindow, InvalidSchoolSetting, PhasesOutOfOrder

@@ -9,8 +9,8 @@ File format
 -----------
 CSV, comma separated, double-quote quoting; encoded as UTF-8, UTF-8 with BOM, or Big5 (read as
 cp950, its Microsoft superset, which Excel on zh-TW Windows writes). A line that is not valid text
-in the file's encoding is rejected by its line number (reason ``encoding``), not the whole file. Line 1 is the header; the
-column order is free and each column may be named in English or Chinese:
+in the file's encoding is rejected by its line number (reason ``encoding``), not the whole file.
+Line 1 is the header; the column order is free and each column may be named in English or Chinese:
 
 =====================  ===========  ==========================================================
 column                 中文          value
@@ -103,7 +103,10 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
         "此列學期的資料登錄期間未開放",
     ),
     # Set by the decoder: the line's bytes are not text in the file's encoding (R-DUTY-3).
-    "encoding": ("The line is not valid text in the file's encoding (UTF-8 or Big5)", "此列不是有效的 UTF-8 或 Big5 文字"),
+    "encoding": (
+        "The line is not valid text in the file's encoding (UTF-8 or Big5)",
+        "此列不是有效的 UTF-8 或 Big5 文字",
+    ),
 }
 
 # ASCII only, spelled out: ``\d`` and ``int()``/``Decimal()`` also take Arabic-Indic, Devanagari

@@ -87,7 +87,11 @@ async def set_settings(
             field="sis_import_window.starts_at",
             rule="R-DUTY-3",
         )
-    if sis_import_starts_at is not None and sis_import_ends_at is not None and sis_import_ends_at <= sis_import_starts_at:
+    if (
+        sis_import_starts_at is not None
+        and sis_import_ends_at is not None
+        and sis_import_ends_at <= sis_import_starts_at
+    ):
         raise InvalidSchoolSetting(
             "The standing SIS import window must start before it ends",
             "常設校務系統匯入期間的開始時間須早於結束時間",
@@ -137,8 +141,9 @@ async def window_states(
     if not wanted:
         return {}
     rows = await uow.session.execute(
-        select(phase_windows.c.academic_year, phase_windows.c.semester, phase_windows.c.starts_at, phase_windows.c.ends_at)
-        .where(
+        select(
+            phase_windows.c.academic_year, phase_windows.c.semester, phase_windows.c.starts_at, phase_windows.c.ends_at
+        ).where(
             phase_windows.c.school_id == school_id,
             phase_windows.c.phase == phase.value,
             tuple_(phase_windows.c.academic_year, phase_windows.c.semester).in_(
