@@ -2,6 +2,7 @@
 
 from .basic_data import router as basic_data_router
 from .calendar import router as calendar_router
+from .contacts import router as contacts_router
 from .counselling import router as counselling_router
 from .courses import router as courses_router
 from .exports import router as exports_router
@@ -13,6 +14,7 @@ from .students import router as students_router
 ROUTERS = [
     students_router,
     basic_data_router,
+    contacts_router,
     counselling_router,
     courses_router,
     grades_router,

@@ -113,6 +113,20 @@ class EnrolmentChangeRequest(Command):
     note: Text500 | None = None
 
 
+class PromotionRequest(Command):
+    """Year-start promotion (升級) of the school's enrolled students into the year of ``effective_on``."""
+
+    effective_on: Day
+
+
+class ContactInput(Command):
+    """Postal address for letters to the student (R-SUB-9)."""
+
+    recipient: Text100
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}([0-9]{2,3})?$")]  # 3, 5 or 6 digits
+    address: Text200
+
+
 class NationalIdLookup(Command):
     national_id: NationalIdInput
 

@@ -25,6 +25,7 @@ from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import EnrolmentChanged, StudentEnrolled
 from portfolio_shared.problems import not_found
 
+from .announcements import announce_basic_data, announce_grade_level
 from .audit import audit, now
 from .commands import EnrolmentChangeRequest, StudentArrival, StudentUpdate
 from .courses import publish_assignment
@@ -178,6 +179,12 @@ async def change_enrolment(
     if getattr(result, "rowcount", 1) != 1:
         raise RecordConflict("The enrolment changed meanwhile; reload and retry", "學籍已被他人變更，請重新整理後再試")
     to_school = cmd.to_school_id if kind is EnrolmentChangeKind.TRANSFER_OUT else None
+    if kind in (EnrolmentChangeKind.REPEAT_GRADE, EnrolmentChangeKind.GRADUATION):
+        announce_grade_level(
+            uow, student_id=student_id, user_id=row.user_id, school_id=school_id, change=kind.value,
+            from_grade=row.grade, to_grade=None if kind is EnrolmentChangeKind.GRADUATION else after.grade,
+            effective_on=cmd.effective_on, actor=actor,
+        )  # fmt: skip
     await _record_change(
         uow,
         school_id,
@@ -282,6 +289,11 @@ async def update_student(
     if local.get("class_name") is None:
         local.pop("class_name", None)
     at = now()
+    previous_user_id = None
+    if "user_id" in person:
+        previous_user_id = (
+            await session.execute(select(students.c.user_id).where(students.c.id == student_id))
+        ).scalar_one()
     if person:
         await session.execute(update(students).where(students.c.id == student_id).values(updated_at=at, **person))
     if local:
@@ -301,6 +313,8 @@ async def update_student(
         for course in taken.all():
             await publish_assignment(uow, course, actor)
     if changed:
+        # Other services learn of it (a user id linked later reaches artifacts); never the national ID.
+        await announce_basic_data(uow, student_id, actor, changed, previous_user_id)
         await audit(
             session,
             school_id=school_id,
