@@ -7,6 +7,7 @@ from portfolio_artifacts.adapters.content_check import ContentLimits
 from portfolio_artifacts.domain.file_rules import MB, FileRules
 from portfolio_artifacts.domain.policy import SchoolPolicy
 from portfolio_shared.config import ServiceSettings
+from portfolio_shared.events.records import DEFAULT_OUTCOMES_PER_SEMESTER, DEFAULT_PERFORMANCES_PER_YEAR
 
 
 class Settings(ServiceSettings):
@@ -22,8 +23,8 @@ class Settings(ServiceSettings):
     media_max_bytes: int = Field(default=10 * MB, ge=1)
     description_max_chars: int = Field(default=100, ge=1, le=1000)
     # R-ART-2 / R-PERF-1 defaults until the school's ArtifactCapsSet arrives.
-    default_outcomes_per_semester: int = Field(default=6, ge=1, le=1000)
-    default_performances_per_year: int = Field(default=30, ge=1, le=1000)
+    default_outcomes_per_semester: int = Field(default=DEFAULT_OUTCOMES_PER_SEMESTER, ge=1, le=1000)
+    default_performances_per_year: int = Field(default=DEFAULT_PERFORMANCES_PER_YEAR, ge=1, le=1000)
     # Integrity verification job (every stored object against its recorded size and SHA-256).
     verify_interval_seconds: float = Field(default=3600.0, ge=0)  # 0 switches the scheduled job off
     verify_concurrency: int = Field(default=8, ge=1, le=64)

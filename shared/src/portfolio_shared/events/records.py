@@ -133,6 +133,14 @@ class PhaseWindowSet(EventPayload):
     self_check_at: datetime
 
 
+# The one default of the upload caps, for records (what it publishes for a new school) and artifacts
+# (what it enforces until the school's ArtifactCapsSet arrives). R-ART-2: the example school allows 6
+# outcomes per semester. R-PERF-1 leaves the yearly performance count to the school; 30 leaves room to
+# choose the 10 that R-PERF-2 lets a student select (a cap of 10 would leave no choice at all).
+DEFAULT_OUTCOMES_PER_SEMESTER = 6
+DEFAULT_PERFORMANCES_PER_YEAR = 30
+
+
 @event("records.policy.artifact_caps_set")
 class ArtifactCapsSet(EventPayload):
     """The school's per-semester outcome upload cap and yearly performance cap (R-ART-2, R-PERF-1)."""

@@ -20,7 +20,7 @@ from .audit import audit, now
 from .commands import ArtifactCapsInput, PhaseWindowInput
 from .windows import aware, settings_of
 
-DEFAULT_CAPS = ArtifactCapsInput()  # 6 outcomes per semester (R-ART-2 example school), 10 performances
+DEFAULT_CAPS = ArtifactCapsInput()  # the platform's one default (portfolio_shared.events.records)
 
 
 async def set_windows(

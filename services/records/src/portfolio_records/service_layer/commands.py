@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from portfolio_shared.events.records import Phase
+from portfolio_shared.events.records import DEFAULT_OUTCOMES_PER_SEMESTER, DEFAULT_PERFORMANCES_PER_YEAR, Phase
 from portfolio_shared.identifiers import fold_full_width, non_ascii_digits
 
 
@@ -218,8 +218,8 @@ class ScheduleSet(Command):
 
 
 class ArtifactCapsInput(Command):
-    outcomes_per_semester: int = Field(default=6, ge=1, le=50)
-    performances_per_year: int = Field(default=10, ge=1, le=200)
+    outcomes_per_semester: int = Field(default=DEFAULT_OUTCOMES_PER_SEMESTER, ge=1, le=50)
+    performances_per_year: int = Field(default=DEFAULT_PERFORMANCES_PER_YEAR, ge=1, le=200)
 
 
 class StandingWindow(Command):
