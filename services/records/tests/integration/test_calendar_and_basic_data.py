@@ -208,7 +208,7 @@ async def test_school_time_zone_is_a_setting_used_for_every_time_shown(records: 
     default = await records.client.get(url, headers=records.student(A, "stu-1"))
     assert default.json() == {"school_id": A, "time_zone": "Asia/Taipei", "sis_import_window": None}
     bad = await records.client.put(url, json={"time_zone": "Mars/Olympus"}, headers=staff)
-    assert bad.status_code == 422 and bad.json()["field"] == "time_zone"
+    assert bad.status_code == 422 and bad.json()["field"] == "time_zone" and bad.json()["rule"] == "R-SCHED-1"
     reversed_window = {"starts_at": "2026-01-02T00:00:00+08:00", "ends_at": "2026-01-01T00:00:00+08:00"}
     bad = await records.client.put(url, json={"sis_import_window": reversed_window}, headers=staff)
     assert bad.status_code == 422 and bad.json()["rule"] == "R-DUTY-3"

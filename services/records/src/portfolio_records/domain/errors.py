@@ -144,6 +144,7 @@ class InvalidSchoolSetting(DomainError):
     code = "invalid_school_setting"
     title_en = "Invalid school setting"
     title_zh = "學校設定錯誤"
+    default_rule = "R-SCHED-1"  # the schedule is published in the school's time zone
 
 
 class PhasesOutOfOrder(InvalidPhaseWindow):
