@@ -49,7 +49,7 @@ async def test_a_user_id_linked_later_reaches_the_enrolment_read_copy(world: Wor
     await world.feed(_changed("s1", None))
     assert await _rows(world) == [("s1", "enrolled")]
     await world.open_windows()
-    await world.course("math", ["t1"], ["s1"])
+    await world.course("math", ["t1"], ["s1"], enrol=False)  # enrolled through the link above
     r = await world.start_outcome(world.student("s1"), "math", pdf())
     assert r.status_code == 201, r.text
 
