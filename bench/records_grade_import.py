@@ -82,6 +82,10 @@ async def seed_students(dsn: str, crypto: RecordsCrypto, count: int) -> dict[str
     try:
         await conn.copy_records_to_table("students", records=people)
         await conn.copy_records_to_table("enrolments", records=enrolled)
+        # Windows are closed unless opened (R-REC-1): the school opens 114-1's data entry.
+        far = datetime(2199, 1, 1, tzinfo=UTC)
+        window = (SCHOOL, 114, 1, "data_entry", datetime(2000, 1, 1, tzinfo=UTC), far, far, "bench", now)
+        await conn.copy_records_to_table("phase_windows", records=[window])
         await conn.execute("ANALYZE")
     finally:
         await conn.close()

@@ -27,7 +27,7 @@ def _kustomize(overlay: str) -> list[dict[str, Any]]:
         return [d for d in yaml.safe_load_all(out) if d]
     # Without kubectl: the base files themselves (what every overlay builds on).
     docs: list[dict[str, Any]] = []
-    for name in SERVICES:
+    for name in (*SERVICES, "nightly-sync"):
         docs += [d for d in yaml.safe_load_all((ROOT / f"deploy/k8s/base/{name}.yaml").read_text()) if d]
     return docs
 
@@ -113,3 +113,20 @@ def test_compose_runs_the_central_emulator_from_its_own_image() -> None:
     assert (ROOT / emulator["build"]["dockerfile"]).exists()
     assert emulator["ports"] == ["8006:8000"] and "/healthz" in " ".join(emulator["healthcheck"]["test"])
     assert any(v.endswith(":/data") for v in emulator["volumes"])  # accepted packages survive a restart
+
+
+@pytest.mark.parametrize("overlay", ["dev", "production"])
+def test_the_nightly_sis_sync_runs_as_hardened_cronjobs_once_at_a_time(overlay: str) -> None:
+    """R-DUTY-3: identity pulls accounts and records grades every night, in school time."""
+    jobs = {d["metadata"]["name"]: d for d in _kustomize(overlay) if d["kind"] == "CronJob"}
+    for service in ("identity", "records"):
+        job = jobs[f"{service}-nightly-sync"]["spec"]
+        assert job["timeZone"] == "Asia/Taipei" and job["concurrencyPolicy"] == "Forbid"
+        pod = job["jobTemplate"]["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        assert container["command"] == ["python", "-m", f"portfolio_{service}.cli", "nightly-sync"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        env = {e["name"]: e for e in container["env"]}
+        secret = env[f"PORTFOLIO_{service.upper()}_SIS_DROP_URL"]["valueFrom"]["secretKeyRef"]["name"]
+        assert secret.startswith("portfolio-sis-drop")  # kustomize appends a hash to generated Secrets

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +84,10 @@ class ServiceRuntime:
             for subs in self.subscriptions:
                 consumer = EventConsumer(subs, self.uow, self.inbox, service=self.settings.service_name)
                 self._tasks.append(asyncio.create_task(self._subscribe_until_up(consumer)))
+
+    def run_in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """A task of the service's own (e.g. the nightly scheduler) that stops with the runtime."""
+        self._tasks.append(asyncio.create_task(coroutine))
 
     async def _subscribe_until_up(self, consumer: EventConsumer) -> None:
         """A broker that is down at start-up must not keep the service down: retry in the background."""

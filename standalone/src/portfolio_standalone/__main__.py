@@ -96,6 +96,11 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
     if "contact_keys" in fields:  # notification: addresses at rest; no SMTP here, so .eml files in the data folder
         values["contact_keys"] = f"local:{_derive(secret, 'notification-contact-key')}"
         values["eml_folder"] = str(data / "mail")
+    if "nightly_scheduler" in fields:
+        # The nightly SIS sync runs in-process (R-DUTY-3): each school's SIS drops its exports in
+        # <data>/sis-drop/<school code>/ (accounts-*.csv for identity, grades-*.csv for records).
+        values["nightly_scheduler"] = True
+        values["sis_drop_url"] = os.environ.get("PORTFOLIO_SIS_DROP_URL", f"file://{data / 'sis-drop'}")
     if "demo_data" in fields:
         # A newcomer can sign in at once: a demo district, school and users (development only).
         values["demo_data"] = os.environ.get("PORTFOLIO_DEMO_DATA", "true").lower() == "true"

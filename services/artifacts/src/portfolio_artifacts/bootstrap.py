@@ -8,6 +8,7 @@ from portfolio_shared.service import ServiceRuntime, build_runtime
 from .adapters.orm import inbox, metadata, outbox
 from .config import Settings
 from .consumers import SUBSCRIPTIONS
+from .domain.catalog_files import build_registry
 from .service_layer.context import Deps
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -29,4 +30,9 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRunt
 def make_deps(runtime: ServiceRuntime, **overrides: Any) -> Deps:
     """Handler dependencies for a runtime (the app, the CLI and tests use this)."""
     settings = runtime.settings if isinstance(runtime.settings, Settings) else Settings(**runtime.settings.model_dump())
+    if "catalogs" not in overrides and (settings.catalog_files or settings.performance_catalog_version):
+        # Catalogue versions as data (R-FILE-3); a bad file stops the start with every problem named.
+        overrides["catalogs"], overrides["current_catalog"] = build_registry(
+            settings.catalog_paths(), settings.performance_catalog_version or None
+        )
     return Deps(runtime=runtime, settings=settings, rules=settings.file_rules(), **overrides)

@@ -1,5 +1,7 @@
 """Settings of the artifacts service (environment variables PORTFOLIO_ARTIFACTS_*)."""
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -7,6 +9,7 @@ from portfolio_artifacts.adapters.content_check import ContentLimits
 from portfolio_artifacts.domain.file_rules import MB, FileRules
 from portfolio_artifacts.domain.policy import SchoolPolicy
 from portfolio_shared.config import ServiceSettings
+from portfolio_shared.events.records import DEFAULT_OUTCOMES_PER_SEMESTER, DEFAULT_PERFORMANCES_PER_YEAR
 
 
 class Settings(ServiceSettings):
@@ -22,8 +25,12 @@ class Settings(ServiceSettings):
     media_max_bytes: int = Field(default=10 * MB, ge=1)
     description_max_chars: int = Field(default=100, ge=1, le=1000)
     # R-ART-2 / R-PERF-1 defaults until the school's ArtifactCapsSet arrives.
-    default_outcomes_per_semester: int = Field(default=6, ge=1, le=1000)
-    default_performances_per_year: int = Field(default=30, ge=1, le=1000)
+    default_outcomes_per_semester: int = Field(default=DEFAULT_OUTCOMES_PER_SEMESTER, ge=1, le=1000)
+    default_performances_per_year: int = Field(default=DEFAULT_PERFORMANCES_PER_YEAR, ge=1, le=1000)
+    # R-FILE-3: more performance-catalogue versions as JSON files (comma-separated paths), and the
+    # version new performances are validated with (default: the last file's, else the built-in 2021.1).
+    catalog_files: str = ""
+    performance_catalog_version: str = ""
     # Integrity verification job (every stored object against its recorded size and SHA-256).
     verify_interval_seconds: float = Field(default=3600.0, ge=0)  # 0 switches the scheduled job off
     verify_concurrency: int = Field(default=8, ge=1, le=64)
@@ -57,6 +64,9 @@ class Settings(ServiceSettings):
             max_pixels=self.content_check_max_pixels,
             concurrency=self.content_check_concurrency,
         )
+
+    def catalog_paths(self) -> list[Path]:
+        return [Path(p.strip()) for p in self.catalog_files.split(",") if p.strip()]
 
     def default_policy(self) -> SchoolPolicy:
         return SchoolPolicy(

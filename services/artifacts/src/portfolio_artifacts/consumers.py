@@ -30,6 +30,7 @@ from portfolio_shared.events.records import (
     ArtifactCapsSet,
     EnrolmentChanged,
     PhaseWindowSet,
+    StudentBasicDataChanged,
     StudentEnrolled,
     TeacherAssignmentChanged,
 )
@@ -189,6 +190,35 @@ async def keep_student_enrolled(event: StudentEnrolled, envelope: Envelope, uow:
     )
     # R-ENR-1: the student's final items follow a transfer; the move happens now, as it is applied here.
     await follow_transfer(uow, event.user_id, actor=envelope.actor or "system:records", at=datetime.now(UTC))
+
+
+@records_events.on(StudentBasicDataChanged)
+async def keep_linked_user(event: StudentBasicDataChanged, envelope: Envelope, uow: UnitOfWork) -> None:
+    """A user id linked (or changed) after admission: the student's enrolment at the school becomes
+    known under it (R-DATA-6, R-ENR-1), and the row kept under the previous user id goes."""
+    if event.previous_user_id and event.previous_user_id != event.user_id:
+        await uow.session.execute(
+            delete(rc_enrolments).where(
+                rc_enrolments.c.school_id == event.school_id,
+                rc_enrolments.c.user_id == event.previous_user_id,
+                rc_enrolments.c.student_id == event.student_id,
+            )
+        )
+    if event.user_id is None:
+        return
+    await upsert_newer(
+        uow.session,
+        rc_enrolments,
+        ["school_id", "user_id"],
+        {
+            "school_id": event.school_id,
+            "user_id": event.user_id,
+            "student_id": event.student_id,
+            "status": event.status,
+            "since": event.status_since,
+        },
+        event_at=envelope.occurred_at,
+    )
 
 
 # -- identity ----------------------------------------------------------------------------------

@@ -111,7 +111,8 @@ def test_flexible_learning_ints_and_semester_codes() -> None:
         ({"weeks": 0}, "weeks"),
         ({"weeks": 2.5}, "weeks"),
         ({"periods_per_week": True}, "periods_per_week"),
-        ({"category_code": "自主"}, "category_code"),
+        ({"category_code": "自主"}, "category_code"),  # no official list in 2021.1: the code format
+        ({"category_code": "A" * 11}, "category_code"),  # at most 10, one past the limit
     ):
         with pytest.raises(PerformanceFieldInvalid) as exc:
             validate_fields(DEFAULT_CATALOG, "flexible_learning", {**fields, **bad})
@@ -151,6 +152,8 @@ def test_every_default_category_accepts_a_minimal_record() -> None:
             for f in category.fields
             if f.required
         }
+        # Codes whose list is not public are text in the code format (catalog_2021_1._listed_code).
+        fields |= {f.name: "1" for f in category.fields if f.required and f.pattern is not None}
         result = validate_fields(DEFAULT_CATALOG, category.code, fields)
         assert set(result) == set(fields), category.code
 
@@ -168,7 +171,7 @@ def test_a_deployment_adds_a_new_catalog_version_as_data() -> None:
     competition = next(c for c in data["categories"] if c["code"] == "competition")
     level = next(f for f in competition["fields"] if f["name"] == "competition_level")
     level.pop("pattern")
-    level["codes"] = {"1": "校內", "2": "全國"}
+    level.update(type="code", codes=[{"code": "1", "label": "校內"}, {"code": "2", "label": "全國"}])
     data["categories"].append(
         {
             "code": "exchange",
@@ -189,7 +192,7 @@ def test_a_deployment_adds_a_new_catalog_version_as_data() -> None:
         "results_date": "2025-05-01",
         "team_entry": "1",
     }
-    validate_fields(DEFAULT_CATALOG, "competition", fields)  # any code under the old pattern
+    validate_fields(DEFAULT_CATALOG, "competition", fields)  # 2021.1 has no official list: any code format
     with pytest.raises(PerformanceFieldInvalid):
         validate_fields(new, "competition", fields)
     with pytest.raises(CatalogInvalid):
@@ -261,7 +264,8 @@ def test_a_catalog_pattern_with_backslash_d_still_means_ascii_digits() -> None:
     data["version"] = "test-ascii"
     for category in data["categories"]:
         for f in category["fields"]:
-            if f["type"] == "code" and f.get("pattern"):
+            # Code lists are lists; the codes whose list is not public are text in a code format.
+            if f["name"] == "category_code" and f.get("pattern"):
                 f["pattern"] = r"\d{1,10}"
     catalog = catalog_from_dict(data)
     fields = {"category_code": "1", "name": "x", "offering_unit": "y", "academic_year": "114", "semester": "2",
@@ -269,3 +273,67 @@ def test_a_catalog_pattern_with_backslash_d_still_means_ascii_digits() -> None:
     assert validate_fields(catalog, "flexible_learning", fields)["category_code"] == "1"
     with pytest.raises(PerformanceFieldInvalid):
         validate_fields(catalog, "flexible_learning", {**fields, "category_code": "\u0661"})
+
+
+def test_code_lists_are_lists_not_patterns_and_every_problem_is_named() -> None:
+    """R-FILE-3: a code field lists its codes; a catalog with several problems names them all."""
+    data = {
+        "version": "2026.1",
+        "categories": [
+            {
+                "code": "competition",
+                "name_zh": "競賽參與紀錄",
+                "fields": [
+                    {"name": "level", "type": "code", "pattern": "[0-9]{1,2}"},
+                    {"name": "entry", "type": "code"},
+                    {"name": "award", "type": "str", "codes": ["1"]},
+                ],
+            },
+            {"code": "Bad", "name_zh": ""},
+        ],
+    }
+    with pytest.raises(CatalogInvalid) as caught:
+        catalog_from_dict(data)
+    problems = caught.value.problems  # type: ignore[attr-defined]
+    assert "category 'competition': code field 'level' must list its codes (codes: [...])" in problems
+    assert "category 'competition': code field 'level' lists codes; a pattern is not allowed" in problems
+    assert "category 'competition': code field 'entry' must list its codes (codes: [...])" in problems
+    assert "category 'competition': field 'award': only code fields may list codes" in problems
+    assert "category 'Bad': code must be a unique lower-case identifier" in problems
+    assert "category 'Bad': name_zh is required" in problems
+    assert len(problems) == 6
+    listed = catalog_from_dict(
+        {
+            "version": "2026.1",
+            "categories": [
+                {
+                    "code": "competition",
+                    "name_zh": "競賽參與紀錄",
+                    "fields": [
+                        {
+                            "name": "level",
+                            "type": "code",
+                            "required": True,
+                            "codes": ["1", {"code": "2", "label": "全國"}],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    assert validate_fields(listed, "competition", {"level": "2"}) == {"level": "2"}
+    with pytest.raises(PerformanceFieldInvalid):
+        validate_fields(listed, "competition", {"level": "3"})
+    with pytest.raises(CatalogInvalid):
+        catalog_from_dict(
+            {
+                "version": "x",
+                "categories": [
+                    {
+                        "code": "c",
+                        "name_zh": "c",
+                        "fields": [{"name": "a", "type": "code", "codes": [{"label": "no code"}]}],
+                    }
+                ],
+            }
+        )

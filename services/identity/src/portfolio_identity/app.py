@@ -18,6 +18,7 @@ from .api import auth, catalogue, duties, schools, sync, teachers, users
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.errors import DomainError, MassDeactivationRefused, NoActingPerson
+from .service_layer.nightly_sync import start_nightly_sync
 from .service_layer.startup import on_startup
 
 _CONFLICTS = (MassDeactivationRefused, NoActingPerson)
@@ -90,7 +91,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
             sync.platform_audit_router,
             catalogue.router,
         ],
-        on_startup=[on_startup],
+        on_startup=[on_startup, start_nightly_sync],
         migrate_on_start=runtime.settings.environment == "development",
     )
     # The SIS export may be as large as its documented maximum; every JSON route keeps the small default.

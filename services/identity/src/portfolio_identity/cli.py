@@ -1,6 +1,7 @@
 """Command line of the identity service: `python -m portfolio_identity.cli <command>` or `portfolio-identity`.
 
-Commands: migrate, bootstrap-admin, demo, sync (the nightly SIS import, R-DUTY-3), rotate-key,
+Commands: migrate, bootstrap-admin, demo, sync (one SIS export file, R-DUTY-3), nightly-sync (the
+night's pull from every school's drop folder: the Kubernetes CronJob), rotate-key,
 refresh-acting (re-resolve who acts for each duty today, R-DUTY-2). Settings come from the
 environment (PORTFOLIO_IDENTITY_*), as for the service.
 """
@@ -14,16 +15,19 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from portfolio_shared.nightly import FAILED, PARTIAL
 from portfolio_shared.problems import Problem
 from portfolio_shared.service import ServiceRuntime
 
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.errors import DomainError
-from .service_layer import admin, auth, sync
+from .service_layer import admin, auth, nightly_sync, sync
 from .service_layer.common import Caller
 from .service_layer.startup import refresh_all_schools
 
@@ -50,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     commands.add_parser("rotate-key", help="make a new signing key; the previous one verifies until its tokens expire")
     commands.add_parser("refresh-acting", help="re-resolve who acts for every duty of every school today")
+    nightly = commands.add_parser(
+        "nightly-sync", help="pull each school's SIS account export of the night from its drop folder (R-DUTY-3)"
+    )
+    nightly.add_argument("--night", type=date.fromisoformat, help="default: today in the nightly time zone")
     return parser
 
 
@@ -79,6 +87,17 @@ async def _sync(runtime: ServiceRuntime, settings: Settings, args: argparse.Name
     return EXIT_REJECTED_LINES if report["counts"]["rejected"] else EXIT_OK
 
 
+async def _nightly(runtime: ServiceRuntime, settings: Settings, args: argparse.Namespace) -> int:
+    """What the Kubernetes CronJob runs; each school's night is leased, so it runs once per night
+    even beside in-process schedulers. Events stay in the outbox for the service's relay."""
+    night = args.night or datetime.now(UTC).astimezone(ZoneInfo(settings.nightly_time_zone)).date()
+    results = await nightly_sync.run_night(runtime, settings, night)
+    _print({"night": night.isoformat(), "schools": results})
+    if FAILED in results.values():
+        return EXIT_FAILED
+    return EXIT_REJECTED_LINES if PARTIAL in results.values() else EXIT_OK
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     runtime = bootstrap(settings)
     try:
@@ -87,6 +106,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_OK
         if args.command == "sync":
             return await _sync(runtime, settings, args)
+        if args.command == "nightly-sync":
+            return await _nightly(runtime, settings, args)
         if args.command == "refresh-acting":
             _print({"changed": await refresh_all_schools(runtime)})
             return EXIT_OK

@@ -38,6 +38,17 @@ class Settings(ServiceSettings):
     # The nightly sync refuses to deactivate more than this share of a school's SIS accounts (R-DUTY-3).
     sync_max_deactivation_share: float = Field(default=0.5, gt=0, le=1)
     sync_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Nightly pull of the SIS account export (R-DUTY-3): where each school's SIS drops it. The URL
+    # names a folder (file:///srv/sis-drop) or an S3 bucket (s3://KEY:SECRET@host:9000/bucket?secure=false);
+    # the prefix template names each school's folder in it. Empty URL: no nightly pull.
+    sis_drop_url: str = ""
+    sis_drop_prefix: str = "{school_code}/"
+    sis_drop_pattern: str = "accounts*.csv"  # the newest matching name (date in the name) is imported
+    nightly_sync_at: str = Field(default="02:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    nightly_time_zone: str = "Asia/Taipei"
+    # The in-process scheduler (standalone shape); Kubernetes runs the CronJob instead.
+    nightly_scheduler: bool = False
+    nightly_lease_seconds: int = Field(default=7200, ge=60)
     # Re-resolve who acts for each duty this often, so an absence that starts today takes effect (R-DUTY-2).
     acting_refresh_seconds: float = Field(default=3600.0, ge=0)
     # Bootstrap: the first system administrator, created at start-up when both are set.

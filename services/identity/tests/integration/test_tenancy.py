@@ -83,6 +83,7 @@ async def test_school_a_token_never_reaches_school_b(client: httpx.AsyncClient) 
         ("POST", "/api/v1/schools/{school_id}/sis-sync", None),
         ("GET", "/api/v1/schools/{school_id}/sis-sync/runs", None),
         ("GET", "/api/v1/schools/{school_id}/sis-sync/runs/run-of-b/report.csv", None),
+        ("GET", "/api/v1/schools/{school_id}/sis-sync/nights", None),
         ("GET", "/api/v1/schools/{school_id}/audit", None),
     ]
     templates = {

@@ -339,3 +339,20 @@ def test_r_duty_3_other_scripts_digits_are_rejected_lines(zero: str) -> None:
         (4, "end_date"),
     ]
     assert [r.login_name for r in parsed.rows] == ["s4"]
+
+
+def test_r_duty_3_an_unreadable_line_is_rejected_by_number_and_its_account_kept() -> None:
+    data = _csv(HEADER_EN, LINES[:2]).encode() + b"reg01,\xff\xfe,staff,registry,active,,,,313302\r\n"
+    data += (LINES[3] + "\r\n").encode()
+    parsed = parse_sis_export(data)
+    assert [r.login_name for r in parsed.rows] == ["s1100001", "t.wang", "t.lee"]
+    assert [(r.line_number, r.login_name, r.field) for r in parsed.rejected] == [(4, "reg01", None)]
+    assert "UTF-8 or Big5" in parsed.rejected[0].reason
+    assert parsed.rejected_login_names == {"reg01"} and parsed.unattributed_lines == ()
+
+
+def test_r_duty_3_an_unreadable_line_without_a_visible_login_blocks_deactivation() -> None:
+    data = _csv(HEADER_EN, LINES[:2]).encode() + b"\xff\xfe\xfd,x,staff,registry,active,,,,313302\r\n"
+    parsed = parse_sis_export(data)
+    assert parsed.unattributed_lines == (4,)
+    assert [r.line_number for r in parsed.rejected] == [4]

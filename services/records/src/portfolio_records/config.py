@@ -9,7 +9,7 @@ so outside development they are refused (like every default secret of the platfo
 
 from typing import Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portfolio_shared.config import ServiceSettings
@@ -28,6 +28,17 @@ class Settings(ServiceSettings):
     field_current_kid: str = "dev"
     blind_index_key: str = DEV_BLIND_INDEX_KEY
     grade_file_max_bytes: int = 200 * 1024 * 1024
+    # Nightly SIS grade import (R-DUTY-3): where each school's SIS drops its export. The URL names
+    # a folder (file:///srv/sis-drop) or an S3 bucket (s3://KEY:SECRET@host:9000/bucket?secure=false);
+    # the prefix template names each school's folder in it. Empty URL: no nightly import.
+    sis_drop_url: str = ""
+    sis_drop_prefix: str = "{school_code}/"
+    sis_drop_pattern: str = "grades*.csv"  # the newest matching name (date in the name) is imported
+    nightly_sync_at: str = Field(default="02:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    nightly_time_zone: str = "Asia/Taipei"
+    # The in-process scheduler (standalone shape); Kubernetes runs the CronJob instead.
+    nightly_scheduler: bool = False
+    nightly_lease_seconds: int = Field(default=7200, ge=60)
 
     @model_validator(mode="after")
     def _refuse_development_keys(self) -> Self:

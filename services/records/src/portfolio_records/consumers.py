@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events import Envelope
-from portfolio_shared.events.identity import SchoolCreated
+from portfolio_shared.events.identity import SchoolCreated, SchoolUpdated
 from portfolio_shared.messaging import Subscriptions
 
-from .adapters.orm import artifact_caps
+from .adapters.orm import artifact_caps, known_schools
 from .service_layer.calendar import DEFAULT_CAPS, set_caps
+from .service_layer.windows import aware
 
 identity_events = Subscriptions("records.identity")
 
@@ -25,6 +26,29 @@ async def announce_default_caps(event: SchoolCreated, envelope: Envelope, uow: U
     )
     if existing.first() is None:
         await set_caps(uow, event.school_id, f"system:{identity_events.consumer}", DEFAULT_CAPS)
+    await _keep_school(uow, event, envelope)
+
+
+@identity_events.on(SchoolUpdated)
+async def keep_school(event: SchoolUpdated, envelope: Envelope, uow: UnitOfWork) -> None:
+    """The school's code names its SIS drop folder for the nightly grade import (R-DUTY-3)."""
+    await _keep_school(uow, event, envelope)
+
+
+async def _keep_school(uow: UnitOfWork, event: SchoolCreated | SchoolUpdated, envelope: Envelope) -> None:
+    held = (
+        await uow.session.execute(
+            select(known_schools.c.updated_at).where(known_schools.c.school_id == event.school_id)
+        )
+    ).scalar_one_or_none()
+    if held is not None and aware(held) > envelope.occurred_at:
+        return  # an older event delivered late
+    await uow.session.execute(delete(known_schools).where(known_schools.c.school_id == event.school_id))
+    await uow.session.execute(
+        insert(known_schools).values(
+            school_id=event.school_id, school_code=event.school_code, name=event.name, updated_at=envelope.occurred_at
+        )
+    )
 
 
 SUBSCRIPTIONS: list[Subscriptions] = [identity_events]

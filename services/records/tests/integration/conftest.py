@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ if importlib.util.find_spec("portfolio_records") is None:
 from portfolio_records.app import create
 from portfolio_records.bootstrap import bootstrap
 from portfolio_records.config import Settings
+from portfolio_records.domain.calendar import term_of
 from portfolio_records.domain.crypto import generate_key
 from portfolio_records.domain.national_id import check_digit
 from portfolio_shared.messaging.topology import Topology
@@ -82,6 +84,26 @@ class Records:
         return self.minter.headers(
             user, schools={school: [str(p) for p in granted]}, roles={school: ["student"]}, kind="student"
         )
+
+    async def open_data_entry(self, school: str, academic_year: int = 114, semester: int = 1) -> None:
+        """Windows are closed unless opened (R-REC-1): open the term's data entry until 2199."""
+        window = {
+            "phase": "data_entry",
+            "starts_at": "2000-01-01T00:00:00+08:00",
+            "ends_at": "2199-12-31T00:00:00+08:00",
+            "self_check_at": "2199-12-30T00:00:00+08:00",
+        }
+        r = await self.client.put(
+            f"/api/v1/schools/{school}/calendar/{academic_year}/{semester}",
+            json={"windows": [window]},
+            headers=self.staff(school),
+        )
+        assert r.status_code == 200, r.text
+
+    async def open_data_entry_now(self, school: str) -> None:
+        """Open the current semester's data entry (basic-data corrections are entered in it, R-REC-1)."""
+        term = term_of(datetime.now(UTC))
+        await self.open_data_entry(school, term.academic_year, term.semester)
 
     async def admit(self, school: str, n: int, *, number: str | None = None, **extra: Any) -> dict[str, Any]:
         body = {

@@ -38,6 +38,7 @@ def _body(national_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def test_every_scripts_digits_in_a_national_id_are_a_422(records: Any, nid: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     good = nid(2345678, letter="B")
     url = f"/api/v1/schools/{SCHOOL}/students"
     for zero in OTHER_ZEROS:
@@ -69,6 +70,7 @@ async def test_every_scripts_digits_in_a_national_id_are_a_422(records: Any, nid
 
 @pytest.mark.parametrize("zero", ["\u0660", "\u0966", "\U0001d7ce", FULL_WIDTH_ZERO], ids=script_name)
 async def test_student_numbers_course_codes_and_class_digits_must_be_ascii(records: Any, nid: Any, zero: str) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     url = f"/api/v1/schools/{SCHOOL}"
     staff = records.staff(SCHOOL)
     r = await records.client.post(
@@ -96,6 +98,7 @@ async def test_student_numbers_course_codes_and_class_digits_must_be_ascii(recor
 
 
 async def test_grade_import_rejects_other_scripts_digits_line_by_line(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     await records.admit(SCHOOL, 1, number="S00001")
     lines = ["student_number,academic_year,semester,course_code,subject_name,credits,score,passed"]
     expected = []
@@ -122,6 +125,7 @@ async def test_grade_import_rejects_other_scripts_digits_line_by_line(records: A
 async def test_check_command_finds_planted_rows_without_printing_them(
     records: Any, nid: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     clean = await records.admit(SCHOOL, 1)
     planted = await records.admit(SCHOOL, 2)
     bold = await records.admit(SCHOOL, 3)
@@ -186,6 +190,7 @@ async def test_check_command_finds_planted_rows_without_printing_them(
 
 
 async def test_check_command_reports_stale_indexes_and_undecryptable_tokens(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     stale = await records.admit(SCHOOL, 4)
     broken = await records.admit(SCHOOL, 5)
     crypto = RecordsCrypto.from_settings(records.runtime.settings)

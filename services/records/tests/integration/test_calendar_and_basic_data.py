@@ -60,7 +60,8 @@ async def test_schedule_windows_are_validated_stored_published_and_audited(recor
     student = records.student(A, "stu-1")
     published = await records.client.get(url, headers=student)  # the schedule is published (R-SCHED-1)
     assert published.status_code == 200
-    assert published.json()["windows"][0]["ends_at"].startswith("2026-01-24T16:00:00")
+    # Shown in the school's time zone, Asia/Taipei by default (RFC 3339 with the offset).
+    assert published.json()["windows"][0]["ends_at"] == "2026-01-25T00:00:00+08:00"
     assert (await records.client.put(url, json={"windows": windows}, headers=student)).status_code == 403
 
     events = await _payloads(records, "records.schedule.window_set.v1")
@@ -85,6 +86,7 @@ async def test_artifact_caps_default_and_set(records: Any) -> None:
 
 
 async def test_each_office_writes_its_own_basic_data_and_self_check_reports_gaps(records: Any) -> None:
+    await records.open_data_entry(A, 114, 1)
     s1 = (await records.admit(A, 1, class_name="101", user_id="stu-1"))["id"]
     await records.admit(A, 2, class_name="102")
     term = {"academic_year": 114, "semester": 1}
@@ -130,16 +132,24 @@ async def test_each_office_writes_its_own_basic_data_and_self_check_reports_gaps
     body = report.json()
     assert len(body["students_without_grades"]) == 2
     assert body["classes_without_cadre"] == ["102"]
-    assert "data_entry" in body["phases_without_window"]
+    assert "data_entry" not in body["phases_without_window"]  # opened above
+    assert "outcome_upload" in body["phases_without_window"]
     assert all("national_id" not in s for s in body["students_without_grades"])
 
 
 async def test_basic_data_of_a_semester_is_entered_within_its_data_entry_window(records: Any) -> None:
-    """R-REC-1: once the school has set the data-entry window, entries outside it are refused."""
+    """R-REC-1: windows are closed unless opened; entries outside the set window are refused."""
+    await records.open_data_entry(A, 114, 1)
     sid = (await records.admit(A, 31))["id"]
     cadre = {"academic_year": 113, "semester": 2, "level": "club", "unit": "吉他社", "title": "社長"}
     url = f"/api/v1/schools/{A}/students/{sid}/cadre-records"
-    assert (await records.client.post(url, json=cadre, headers=records.staff(A))).status_code == 201  # no window yet
+    unset = await records.client.post(url, json=cadre, headers=records.staff(A))  # no window for 113-2 yet
+    assert unset.status_code == 409, unset.text
+    assert unset.json()["reason"] == "no_window" and unset.json()["rule"] == "R-REC-1"
+    assert unset.json()["windows"] == [
+        {"academic_year": 113, "semester": 2, "phase": "data_entry", "starts_at": None, "ends_at": None}
+    ]
+    assert "no data_entry window is set for 113-2" in unset.json()["detail"]
     closed = window("data_entry", "2025-02-01T00:00:00", "2025-07-31T00:00:00", "2025-07-20T00:00:00")
     r = await records.client.put(
         f"/api/v1/schools/{A}/calendar/113/2", json={"windows": [closed]}, headers=records.staff(A)
@@ -147,8 +157,72 @@ async def test_basic_data_of_a_semester_is_entered_within_its_data_entry_window(
     assert r.status_code == 200
     late = await records.client.post(url, json=cadre, headers=records.staff(A))
     assert late.status_code == 409 and late.json()["rule"] == "R-REC-1" and late.json()["phase"] == "data_entry"
+    assert late.json()["reason"] == "outside_window"
+    assert (late.json()["starts_at"], late.json()["ends_at"]) == (
+        "2025-02-01T00:00:00+08:00",
+        "2025-07-31T00:00:00+08:00",
+    )
     open_now = window("data_entry", "2025-02-01T00:00:00", "2199-07-31T00:00:00", "2199-07-20T00:00:00")
     await records.client.put(
         f"/api/v1/schools/{A}/calendar/113/2", json={"windows": [open_now]}, headers=records.staff(A)
     )
     assert (await records.client.post(url, json=cadre, headers=records.staff(A))).status_code == 201
+
+
+async def test_phases_of_a_semester_must_be_in_order(records: Any) -> None:
+    """R-SCHED-1: certification neither opens nor closes before upload, selection not before certification."""
+    url = f"/api/v1/schools/{A}/calendar/114/1"
+    staff = records.staff(A, [P.SCHEDULE_WRITE])
+    upload = window("outcome_upload", "2025-09-01T00:00:00", "2026-01-20T00:00:00", "2026-01-10T00:00:00")
+    early = window("outcome_certification", "2025-08-31T00:00:00", "2026-01-31T00:00:00", "2026-01-25T00:00:00")
+    r = await records.client.put(url, json={"windows": [upload, early]}, headers=staff)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "phases_out_of_order" and r.json()["rule"] == "R-SCHED-1"
+    assert r.json()["phases"] == ["outcome_upload", "outcome_certification"]
+    assert r.json()["title_zh"] == "時程階段順序錯誤"
+
+    # At the limit: the same start and the same end are in order.
+    same = window("outcome_certification", "2025-09-01T00:00:00", "2026-01-20T00:00:00", "2026-01-10T00:00:00")
+    assert (await records.client.put(url, json={"windows": [upload, same]}, headers=staff)).status_code == 200
+    # Checked against the windows stored before: a selection closing before certification is refused …
+    selection = window("outcome_selection", "2025-09-01T00:00:00", "2026-01-19T23:59:59", "2026-01-10T00:00:00")
+    r = await records.client.put(
+        f"{url}/outcome_selection", json={k: v for k, v in selection.items() if k != "phase"}, headers=staff
+    )
+    assert r.status_code == 422 and r.json()["phases"] == ["outcome_certification", "outcome_selection"]
+    # … and moving the stored upload window past certification's end too.
+    late_upload = window("outcome_upload", "2025-09-01T00:00:00", "2026-01-21T00:00:00", "2026-01-10T00:00:00")
+    r = await records.client.put(
+        f"{url}/outcome_upload", json={k: v for k, v in late_upload.items() if k != "phase"}, headers=staff
+    )
+    assert r.status_code == 422 and r.json()["phases"] == ["outcome_upload", "outcome_certification"]
+    perf_up = window("performance_upload", "2025-09-01T00:00:00", "2026-07-01T00:00:00", "2026-06-01T00:00:00")
+    perf_sel = window("performance_selection", "2025-09-01T00:00:00", "2026-06-30T00:00:00", "2026-06-01T00:00:00")
+    r = await records.client.put(url, json={"windows": [perf_up, perf_sel]}, headers=staff)
+    assert r.status_code == 422 and r.json()["phases"] == ["performance_upload", "performance_selection"]
+
+
+async def test_school_time_zone_is_a_setting_used_for_every_time_shown(records: Any) -> None:
+    url = f"/api/v1/schools/{A}/settings"
+    staff = records.staff(A, [P.SCHEDULE_WRITE])
+    default = await records.client.get(url, headers=records.student(A, "stu-1"))
+    assert default.json() == {"school_id": A, "time_zone": "Asia/Taipei", "sis_import_window": None}
+    bad = await records.client.put(url, json={"time_zone": "Mars/Olympus"}, headers=staff)
+    assert bad.status_code == 422 and bad.json()["field"] == "time_zone" and bad.json()["rule"] == "R-SCHED-1"
+    reversed_window = {"starts_at": "2026-01-02T00:00:00+08:00", "ends_at": "2026-01-01T00:00:00+08:00"}
+    bad = await records.client.put(url, json={"sis_import_window": reversed_window}, headers=staff)
+    assert bad.status_code == 422 and bad.json()["rule"] == "R-DUTY-3"
+    assert (
+        await records.client.put(url, json={"time_zone": "UTC"}, headers=records.student(A, "s"))
+    ).status_code == 403
+    r = await records.client.put(
+        url,
+        json={"time_zone": "Asia/Tokyo", "sis_import_window": {"starts_at": "2026-01-01T00:00:00+08:00"}},
+        headers=staff,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["sis_import_window"] == {"starts_at": "2026-01-01T01:00:00+09:00", "ends_at": None}
+    upload = window("outcome_upload", "2025-09-01T00:00:00", "2026-01-20T00:00:00", "2026-01-10T00:00:00")
+    await records.client.put(f"/api/v1/schools/{A}/calendar/114/1", json={"windows": [upload]}, headers=staff)
+    shown = (await records.client.get(f"/api/v1/schools/{A}/calendar/114/1", headers=staff)).json()["windows"][0]
+    assert shown["starts_at"] == "2025-09-01T01:00:00+09:00"

@@ -59,7 +59,7 @@ async def test_school_created_publishes_default_caps_once(records: Any, rabbitmq
         await bus.close()
     assert inbox == 1
     assert await _caps_events(records) == [
-        {"school_id": "sch-new", "outcomes_per_semester": 6, "performances_per_year": 10}
+        {"school_id": "sch-new", "outcomes_per_semester": 6, "performances_per_year": 30}
     ]
     caps = await records.client.get("/api/v1/schools/sch-new/artifact-caps", headers=records.staff("sch-new"))
     assert caps.json()["outcomes_per_semester"] == 6

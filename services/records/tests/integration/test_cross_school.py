@@ -69,6 +69,9 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("PUT", base + "/calendar/{academic_year}/{semester}/{phase}"): {"json": WINDOW},
         ("PUT", base + "/artifact-caps"): {"json": {"outcomes_per_semester": 1}},
+        ("PUT", base + "/settings"): {"json": {"time_zone": "UTC"}},
+        ("PUT", student + "/contact"): {"json": {"recipient": "x", "postal_code": "100", "address": "y"}},
+        ("POST", base + "/promotions"): {"json": {"effective_on": "2026-08-01"}},
         ("POST", base + "/grade-imports"): {
             "files": {
                 "file": (
@@ -84,6 +87,7 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
 
 async def _seed(records: Any, nid: Any) -> dict[str, str]:
     staff = records.staff(B)
+    await records.open_data_entry(B, 114, 1)
     student = await records.admit(B, 900, number="B1", user_id="b-student")
     course = (
         await records.client.post(

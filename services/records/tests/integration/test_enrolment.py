@@ -22,6 +22,8 @@ async def _events(records: Any, key: str) -> list[dict[str, Any]]:
 
 
 async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new_school(records: Any, nid: Any) -> None:
+    for school, year, semester in ((A, 114, 1), (B, 114, 1), (B, 114, 2)):
+        await records.open_data_entry(school, year, semester)
     student = await records.admit(A, 5, number="A005", user_id="stu-5")
     sid = student["id"]
     csv = b"student_number,academic_year,semester,course_code,subject_name,credits,score,passed\n"
@@ -96,6 +98,8 @@ async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new
 
 
 async def test_suspension_reinstatement_repeat_graduation_and_impossible_changes(records: Any) -> None:
+    await records.open_data_entry(A, 114, 1)
+    await records.open_data_entry(A, 114, 2)
     sid = (await records.admit(A, 9, grade=3))["id"]
     url = f"/api/v1/schools/{A}/students/{sid}/enrolment-changes"
 
@@ -127,6 +131,8 @@ async def test_suspension_reinstatement_repeat_graduation_and_impossible_changes
 
 
 async def test_visiting_study_keeps_the_home_enrolment(records: Any, nid: Any) -> None:
+    await records.open_data_entry(A, 114, 1)
+    await records.open_data_entry(B, 114, 1)
     sid = (await records.admit(A, 11))["id"]
     visit = {
         "change": "visiting_study",

@@ -38,6 +38,7 @@ async def _spy(
 async def test_whole_counselling_flow_puts_no_content_and_no_national_id_on_the_bus(
     records: Any, rabbitmq_url: str, topology: Topology, nid: Any
 ) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
     """R-DATA-5 / R-REC-3: a spy bound to every routing key ('#') sees ids only."""
     bus, seen = await _spy(rabbitmq_url, topology, "spy.everything", ("#",))
     try:
@@ -91,6 +92,8 @@ async def test_whole_counselling_flow_puts_no_content_and_no_national_id_on_the_
 async def test_teacher_assignment_change_reaches_a_consumer(
     records: Any, rabbitmq_url: str, topology: Topology
 ) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
+    await records.open_data_entry_now(SCHOOL)
     """R-REC-2: artifacts learns who teaches and who reviews (certifies) a co-taught course."""
     key = "records.course.teacher_assignment_changed.v1"
     bus, seen = await _spy(rabbitmq_url, topology, "artifacts.records-test", (key,))

@@ -39,6 +39,7 @@ async def _import(records: Any, lines: list[str]) -> Any:
 
 
 async def test_grade_import_keeps_and_flags_formula_cells_and_exports_neutralise_them(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     student = await records.admit(SCHOOL, 1, number="S00001")
     r = await _import(
         records,
@@ -102,6 +103,7 @@ async def test_grade_import_keeps_and_flags_formula_cells_and_exports_neutralise
 
 
 async def test_self_check_download_neutralises_names_and_subjects(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     await records.admit(SCHOOL, 1, name="=1+2", class_name="-301")
     course = {"academic_year": 114, "semester": 1, "course_code": "C01", "subject_name": "@SUM(1)", "credits": 2}
     r = await records.client.post(f"/api/v1/schools/{SCHOOL}/courses", json=course, headers=records.staff(SCHOOL))
@@ -125,6 +127,7 @@ async def test_self_check_download_neutralises_names_and_subjects(records: Any) 
 
 
 async def test_csv_downloads_need_the_same_permissions_and_school(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)  # windows are closed unless opened (R-REC-1)
     student = await records.admit(SCHOOL, 1)
     reader = records.staff(SCHOOL, perms=[P.RECORDS_READ])  # no selfcheck:read
     assert (await records.client.get(

@@ -49,6 +49,7 @@ async def _import(records: Any, content: bytes) -> Any:
 
 
 async def test_thousand_rows_three_bad_then_same_file_changes_nothing(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
     for n in range(50):
         await records.admit(SCHOOL, n, number=f"S{n:05d}")
     content, bad_lines = grade_file(50, 20)
@@ -91,6 +92,8 @@ async def test_thousand_rows_three_bad_then_same_file_changes_nothing(records: A
 
 
 async def test_big5_file_with_chinese_headers(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
+    await records.open_data_entry(SCHOOL, 114, 2)
     student = await records.admit(SCHOOL, 1, number="A001")
     content = "學號,學年度,學期,課程代碼,科目名稱,學分,成績,及格\nA001,114,2,M1,數學,4,88.5,是\n"
     r = await _import(records, content.encode("cp950"))
@@ -106,3 +109,66 @@ async def test_a_file_without_the_required_columns_is_rejected_whole(records: An
     r = await _import(records, b"student_number,score\nS1,80\n")
     assert r.status_code == 422
     assert r.json()["code"] == "grades_file_invalid" and "academic_year" in r.json()["missing_columns"]
+
+
+def _window(start: str, end: str) -> dict[str, Any]:
+    return {"phase": "data_entry", "starts_at": start, "ends_at": end, "self_check_at": start}
+
+
+async def test_a_grade_import_outside_any_window_is_a_409_with_the_dates(records: Any) -> None:
+    """R-REC-1, R-SCHED-1: windows are closed unless opened; the refusal names the windows' dates."""
+    await records.open_data_entry(SCHOOL, 114, 1)
+    await records.admit(SCHOOL, 1, number="A001")
+    content = (HEADER + "A001,114,2,M1,數學,4,88,Y\nA001,113,2,M1,數學,4,70,Y\n").encode()
+
+    nothing_set = await _import(records, content)
+    assert nothing_set.status_code == 409, nothing_set.text
+    body = nothing_set.json()
+    assert body["rule"] == "R-REC-1" and body["reason"] == "no_window" and body["phase"] == "data_entry"
+    assert [(w["academic_year"], w["semester"], w["starts_at"]) for w in body["windows"]] == [
+        (113, 2, None),
+        (114, 2, None),
+    ]
+
+    past = _window("2026-02-01T08:00:00+08:00", "2026-07-31T17:00:00+08:00")
+    r = await records.client.put(
+        f"/api/v1/schools/{SCHOOL}/calendar/114/2", json={"windows": [past]}, headers=records.staff(SCHOOL)
+    )
+    assert r.status_code == 200
+    closed = await _import(records, content)
+    assert closed.status_code == 409
+    body = closed.json()
+    assert body["reason"] == "outside_window"
+    assert body["windows"][1] == {
+        "academic_year": 114,
+        "semester": 2,
+        "phase": "data_entry",
+        "starts_at": "2026-02-01T08:00:00+08:00",
+        "ends_at": "2026-07-31T17:00:00+08:00",
+    }
+    assert "2026-02-01T08:00:00+08:00 to 2026-07-31T17:00:00+08:00" in body["detail"]
+    assert "2026-02-01T08:00:00+08:00" in body["detail_zh"]
+    assert await _counts(records) == (0, 0)  # nothing stored, nothing published
+
+    # One semester open: its lines are stored, the closed semester's line is reported by number.
+    await records.open_data_entry(SCHOOL, 114, 2)
+    partial = await _import(records, content)
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["stored"] == 1
+    assert [(x["line_number"], x["reason"]) for x in partial.json()["rejected"]] == [(3, "window_closed")]
+
+
+async def test_a_school_time_zone_changes_how_the_refusal_shows_the_dates(records: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
+    await records.admit(SCHOOL, 1, number="A001")
+    staff = records.staff(SCHOOL)
+    r = await records.client.put(f"/api/v1/schools/{SCHOOL}/settings", json={"time_zone": "UTC"}, headers=staff)
+    assert r.status_code == 200
+    past = _window("2026-02-01T08:00:00+08:00", "2026-07-31T17:00:00+08:00")
+    await records.client.put(f"/api/v1/schools/{SCHOOL}/calendar/114/2", json={"windows": [past]}, headers=staff)
+    closed = await _import(records, (HEADER + "A001,114,2,M1,數學,4,88,Y\n").encode())
+    assert closed.status_code == 409
+    assert (closed.json()["starts_at"], closed.json()["ends_at"]) == (
+        "2026-02-01T00:00:00+00:00",
+        "2026-07-31T09:00:00+00:00",
+    )

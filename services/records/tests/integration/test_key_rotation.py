@@ -19,6 +19,7 @@ A = "sch-A"
 
 
 async def test_rotation_re_encrypts_national_ids_counselling_and_psych_results(records: Any, nid: Any) -> None:
+    await records.open_data_entry(A, 114, 1)
     sid = (await records.admit(A, 3))["id"]
     base = f"/api/v1/schools/{A}/students/{sid}"
     r = await records.client.post(
@@ -39,6 +40,9 @@ async def test_rotation_re_encrypts_national_ids_counselling_and_psych_results(r
         },
     )
     assert r.status_code == 201
+    contact = {"recipient": "家長", "postal_code": "10617", "address": "臺北市大安區"}
+    r = await records.client.put(f"{base}/contact", headers=records.staff(A), json=contact)
+    assert r.status_code == 200
     old: Settings = records.runtime.settings
     new_key = base64.b64encode(generate_key()).decode()
     rotated = RecordsCrypto.from_settings(
@@ -48,13 +52,20 @@ async def test_rotation_re_encrypts_national_ids_counselling_and_psych_results(r
         "students": 1,
         "counselling_records": 1,
         "psych_tests": 1,
+        "student_contacts": 1,
     }
-    assert await rotate_keys(records.runtime, rotated) == {"students": 0, "counselling_records": 0, "psych_tests": 0}
+    assert await rotate_keys(records.runtime, rotated) == {
+        "students": 0,
+        "counselling_records": 0,
+        "psych_tests": 0,
+        "student_contacts": 0,
+    }
 
     async with records.runtime.engine.connect() as conn:
         student = (await conn.execute(text("SELECT * FROM students"))).mappings().one()
         counselling = (await conn.execute(text("SELECT * FROM counselling_records"))).mappings().one()
         psych = (await conn.execute(text("SELECT * FROM psych_tests"))).mappings().one()
+        postal = (await conn.execute(text("SELECT * FROM student_contacts"))).mappings().one()
     assert student["national_id_kid"] == "k2" and student["national_id_encrypted"].startswith("v1.k2.")
     only_new = RecordsCrypto.from_settings(
         old.model_copy(update={"field_keys": f"k2:{new_key}", "field_current_kid": "k2"})
@@ -63,3 +74,4 @@ async def test_rotation_re_encrypts_national_ids_counselling_and_psych_results(r
     assert only_new.open(counselling["id"], "content", counselling["content_encrypted"]) == "c"
     assert only_new.open(counselling["id"], "opinions", counselling["opinions_encrypted"]) == ""
     assert only_new.open(psych["id"], "result_summary", psych["result_summary_encrypted"]) == "結果"
+    assert "10617" in only_new.open(postal["student_id"], "contact", postal["contact_encrypted"])

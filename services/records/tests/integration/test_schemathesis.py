@@ -21,6 +21,8 @@ EXAMPLES_PER_OPERATION_AND_ROLE = 3
 
 
 async def test_generated_requests_never_cause_a_server_error_nor_a_cross_school_leak(records: Any) -> None:
+    await records.open_data_entry("sch-A", 114, 1)
+    await records.open_data_entry_now("sch-A")
     student = await records.admit("sch-A", 1)
     course = await records.client.post(
         "/api/v1/schools/sch-A/courses",

@@ -51,6 +51,7 @@ async def test_bad_national_id_is_a_422_naming_the_field_and_reason(records: Any
 
 
 async def test_good_national_id_is_encrypted_found_by_lookup_and_masked(records: Any, nid: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
     value = nid(1234567)
     created = await records.admit(SCHOOL, 1234567)
     assert created["national_id"] == value[:3] + "****" + value[-3:]
@@ -97,6 +98,7 @@ async def test_good_national_id_is_encrypted_found_by_lookup_and_masked(records:
 
 
 async def test_same_national_id_twice_is_a_conflict_not_a_second_person(records: Any, nid: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
     await records.admit(SCHOOL, 42)
     r = await records.client.post(
         f"/api/v1/schools/{SCHOOL}/students", json=_body(nid(42), "S2"), headers=records.staff(SCHOOL)
@@ -106,6 +108,8 @@ async def test_same_national_id_twice_is_a_conflict_not_a_second_person(records:
 
 
 async def test_correcting_the_national_id_re_encrypts_and_updates_the_index(records: Any, nid: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
+    await records.open_data_entry_now(SCHOOL)
     created = await records.admit(SCHOOL, 5)
     r = await records.client.patch(
         f"/api/v1/schools/{SCHOOL}/students/{created['id']}",
@@ -127,6 +131,7 @@ async def test_correcting_the_national_id_re_encrypts_and_updates_the_index(reco
 
 
 async def test_a_student_reads_their_own_data_only(records: Any, nid: Any) -> None:
+    await records.open_data_entry(SCHOOL, 114, 1)
     mine = await records.admit(SCHOOL, 21, user_id="stu-21")
     other = await records.admit(SCHOOL, 22, user_id="stu-22")
     me = records.student(SCHOOL, "stu-21")

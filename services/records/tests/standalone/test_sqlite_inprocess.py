@@ -48,6 +48,15 @@ async def test_whole_flow_on_sqlite_with_the_in_process_bus(tmp_path: Path) -> N
     await runtime.bus.subscribe("spy", ("records.#",), spy)
     staff = minter.headers("registry-1", schools={SCHOOL: [str(p) for p in P]})
     async with running(runtime, create) as client:
+        # Windows are closed unless opened (R-REC-1): the school opens 114-1's data entry first.
+        window = {
+            "phase": "data_entry",
+            "starts_at": "2025-08-01T00:00:00+08:00",
+            "ends_at": "2199-01-01T00:00:00+08:00",
+            "self_check_at": "2198-12-01T00:00:00+08:00",
+        }
+        r = await client.put(f"/api/v1/schools/{SCHOOL}/calendar/114/1", json={"windows": [window]}, headers=staff)
+        assert r.status_code == 200, r.text
         ids = []
         for n in range(3):
             body = {

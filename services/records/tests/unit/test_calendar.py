@@ -150,3 +150,47 @@ def test_semester_schedule() -> None:
     assert schedule.self_checks_due(tpe(2026, 7, 7), tpe(2026, 7, 31)) == [certify]
     with pytest.raises(InvalidPhaseWindow):
         SemesterSchedule.of(Term(114, 2), [upload, upload])
+
+
+def test_r_sched_1_phases_of_a_semester_are_in_order_at_the_limit_and_refused_past_it() -> None:
+    from portfolio_records.domain.errors import PhasesOutOfOrder
+
+    upload = window(Phase.OUTCOME_UPLOAD, tpe(2025, 9, 1), tpe(2026, 1, 20))
+    same = window(Phase.OUTCOME_CERTIFICATION, tpe(2025, 9, 1), tpe(2026, 1, 20))
+    SemesterSchedule.of(Term(114, 1), [upload, same]).check_order()  # equal start and end: in order
+    early = window(Phase.OUTCOME_CERTIFICATION, tpe(2025, 8, 31, 23, 59, 59), tpe(2026, 1, 31))
+    closes_early = window(Phase.OUTCOME_CERTIFICATION, tpe(2025, 9, 1), tpe(2026, 1, 19, 23, 59, 59))
+    for bad in (early, closes_early):
+        with pytest.raises(PhasesOutOfOrder) as caught:
+            SemesterSchedule.of(Term(114, 1), [upload, bad]).check_order()
+        assert caught.value.extra["phases"] == ["outcome_upload", "outcome_certification"]
+        assert caught.value.rule == "R-SCHED-1" and caught.value.field == "phase"
+    receipt = window(Phase.RECEIPT_CONFIRMATION, tpe(2026, 2, 1), tpe(2026, 2, 5))
+    submission = window(Phase.SUBMISSION, tpe(2026, 2, 2), tpe(2026, 2, 3))
+    with pytest.raises(PhasesOutOfOrder):
+        SemesterSchedule.of(Term(114, 1), [receipt, submission]).check_order()
+    # Phases without a pair (data entry, a lone selection) are not ordered.
+    SemesterSchedule.of(
+        Term(114, 1),
+        [
+            window(Phase.DATA_ENTRY, tpe(2026, 1, 1), tpe(2026, 1, 2)),
+            window(Phase.OUTCOME_SELECTION, tpe(2025, 8, 1), tpe(2025, 8, 2)),
+        ],
+    ).check_order()
+
+
+def test_the_school_time_zone_and_local_times() -> None:
+    from zoneinfo import ZoneInfo
+
+    from portfolio_records.domain.calendar import local_time, school_zone
+    from portfolio_records.domain.errors import InvalidSchoolSetting
+
+    assert school_zone("Asia/Taipei") == ZoneInfo("Asia/Taipei")
+    assert local_time(datetime(2026, 1, 1, tzinfo=UTC), school_zone("Asia/Taipei")).isoformat() == (
+        "2026-01-01T08:00:00+08:00"
+    )
+    with pytest.raises(InvalidSchoolSetting) as caught:
+        school_zone("Mars/Olympus")
+    assert caught.value.field == "time_zone"
+    with pytest.raises(InvalidPhaseWindow):
+        local_time(datetime(2026, 1, 1), school_zone("UTC"))  # a time without a zone is refused

@@ -259,3 +259,13 @@ def test_ascii_digits_next_to_the_refused_ones_still_parse() -> None:
     parsed = parse_grades_csv(f"{EN_HEADER}\n{line(0, score='100', makeup_score='60.5')}\n".encode())
     assert parsed.rejected == []
     assert parsed.rows[0].makeup_score == Decimal("60.5")
+
+
+def test_a_line_that_is_neither_utf8_nor_big5_is_rejected_by_number_not_the_file() -> None:
+    """R-DUTY-3: the nightly file still imports; the bad line is named."""
+    good = "\n".join([ZH_HEADER, line(1), line(2)]).encode() + b"\n"
+    data = good + b"S00003,114,1,C\xff\xfe,x,2,80,Y,,\n" + (line(4) + "\n").encode()
+    parsed = parse_grades_csv(data)
+    assert [r.line_number for r in parsed.rows] == [2, 3, 5]
+    assert [(r.line_number, r.field, r.reason) for r in parsed.rejected] == [(4, None, "encoding")]
+    assert parsed.encoding == "utf-8"

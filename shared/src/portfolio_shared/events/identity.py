@@ -171,3 +171,18 @@ class TokensRevoked(EventPayload):
     not_before: AwareDatetime
     family_id: str | None = None
     reason: TokenRevocationReason
+
+
+NightlySyncFailure = Literal["drop_unreadable", "no_export", "too_large", "unreadable", "refused", "error"]
+
+
+@event("identity.sis_sync.night_failed")
+class SisAccountSyncFailed(EventPayload):
+    """The nightly SIS account sync of a school failed (R-DUTY-3): notification alerts the school's
+    IT section (資訊組). ``source`` is the drop location without credentials; ``detail`` names no person."""
+
+    school_id: str
+    night: date
+    reason: NightlySyncFailure
+    detail: str = Field(max_length=500)
+    source: str | None = None

@@ -133,6 +133,14 @@ class PhaseWindowSet(EventPayload):
     self_check_at: datetime
 
 
+# The one default of the upload caps, for records (what it publishes for a new school) and artifacts
+# (what it enforces until the school's ArtifactCapsSet arrives). R-ART-2: the example school allows 6
+# outcomes per semester. R-PERF-1 leaves the yearly performance count to the school; 30 leaves room to
+# choose the 10 that R-PERF-2 lets a student select (a cap of 10 would leave no choice at all).
+DEFAULT_OUTCOMES_PER_SEMESTER = 6
+DEFAULT_PERFORMANCES_PER_YEAR = 30
+
+
 @event("records.policy.artifact_caps_set")
 class ArtifactCapsSet(EventPayload):
     """The school's per-semester outcome upload cap and yearly performance cap (R-ART-2, R-PERF-1)."""
@@ -140,3 +148,66 @@ class ArtifactCapsSet(EventPayload):
     school_id: str
     outcomes_per_semester: int = Field(ge=1, le=50)
     performances_per_year: int = Field(ge=1, le=200)
+
+
+NightlySyncFailure = Literal[
+    "drop_unreadable", "no_export", "too_large", "unreadable", "window_closed", "refused", "error"
+]
+
+
+@event("records.grade_sync.night_failed")
+class GradeSyncFailed(EventPayload):
+    """The nightly SIS grade import of a school failed (R-DUTY-3): notification alerts the school's
+    IT section (資訊組) and registry. ``source`` is the drop location without credentials."""
+
+    school_id: str
+    night: date
+    reason: NightlySyncFailure
+    detail: str = Field(max_length=500)
+    source: str | None = None
+
+
+@event("records.student.basic_data_changed")
+class StudentBasicDataChanged(EventPayload):
+    """A student's basic data changed (R-DATA-1, R-REC-2), announced once per school that holds an
+    enrolment of the student: a user id linked after admission reaches artifacts with the
+    enrolment's status. ``changed_fields`` names what changed; a national ID is never carried."""
+
+    student_id: str
+    school_id: str
+    user_id: str | None
+    previous_user_id: str | None = None
+    changed_fields: list[str]
+    status: str
+    status_since: date
+    grade: int = Field(ge=1, le=3)
+    class_name: str
+    seat_number: int | None = None
+
+
+@event("records.student.grade_level_changed")
+class GradeLevelChanged(EventPayload):
+    """Grade level (年級): promotion at a new academic year, a repeated grade, or graduation (R-ENR-1).
+    ``to_grade`` is None after graduation (R-SUB-3 and R-RET-1 depend on grade 3 and graduation)."""
+
+    student_id: str
+    user_id: str | None
+    school_id: str
+    change: Literal["promotion", "repeat_grade", "graduation"]
+    from_grade: int = Field(ge=1, le=3)
+    to_grade: int | None = Field(default=None, ge=1, le=3)
+    academic_year: int
+    effective_on: date
+
+
+@event("records.student.contact_address_set")
+class ContactAddressSet(EventPayload):
+    """Where letters to a student go (R-SUB-9: a student who left is asked by post to confirm the
+    receipt). Kept encrypted at rest by records; carried to notification, never with a national ID."""
+
+    student_id: str
+    user_id: str | None
+    school_id: str
+    recipient: str = Field(max_length=100)
+    postal_code: str = Field(max_length=6)
+    address: str = Field(max_length=200)

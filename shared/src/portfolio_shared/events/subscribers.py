@@ -20,8 +20,9 @@ from .base import EventPayload
 SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 
 SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
-    # records keeps each new school's default upload caps (R-ART-2, R-PERF-1).
-    "records.identity": (identity.SchoolCreated,),
+    # records keeps each new school's default upload caps (R-ART-2, R-PERF-1) and its code, which
+    # names the school's SIS drop folder for the nightly grade import (R-DUTY-3).
+    "records.identity": (identity.SchoolCreated, identity.SchoolUpdated),
     # artifacts keeps read copies of courses, windows, caps and enrolment (R-ART-1..5, R-DATA-6).
     "artifacts.records": (
         records.TeacherAssignmentChanged,
@@ -29,6 +30,7 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         records.ArtifactCapsSet,
         records.EnrolmentChanged,
         records.StudentEnrolled,
+        records.StudentBasicDataChanged,  # a user id linked after admission (R-DATA-6)
     ),
     # ... and of users, absences, delegation orders and on-behalf authorisations (R-ART-5, R-DUTY-2).
     "artifacts.identity": (

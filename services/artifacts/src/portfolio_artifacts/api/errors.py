@@ -15,7 +15,7 @@ from portfolio_shared.problems import Problem, problem_response
 def to_problem(exc: DomainError) -> Problem:
     extra: dict[str, Any] | None = None
     if isinstance(exc, OutsideWindow):
-        extra = {"windows": exc.windows}
+        extra = {"windows": exc.windows, "reason": exc.reason}
     elif isinstance(exc, NotEnrolled):
         since = exc.since or None
         extra = {"enrolment": {"school_id": exc.school_id, "status": exc.status_value, "since": since}}

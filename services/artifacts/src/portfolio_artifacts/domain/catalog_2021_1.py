@@ -2,16 +2,19 @@
 
 Built from the DOMAIN.md table of the central database's student-filled workbook. Categories whose
 fields were not seen there (service learning, group activity, works, advanced placement) are modelled
-the same way as their neighbours. Code lists that are not public here (competition level, team entry,
-certificate codes, flexible-learning / group-activity / workplace categories) are held to a code
-pattern; a deployment that has the official list ships a new catalog version with ``codes`` filled in.
+the same way as their neighbours. Code fields are lists (cadre level, semester). The code lists that
+are not public here (competition level, team entry, certificate codes, flexible-learning /
+group-activity / workplace categories) are NOT guessed: in this version those fields are text in
+the code format (ASCII letters and digits, at most 10) as printed on the central database's list;
+a deployment that has the official lists loads a new catalog version as a data file
+(``catalog_files`` setting) in which they are ``code`` fields with ``codes`` lists, without a
+release (R-FILE-3).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_CODE = r"[0-9A-Za-z]{1,10}"
 _URL = r"https?://\S+"
 
 _UNIT = {"name": "unit", "type": "str", "name_zh": "單位名稱", "required": True, "max_length": 50}
@@ -37,14 +40,18 @@ _LINK = {"name": "evidence_link", "type": "str", "name_zh": "佐證連結", "max
 _RANGE = [["start_date", "end_date"]]
 
 
+# The format of a central-database code (ASCII letters and digits), for codes whose list is not public.
+_CODE_FORMAT = r"[0-9A-Za-z]{1,10}"
+
+
+def _listed_code(name: str, name_zh: str, *, required: bool = True) -> dict[str, Any]:
+    """A code from a central-database list not public here: text in the code format (ASCII only,
+    R-DATA-1 care) until a catalogue version lists the codes; then it is a ``code`` field."""
+    return {"name": name, "type": "str", "name_zh": name_zh, "required": required, "pattern": _CODE_FORMAT}
+
+
 def _category_code(name_zh: str) -> dict[str, Any]:
-    return {
-        "name": "category_code",
-        "type": "code",
-        "name_zh": name_zh,
-        "required": True,
-        "pattern": _CODE,
-    }
+    return _listed_code("category_code", name_zh)
 
 
 CATALOG_2021_1: dict[str, Any] = {
@@ -88,22 +95,10 @@ CATALOG_2021_1: dict[str, Any] = {
                     "max_length": 100,
                 },
                 {"name": "event", "type": "str", "name_zh": "項目", "max_length": 100},
-                {
-                    "name": "competition_level",
-                    "type": "code",
-                    "name_zh": "競賽等級",
-                    "required": True,
-                    "pattern": _CODE,
-                },
+                _listed_code("competition_level", "競賽等級"),
                 {"name": "award", "type": "str", "name_zh": "獎項", "max_length": 50},
                 {"name": "results_date", "type": "date", "name_zh": "結果公布日期", "required": True},
-                {
-                    "name": "team_entry",
-                    "type": "code",
-                    "name_zh": "參與類型",
-                    "required": True,
-                    "pattern": _CODE,
-                },
+                _listed_code("team_entry", "參與類型"),
             ],
         },
         {
@@ -111,13 +106,7 @@ CATALOG_2021_1: dict[str, Any] = {
             "name_zh": "檢定證照紀錄",
             "name_en": "certificates",
             "fields": [
-                {
-                    "name": "certificate_code",
-                    "type": "code",
-                    "name_zh": "證照代碼",
-                    "required": True,
-                    "pattern": _CODE,
-                },
+                _listed_code("certificate_code", "證照代碼"),
                 {"name": "score", "type": "decimal", "name_zh": "分數", "min": 0, "decimal_places": 2},
                 {"name": "sub_results", "type": "str", "name_zh": "分項結果", "max_length": 100},
                 {"name": "date_obtained", "type": "date", "name_zh": "取得證照日期", "required": True},

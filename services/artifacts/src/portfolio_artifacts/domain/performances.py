@@ -98,38 +98,55 @@ class CategoryCatalog:
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-def _check_catalog(version: str, categories: tuple[CategoryDef, ...]) -> None:
+def catalog_problems(version: str, categories: tuple[CategoryDef, ...]) -> list[tuple[str, str]]:
+    """Every problem of a catalog as (where, what), not only the first: a deployment that loads a
+    new version from a data file sees the whole list at once (R-FILE-3)."""
+    problems: list[tuple[str, str]] = []
     if not isinstance(version, str) or not version.strip():
-        raise CatalogInvalid("catalog version is required", field="version")
+        problems.append(("version", "catalog version is required"))
     if not categories:
-        raise CatalogInvalid(f"catalog {version} has no categories", field="categories")
+        problems.append(("categories", f"catalog {version} has no categories"))
     seen: set[str] = set()
     for cat in categories:
         where = f"category {cat.code!r}"
         if not _IDENT.fullmatch(cat.code) or cat.code in seen:
-            raise CatalogInvalid(f"{where}: code must be a unique lower-case identifier", field=cat.code)
+            problems.append((cat.code, f"{where}: code must be a unique lower-case identifier"))
         seen.add(cat.code)
         if not cat.name_zh:
-            raise CatalogInvalid(f"{where}: name_zh is required", field=cat.code)
+            problems.append((cat.code, f"{where}: name_zh is required"))
         names: set[str] = set()
         for f in cat.fields:
             if not _IDENT.fullmatch(f.name) or f.name in names:
-                raise CatalogInvalid(f"{where}: field {f.name!r} must be a unique identifier", field=f.name)
+                problems.append((f.name, f"{where}: field {f.name!r} must be a unique identifier"))
             names.add(f.name)
             if f.codes is not None and f.type is not FieldType.CODE:
-                raise CatalogInvalid(f"{where}: only code fields may list codes", field=f.name)
+                problems.append((f.name, f"{where}: field {f.name!r}: only code fields may list codes"))
+            if f.type is FieldType.CODE and not f.codes:
+                # Code lists are lists, not regular expressions: a new code is a line of data.
+                problems.append((f.name, f"{where}: code field {f.name!r} must list its codes (codes: [...])"))
+            if f.type is FieldType.CODE and f.pattern is not None:
+                problems.append((f.name, f"{where}: code field {f.name!r} lists codes; a pattern is not allowed"))
             if f.max_length is not None and f.max_length <= 0:
-                raise CatalogInvalid(f"{where}: max_length must be positive", field=f.name)
+                problems.append((f.name, f"{where}: field {f.name!r}: max_length must be positive"))
             if f.pattern is not None:
                 try:
                     re.compile(f.pattern)
                 except re.error as exc:
-                    raise CatalogInvalid(f"{where}: bad pattern: {exc}", field=f.name) from exc
+                    problems.append((f.name, f"{where}: field {f.name!r}: bad pattern: {exc}"))
         for start, end in cat.date_ranges:
             for name in (start, end):
                 fd = cat.field_def(name)
                 if fd is None or fd.type is not FieldType.DATE:
-                    raise CatalogInvalid(f"{where}: date range names a non-date field {name!r}", field=name)
+                    problems.append((name, f"{where}: date range names a non-date field {name!r}"))
+    return problems
+
+
+def _check_catalog(version: str, categories: tuple[CategoryDef, ...]) -> None:
+    problems = catalog_problems(version, categories)
+    if problems:
+        error = CatalogInvalid("; ".join(what for _, what in problems), field=problems[0][0])
+        error.problems = [what for _, what in problems]  # type: ignore[attr-defined]
+        raise error
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -199,7 +216,8 @@ def _as_str(fd: FieldDef, raw: object) -> str:
         raise _bad(fd, "must not contain control characters or line breaks")
     if fd.max_length is not None and len(value) > fd.max_length:
         raise _bad(fd, f"may be at most {fd.max_length} characters; got {len(value)}")
-    if fd.pattern is not None and not re.fullmatch(fd.pattern, value):
+    # re.ASCII: a catalog's ``\d`` or ``\w`` must not admit other scripts' digits (R-DATA-1 care).
+    if fd.pattern is not None and not re.fullmatch(fd.pattern, value, re.ASCII):
         raise _bad(fd, "has an invalid format")
     return value
 
@@ -326,7 +344,8 @@ def _category_from_dict(raw: Any) -> CategoryDef:
 def _field_from_dict(raw: Mapping[str, Any]) -> FieldDef:
     codes = raw.get("codes")
     if isinstance(codes, list | tuple):
-        codes = {str(c): str(c) for c in codes}
+        # ["1", "2"] or [{"code": "1", "label": "校級"}, …]: a list, as the central database publishes them.
+        codes = dict(_code_entry(c) for c in codes)
     elif isinstance(codes, Mapping):
         codes = {str(k): str(v) for k, v in codes.items()}
     elif codes is not None:
@@ -343,6 +362,16 @@ def _field_from_dict(raw: Mapping[str, Any]) -> FieldDef:
         max_value=_opt_number(raw.get("max")),
         decimal_places=_opt_int(raw.get("decimal_places")),
     )
+
+
+def _code_entry(entry: object) -> tuple[str, str]:
+    if isinstance(entry, Mapping):
+        if "code" not in entry:
+            raise ValueError(f"code list entry {dict(entry)!r} has no 'code'")
+        return str(entry["code"]), str(entry.get("label", entry["code"]))
+    if isinstance(entry, str | int) and not isinstance(entry, bool):
+        return str(entry), str(entry)
+    raise ValueError(f"code list entry {entry!r} must be a code or {{'code': …, 'label': …}}")
 
 
 def _opt_int(value: object) -> int | None:

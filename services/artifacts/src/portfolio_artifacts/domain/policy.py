@@ -19,6 +19,7 @@ from portfolio_artifacts.domain.errors import (
     UploadCapReached,
     WindowClosed,
 )
+from portfolio_shared.events.records import DEFAULT_OUTCOMES_PER_SEMESTER, DEFAULT_PERFORMANCES_PER_YEAR
 
 OUTCOME_SELECTION_CAP_PER_YEAR = 6
 """R-ART-4: each academic year a student selects at most 6 certified outcomes (national)."""
@@ -39,8 +40,8 @@ class ArtifactKind(enum.StrEnum):
 class SchoolPolicy:
     """One school's configuration of the national rules."""
 
-    outcomes_per_semester: int = 6  # R-ART-2, the example school's value
-    performances_per_year: int = 30  # R-PERF-1, the school's choice
+    outcomes_per_semester: int = DEFAULT_OUTCOMES_PER_SEMESTER  # R-ART-2, the example school's value
+    performances_per_year: int = DEFAULT_PERFORMANCES_PER_YEAR  # R-PERF-1, the school's choice
 
     def __post_init__(self) -> None:
         for name in ("outcomes_per_semester", "performances_per_year"):

@@ -24,9 +24,12 @@ class UploadExpired(ConflictError):
 class OutsideWindow(WindowClosed):
     """A window refusal that carries the windows it was checked against (R-SCHED-1)."""
 
-    def __init__(self, detail: str, *, field: str, rule: str, windows: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, detail: str, *, field: str, rule: str, windows: list[dict[str, Any]], reason: str = "outside_window"
+    ) -> None:
         super().__init__(detail, field=field, rule=rule)
         self.windows = windows
+        self.reason = reason  # "no_window" when the school set none (closed by default, R-SCHED-1)
 
 
 class NotAllowed(ConflictError):

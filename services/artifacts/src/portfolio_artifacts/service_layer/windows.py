@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
@@ -21,6 +22,19 @@ PHASE_NAMES = {
 }
 
 
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone(timedelta(hours=8), "Asia/Taipei")  # Taiwan: UTC+8, no daylight saving
+
+
+def _shown(value: datetime, zone: tzinfo) -> str:
+    """A window time as people read it: RFC 3339 in the school's time zone (SQLite keeps UTC, naive)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone).isoformat()
+
+
 async def require_window(
     session: Executor,
     *,
@@ -30,12 +44,15 @@ async def require_window(
     phase: str,
     now: datetime,
     rule: str,
+    time_zone: str = "Asia/Taipei",
 ) -> None:
     """Refuse with 409 unless ``now`` is inside the school's window for ``phase``.
 
     Semester phases (outcome upload and certification) use that semester's window; yearly phases
     (selections, performance upload: ``semester=None``) any window the school set in that year.
-    The refusal states the window's dates, or that none is set.
+    Closed unless opened (R-SCHED-1): with no window for the phase the action is refused too. The
+    refusal states the window's dates in the school's time zone, or that none was set
+    (``reason``: ``no_window`` / ``outside_window``).
     """
     query = select(rc_windows).where(
         rc_windows.c.school_id == school_id,
@@ -49,15 +66,22 @@ async def require_window(
         return
     name = PHASE_NAMES.get(phase, phase)
     term = f"{academic_year}" + (f"-{semester}" if semester is not None else "")
+    zone = _zone(time_zone)
     windows = [
-        {"semester": r.semester, "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat()} for r in rows
+        {"semester": r.semester, "starts_at": _shown(r.starts_at, zone), "ends_at": _shown(r.ends_at, zone)}
+        for r in rows
     ]
     if not rows:
-        detail = f"the school has set no {name} window for {term}; the action is not open"
+        detail = (
+            f"no window was set: the school has set no {name} window for {term}, and windows are closed "
+            "until the school opens them"
+        )
     else:
         spans = "; ".join(f"{w['starts_at']} to {w['ends_at']}" for w in windows)
-        detail = f"the {name} window for {term} is {spans}; now is {now.isoformat()}"
-    raise OutsideWindow(detail, field=phase, rule=rule, windows=windows)
+        detail = f"the {name} window for {term} is {spans}; now is {_shown(now, zone)}"
+    raise OutsideWindow(
+        detail, field=phase, rule=rule, windows=windows, reason="outside_window" if rows else "no_window"
+    )
 
 
 async def school_policy(session: Executor, school_id: str, default: SchoolPolicy) -> SchoolPolicy:

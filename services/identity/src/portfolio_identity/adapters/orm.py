@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
+from portfolio_shared.nightly import nightly_runs_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -228,3 +229,6 @@ sis_sync_runs = Table(
     Column("dry_run", Boolean, nullable=False),
     Column("report", JSON, nullable=False),
 )
+
+# The nightly SIS account pull: one lease-and-report row per school and night (R-DUTY-3).
+nightly_runs = nightly_runs_table(metadata)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from portfolio_shared.problems import Problem
 from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
 
-from ..service_layer import admin, sync
+from ..service_layer import admin, nightly_sync, sync
 from .deps import CallerDep, SettingsDep, UowDep
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["sync"])
@@ -73,6 +73,13 @@ async def run_report_csv(
     lines.sort(key=lambda r: (r["line"], r["kind"]))
     response: Response = csv_response(f"sis-sync-{run_id}.csv", SYNC_REPORT_COLUMNS, lines)
     return response
+
+
+@router.get("/sis-sync/nights", summary="The nightly SIS pulls of the school, newest first, with their reports")
+async def list_nights(
+    school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=30, ge=1, le=366)
+) -> list[dict[str, Any]]:
+    return await nightly_sync.night_reports(uow, caller, school_id, limit)
 
 
 @audit_router.get("/audit", summary="The school's audit trail, newest first (audit:read)")

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Final
@@ -23,6 +23,8 @@ from portfolio_identity.domain.errors import (
 )
 from portfolio_identity.domain.roles import PLATFORM_ROLES, Role, parse_role
 from portfolio_identity.domain.school import is_valid_school_code
+from portfolio_shared.sis_text import DecodedExport, UndecodableExport
+from portfolio_shared.sis_text import decode_export as decode_text
 
 AccountStatus = EmploymentStatus
 """Account status in the SIS: active, suspended or left."""
@@ -133,6 +135,9 @@ class ParsedSync:
     rejected: list[RejectedLine]
     encoding: str = "utf-8-sig"
     ignored_columns: tuple[str, ...] = ()
+    # Unreadable lines whose login name could not be seen: their accounts are unknown, so nobody
+    # may be deactivated on this file (the account may be one of those "missing").
+    unattributed_lines: tuple[int, ...] = ()
 
     @property
     def rejected_login_names(self) -> frozenset[str]:
@@ -149,12 +154,31 @@ class _LineError(Exception):
 
 def decode_export(data: bytes) -> tuple[str, str]:
     """Decode the export: UTF-8 (with or without BOM) first, then Big5, then CP950."""
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise SisFileUnreadable("the file is neither UTF-8 nor Big5/CP950 text", field="file")
+    decoded = decode_lines(data)
+    return decoded.text, decoded.encoding
+
+
+def decode_lines(data: bytes) -> DecodedExport:
+    """Decode the export; a line that is not valid text is blanked and reported by number (R-DUTY-3)."""
+    try:
+        decoded = decode_text(data, ("utf-8", "big5", "cp950"))
+    except UndecodableExport as exc:
+        raise SisFileUnreadable(f"the file is neither UTF-8 nor Big5/CP950 text ({exc.detail})", field="file") from None
+    if decoded.encoding == "utf-8":  # reported as before: UTF-8 is read with or without a BOM
+        return replace(decoded, encoding="utf-8-sig")
+    return decoded
+
+
+def _login_on_bad_line(raw: str, positions: Mapping[str, int], delimiter: str) -> str | None:
+    """The login name of an undecodable line, when its ASCII part still shows one: so that the
+    account is kept, not deactivated, while the line is reported (R-DUTY-3)."""
+    try:
+        cells = next(csv.reader([raw], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return None
+    index = positions["login_name"]
+    login = cells[index].strip().lower() if index < len(cells) else ""
+    return login if _LOGIN.fullmatch(login) else None
 
 
 def _canonical_header(name: str) -> str:
@@ -289,10 +313,14 @@ def _parse_row(cells: Sequence[str], positions: Mapping[str, int], line_number: 
     )
 
 
+def _delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
 def _records(text: str) -> Iterable[tuple[int, list[str]]]:
     """CSV records with the file line number each starts on; blank records are skipped."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     while True:
@@ -327,7 +355,8 @@ def parse_sis_export(data: bytes | str, *, expected_school_code: str | None = No
 
     With `expected_school_code`, lines of any other school are rejected.
     """
-    text, encoding = decode_export(data) if isinstance(data, bytes) else (data, "str")
+    decoded = decode_lines(data) if isinstance(data, bytes) else DecodedExport(data, "str")
+    text, encoding = decoded.text, decoded.encoding
     records = iter(_records(text))
     header = next(records, None)
     if header is None:
@@ -356,10 +385,25 @@ def parse_sis_export(data: bytes | str, *, expected_school_code: str | None = No
             continue
         parsed.append(row)
 
+    delimiter = _delimiter(text)
+    unattributed: list[int] = []
+    for line_number, raw in zip(decoded.bad_lines, decoded.raw_bad_lines, strict=True):
+        seen_login = _login_on_bad_line(raw, positions, delimiter)
+        if seen_login is None:
+            unattributed.append(line_number)
+        rejected.append(
+            RejectedLine(
+                line_number,
+                "the line is not valid UTF-8 or Big5 text",
+                None,
+                "此行不是有效的 UTF-8 或 Big5 文字",
+                seen_login,
+            )
+        )
     rows, duplicates = _reject_duplicates(parsed, rejected)
     rejected.extend(duplicates)
     rejected.sort(key=lambda r: r.line_number)
-    return ParsedSync(rows, rejected, encoding, ignored)
+    return ParsedSync(rows, rejected, encoding, ignored, tuple(unattributed))
 
 
 def _reject_duplicates(rows: list[SyncRow], rejected: list[RejectedLine]) -> tuple[list[SyncRow], list[RejectedLine]]:

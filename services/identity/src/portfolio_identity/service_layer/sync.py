@@ -183,12 +183,14 @@ async def run_sync(
     except DomainError as error:
         raise _problem(error, 422) from None
     existing = await _existing(uow, school_id, school["code"], {r.login_name for r in parsed.rows})
+    # An unreadable line hides whose account it is: deactivate nobody on such a file (R-DUTY-3).
+    keep = frozenset(existing) if parsed.unattributed_lines else parsed.rejected_login_names
     try:
         plan = plan_sync(
             existing,
             parsed.rows,
             school["code"],
-            keep=parsed.rejected_login_names,
+            keep=keep,
             max_deactivation_share=max_deactivation_share,
         )
     except DomainError as error:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from portfolio_shared.messaging import service_metadata
+from portfolio_shared.nightly import nightly_runs_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -68,6 +69,17 @@ enrolments = Table(
     UniqueConstraint("school_id", "student_number", name="uq_enrolments_school_number"),
     UniqueConstraint("student_id", "school_id", name="uq_enrolments_student_school"),
     CheckConstraint("grade BETWEEN 1 AND 3", name="grade"),
+)
+
+# Postal contact of a student for letters (R-SUB-9: a student who left is asked by post); the
+# recipient, postal code and address are one AES-GCM token, never stored or logged in the clear.
+student_contacts = Table(
+    "student_contacts",
+    metadata,
+    Column("student_id", Uuid, ForeignKey("students.id"), primary_key=True),
+    Column("contact_encrypted", Text, nullable=False),
+    Column("updated_by", USER, nullable=False),
+    Column("updated_at", TS, nullable=False),
 )
 
 enrolment_changes = Table(
@@ -234,6 +246,30 @@ phase_windows = Table(
     Column("updated_at", TS, nullable=False),
 )
 
+# Read copy of identity's schools (SchoolCreated/SchoolUpdated): the code names the SIS drop folder.
+known_schools = Table(
+    "known_schools",
+    metadata,
+    Column("school_id", SCHOOL, primary_key=True),
+    Column("school_code", String(6), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+# The nightly SIS grade import: one lease-and-report row per school and night (R-DUTY-3).
+nightly_runs = nightly_runs_table(metadata)
+
+# One row per school that changed a setting; a school without a row has the defaults.
+school_settings = Table(
+    "school_settings",
+    metadata,
+    Column("school_id", SCHOOL, primary_key=True),
+    Column("time_zone", String(64), nullable=False),  # IANA name, Asia/Taipei by default
+    # The standing window of the nightly SIS grade import (R-DUTY-3, R-REC-1): not per semester.
+    Column("sis_import_starts_at", TS, nullable=True),
+    Column("sis_import_ends_at", TS, nullable=True),  # NULL: open-ended
+    Column("updated_by", USER, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
 artifact_caps = Table(
     "artifact_caps",
     metadata,

@@ -2,19 +2,23 @@
 
 from .basic_data import router as basic_data_router
 from .calendar import router as calendar_router
+from .contacts import router as contacts_router
 from .counselling import router as counselling_router
 from .courses import router as courses_router
 from .exports import router as exports_router
 from .grades import router as grades_router
+from .nightly import router as nightly_router
 from .reports import router as reports_router
 from .students import router as students_router
 
 ROUTERS = [
     students_router,
     basic_data_router,
+    contacts_router,
     counselling_router,
     courses_router,
     grades_router,
+    nightly_router,
     calendar_router,
     reports_router,
     exports_router,

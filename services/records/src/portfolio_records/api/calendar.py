@@ -5,18 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from portfolio_records.service_layer import calendar as handlers
+from portfolio_records.service_layer import windows
 from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.commands import (
     ArtifactCapsInput,
     Phase,
     PhaseWindowInput,
     ScheduleSet,
+    SchoolSettingsInput,
     WindowTimes,
 )
 from portfolio_shared.permissions import Permission
 
 from .deps import AcademicYearPath, CurrentPrincipal, SchoolId, SemesterPath, UowDep, require_member
-from .schemas import ArtifactCapsPublic, SchedulePublic
+from .schemas import ArtifactCapsPublic, SchedulePublic, SchoolSettingsPublic
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["calendar"])
 _WRITERS = (Permission.SCHEDULE_WRITE, Permission.OUTCOME_SETTINGS_WRITE)
@@ -90,3 +92,28 @@ async def set_caps(
     await handlers.set_caps(uow, school_id, principal.user_id, body)
     await uow.commit()
     return ArtifactCapsPublic(school_id=school_id, **body.model_dump())
+
+
+@router.get("/settings", response_model=SchoolSettingsPublic, summary="The school's time zone and SIS import window")
+async def get_settings(school_id: SchoolId, principal: CurrentPrincipal, uow: UowDep) -> SchoolSettingsPublic:
+    require_member(principal, school_id)
+    current = await windows.settings_of(uow, school_id)
+    return SchoolSettingsPublic(school_id=school_id, **current.as_public())
+
+
+@router.put("/settings", response_model=SchoolSettingsPublic, summary="Set the time zone and the SIS import window")
+async def set_settings(
+    school_id: SchoolId, body: SchoolSettingsInput, principal: CurrentPrincipal, uow: UowDep
+) -> SchoolSettingsPublic:
+    require_any(principal, school_id, *_WRITERS, rule="R-SCHED-1")
+    standing = body.sis_import_window
+    saved = await windows.set_settings(
+        uow,
+        school_id,
+        principal.user_id,
+        time_zone=body.time_zone,
+        sis_import_starts_at=None if standing is None else standing.starts_at,
+        sis_import_ends_at=None if standing is None else standing.ends_at,
+    )
+    await uow.commit()
+    return SchoolSettingsPublic(school_id=school_id, **saved.as_public())

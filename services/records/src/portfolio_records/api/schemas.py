@@ -141,6 +141,19 @@ class SchedulePublic(Public):
     windows: list[PhaseWindowPublic]
 
 
+class StandingWindowPublic(Public):
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+class SchoolSettingsPublic(Public):
+    """Times are shown in ``time_zone`` (RFC 3339 with the school's offset)."""
+
+    school_id: str
+    time_zone: str
+    sis_import_window: StandingWindowPublic | None
+
+
 class ArtifactCapsPublic(Public):
     school_id: str
     outcomes_per_semester: int

@@ -14,11 +14,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from portfolio_records.domain.errors import InvalidPhaseWindow
+from portfolio_records.domain.errors import InvalidPhaseWindow, InvalidSchoolSetting, PhasesOutOfOrder
 
 TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
+DEFAULT_TIME_ZONE = "Asia/Taipei"
 ROC_OFFSET = 1911  # ROC year = Gregorian year - 1911
 FIRST_MONTH = 8  # the academic year starts in August
 SECOND_SEMESTER_FIRST_MONTH = 2  # February
@@ -36,6 +38,41 @@ class Phase(enum.StrEnum):
     PERFORMANCE_SELECTION = "performance_selection"  # 多元表現勾選 (R-PERF-2)
     SUBMISSION = "submission"  # 提交中央資料庫 (R-SUB-1, R-SUB-2)
     RECEIPT_CONFIRMATION = "receipt_confirmation"  # 收訖確認 (R-SUB-6, R-SUB-7)
+
+
+# R-SCHED-1: within one semester a later phase works on what the earlier one produced, so it may
+# neither open before nor close before it: certification follows upload, selection follows
+# certification (R-ART-1, R-ART-3, R-ART-4), performance selection follows performance upload
+# (R-PERF-1, R-PERF-2), and receipt confirmation follows submission (R-SUB-5, R-SUB-7).
+PHASE_ORDER: tuple[tuple[Phase, Phase], ...] = (
+    (Phase.OUTCOME_UPLOAD, Phase.OUTCOME_CERTIFICATION),
+    (Phase.OUTCOME_CERTIFICATION, Phase.OUTCOME_SELECTION),
+    (Phase.OUTCOME_UPLOAD, Phase.OUTCOME_SELECTION),
+    (Phase.PERFORMANCE_UPLOAD, Phase.PERFORMANCE_SELECTION),
+    (Phase.SUBMISSION, Phase.RECEIPT_CONFIRMATION),
+)
+
+
+def school_zone(name: str) -> tzinfo:
+    """The school's time zone (a school setting; Asia/Taipei by default).
+
+    Taiwan has kept UTC+8 without daylight saving since 1979, so an image without the IANA
+    database still shows Taipei times correctly.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == DEFAULT_TIME_ZONE:
+            return TAIPEI
+        raise InvalidSchoolSetting(
+            f"{name!r} is not a known IANA time zone", f"{name!r} 不是有效的時區名稱", field="time_zone"
+        ) from None
+
+
+def local_time(value: datetime, zone: tzinfo) -> datetime:
+    """``value`` shown in the school's zone: an RFC 3339 time with the school's offset."""
+    _require_aware("value", value)
+    return value.astimezone(zone)
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -192,6 +229,15 @@ class SemesterSchedule:
                 )
             by_phase[window.phase] = window
         return cls(term, by_phase)
+
+    def check_order(self) -> None:
+        """Refuse phases set out of order (R-SCHED-1): see ``PHASE_ORDER``."""
+        for earlier, later in PHASE_ORDER:
+            first, then = self.windows.get(earlier), self.windows.get(later)
+            if first is None or then is None:
+                continue
+            if then.starts_at < first.starts_at or then.ends_at < first.ends_at:
+                raise PhasesOutOfOrder(earlier.value, later.value)
 
     def window(self, phase: Phase) -> PhaseWindow | None:
         return self.windows.get(phase)

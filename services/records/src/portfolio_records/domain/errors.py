@@ -138,6 +138,31 @@ class InvalidPhaseWindow(DomainError):
     default_rule = "R-SCHED-1"
 
 
+class InvalidSchoolSetting(DomainError):
+    """A school setting (time zone, standing SIS import window) is not valid (R-SCHED-1, R-DUTY-3)."""
+
+    code = "invalid_school_setting"
+    title_en = "Invalid school setting"
+    title_zh = "學校設定錯誤"
+    default_rule = "R-SCHED-1"  # the schedule is published in the school's time zone
+
+
+class PhasesOutOfOrder(InvalidPhaseWindow):
+    """A later phase of one semester opens or closes before an earlier one (R-SCHED-1)."""
+
+    code = "phases_out_of_order"
+    title_en = "Schedule phases out of order"
+    title_zh = "時程階段順序錯誤"
+
+    def __init__(self, earlier: str, later: str) -> None:
+        super().__init__(
+            f"The {later} window must neither start nor end before the {earlier} window",
+            f"「{later}」期間的開始與結束不得早於「{earlier}」期間",
+            field="phase",
+            extra={"phases": [earlier, later]},
+        )
+
+
 class InvalidEnrolmentTransition(DomainError):
     """An enrolment change (學籍異動) is impossible from the current status (R-ENR-1)."""
 

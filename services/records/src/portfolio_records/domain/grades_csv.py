@@ -8,8 +8,9 @@ must never drop a line silently: every line is either a ``GradeRow`` or a ``Reje
 File format
 -----------
 CSV, comma separated, double-quote quoting; encoded as UTF-8, UTF-8 with BOM, or Big5 (read as
-cp950, its Microsoft superset, which Excel on zh-TW Windows writes). Line 1 is the header; the
-column order is free and each column may be named in English or Chinese:
+cp950, its Microsoft superset, which Excel on zh-TW Windows writes). A line that is not valid text
+in the file's encoding is rejected by its line number (reason ``encoding``), not the whole file.
+Line 1 is the header; the column order is free and each column may be named in English or Chinese:
 
 =====================  ===========  ==========================================================
 column                 中文          value
@@ -45,6 +46,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from portfolio_records.domain.errors import GradesFileError
+from portfolio_shared.sis_text import DecodedExport, UndecodableExport, decode_export
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "student_number",
@@ -95,6 +97,16 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     ),
     # Set by the importer, not the parser: the number matches no student enrolled at the school.
     "unknown_student": ("No student with this number is enrolled at the school", "本校查無此學號的在籍學生"),
+    # Set by the importer: the line's semester has no open data-entry window (R-REC-1).
+    "window_closed": (
+        "The data-entry window of this line's semester is not open",
+        "此列學期的資料登錄期間未開放",
+    ),
+    # Set by the decoder: the line's bytes are not text in the file's encoding (R-DUTY-3).
+    "encoding": (
+        "The line is not valid text in the file's encoding (UTF-8 or Big5)",
+        "此列不是有效的 UTF-8 或 Big5 文字",
+    ),
 }
 
 # ASCII only, spelled out: ``\d`` and ``int()``/``Decimal()`` also take Arabic-Indic, Devanagari
@@ -163,20 +175,23 @@ class ParsedGrades:
 
 
 def decode_grades_file(data: bytes) -> tuple[str, str]:
-    """Decode the export: UTF-8 (BOM optional) first, then Big5/cp950. Returns (text, encoding)."""
+    """Decode the export: UTF-8 (BOM optional) first, then Big5/cp950. Returns (text, encoding).
+
+    Refuses only a file that cannot be read at all; see ``decode_grades_lines`` for line-level errors.
+    """
+    decoded = decode_grades_lines(data)
+    return decoded.text, decoded.encoding
+
+
+def decode_grades_lines(data: bytes) -> DecodedExport:
+    """Decode the export; lines that are not valid text are blanked and reported by number (R-DUTY-3)."""
     try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp950"), "cp950"
-    except UnicodeDecodeError as exc:
+        return decode_export(data, ("utf-8", "cp950"))
+    except UndecodableExport as exc:
         raise GradesFileError(
             "The grade file is neither UTF-8 nor Big5 text",
             "成績檔案的編碼不是 UTF-8 也不是 Big5",
-            extra={"byte_offset": exc.start},
+            extra={"byte_offset": exc.byte_offset, "line_number": exc.line_number},
         ) from exc
 
 
@@ -212,8 +227,10 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
 
 def parse_grades_csv(data: bytes | str) -> ParsedGrades:
     """Parse a grade export; see the module docstring for the format (R-DATA-2, R-DUTY-3)."""
+    bad_lines: tuple[int, ...] = ()
     if isinstance(data, bytes):
-        text, encoding = decode_grades_file(data)
+        decoded = decode_grades_lines(data)
+        text, encoding, bad_lines = decoded.text, decoded.encoding, decoded.bad_lines
     else:
         text, encoding = data.removeprefix("\ufeff"), "str"
 
@@ -238,7 +255,14 @@ def parse_grades_csv(data: bytes | str) -> ParsedGrades:
             f"成績檔案第 {reader.line_num} 行附近不是有效的 CSV：{exc}",
             extra={"line_number": reader.line_num},
         ) from exc
+    if bad_lines:
+        # A line that is not valid text was blanked by the decoder: report it, import the rest.
+        rejected = sorted([*rejected, *(RejectedLine(n, None, "encoding") for n in bad_lines)], key=_line_of)
     return ParsedGrades(rows=rows, rejected=rejected, encoding=encoding, ignored_columns=ignored)
+
+
+def _line_of(line: RejectedLine) -> int:
+    return line.line_number
 
 
 class _Reader(Protocol):

@@ -17,9 +17,9 @@ from portfolio_shared.events.records import CadreRecorded
 from portfolio_shared.permissions import Permission
 
 from .audit import audit, now
-from .calendar import require_open
 from .commands import CadreCreate, PsychTestCreate, RewardCreate, ServiceLearningCreate, TermCommand
 from .security import RecordsCrypto
+from .windows import require_open
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,21 +7,20 @@ published as ``ArtifactCapsSet``. Artifacts and submission gate every phase on t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 
 from portfolio_records.adapters.orm import artifact_caps, phase_windows
 from portfolio_records.domain.calendar import Phase, PhaseWindow, SemesterSchedule, Term
-from portfolio_records.domain.errors import WindowClosed
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet
 
 from .audit import audit, now
 from .commands import ArtifactCapsInput, PhaseWindowInput
+from .windows import aware, settings_of
 
-DEFAULT_CAPS = ArtifactCapsInput()  # 6 outcomes per semester (R-ART-2 example school), 10 performances
+DEFAULT_CAPS = ArtifactCapsInput()  # the platform's one default (portfolio_shared.events.records)
 
 
 async def set_windows(
@@ -32,6 +31,12 @@ async def set_windows(
     schedule = SemesterSchedule.of(
         term, [PhaseWindow(Phase(w.phase), w.starts_at, w.ends_at, w.self_check_at) for w in windows]
     )
+    # The order is checked against the whole semester: the windows set before and these (R-SCHED-1).
+    stored = {
+        Phase(r["phase"]): PhaseWindow(Phase(r["phase"]), r["starts_at"], r["ends_at"], r["self_check_at"])
+        for r in await _stored_windows(uow, school_id, academic_year, semester)
+    }
+    SemesterSchedule(term, {**stored, **schedule.windows}).check_order()
     session = uow.session
     at = now()
     for window in schedule.windows.values():
@@ -80,44 +85,7 @@ async def set_windows(
         )
 
 
-async def require_open(
-    uow: UnitOfWork, school_id: str, academic_year: int, semester: int, phase: Phase, at: datetime
-) -> None:
-    """Refuse an entry outside the school's window of that semester's phase (R-REC-1).
-
-    A semester whose schedule has no window for the phase yet is not restricted.
-    """
-    row = (
-        await uow.session.execute(
-            select(phase_windows.c.starts_at, phase_windows.c.ends_at).where(
-                phase_windows.c.school_id == school_id,
-                phase_windows.c.academic_year == academic_year,
-                phase_windows.c.semester == semester,
-                phase_windows.c.phase == phase.value,
-            )
-        )
-    ).first()
-    if row is None:
-        return
-    starts, ends = (_aware(t) for t in (row.starts_at, row.ends_at))
-    if not starts <= at < ends:
-        raise WindowClosed(
-            f"The {phase.value} window of {academic_year}-{semester} runs from {starts.isoformat()} "
-            f"to {ends.isoformat()}",
-            f"{academic_year} 學年度第 {semester} 學期的「{phase.value}」期間為 "
-            f"{starts.isoformat()} 至 {ends.isoformat()}",
-            field="academic_year",
-            extra={"phase": phase.value, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()},
-        )
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they were stored in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-async def windows_of(uow: UnitOfWork, school_id: str, academic_year: int, semester: int) -> list[dict[str, Any]]:
-    order = {p.value: i for i, p in enumerate(Phase)}
+async def _stored_windows(uow: UnitOfWork, school_id: str, academic_year: int, semester: int) -> list[dict[str, Any]]:
     rows = (
         await uow.session.execute(
             select(phase_windows).where(
@@ -127,7 +95,18 @@ async def windows_of(uow: UnitOfWork, school_id: str, academic_year: int, semest
             )
         )
     ).mappings()
-    return sorted((dict(r) for r in rows), key=lambda r: order.get(r["phase"], 99))
+    times = ("starts_at", "ends_at", "self_check_at", "updated_at")
+    return [{**r, **{k: aware(r[k]) for k in times}} for r in rows]
+
+
+async def windows_of(uow: UnitOfWork, school_id: str, academic_year: int, semester: int) -> list[dict[str, Any]]:
+    """The semester's windows in phase order, times in the school's time zone (RFC 3339 with offset)."""
+    order = {p.value: i for i, p in enumerate(Phase)}
+    zone = (await settings_of(uow, school_id)).zone
+    rows = await _stored_windows(uow, school_id, academic_year, semester)
+    times = ("starts_at", "ends_at", "self_check_at", "updated_at")
+    shown = [{**r, **{k: r[k].astimezone(zone) for k in times}} for r in rows]
+    return sorted(shown, key=lambda r: order.get(r["phase"], 99))
 
 
 async def caps_of(uow: UnitOfWork, school_id: str) -> ArtifactCapsInput:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from portfolio_shared.events.records import Phase
+from portfolio_shared.events.records import DEFAULT_OUTCOMES_PER_SEMESTER, DEFAULT_PERFORMANCES_PER_YEAR, Phase
 from portfolio_shared.identifiers import fold_full_width, non_ascii_digits
 
 
@@ -113,6 +113,20 @@ class EnrolmentChangeRequest(Command):
     note: Text500 | None = None
 
 
+class PromotionRequest(Command):
+    """Year-start promotion (升級) of the school's enrolled students into the year of ``effective_on``."""
+
+    effective_on: Day
+
+
+class ContactInput(Command):
+    """Postal address for letters to the student (R-SUB-9)."""
+
+    recipient: Text100
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}([0-9]{2,3})?$")]  # 3, 5 or 6 digits
+    address: Text200
+
+
 class NationalIdLookup(Command):
     national_id: NationalIdInput
 
@@ -204,5 +218,21 @@ class ScheduleSet(Command):
 
 
 class ArtifactCapsInput(Command):
-    outcomes_per_semester: int = Field(default=6, ge=1, le=50)
-    performances_per_year: int = Field(default=10, ge=1, le=200)
+    outcomes_per_semester: int = Field(default=DEFAULT_OUTCOMES_PER_SEMESTER, ge=1, le=50)
+    performances_per_year: int = Field(default=DEFAULT_PERFORMANCES_PER_YEAR, ge=1, le=200)
+
+
+class StandingWindow(Command):
+    """The nightly SIS import's standing window (R-DUTY-3): not per semester; no end = open-ended."""
+
+    starts_at: Moment
+    ends_at: Moment | None = None
+
+
+class SchoolSettingsInput(Command):
+    """The school's time zone (for every time shown) and its standing SIS import window."""
+
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")] = (
+        "Asia/Taipei"
+    )
+    sis_import_window: StandingWindow | None = None

@@ -13,6 +13,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_records.adapters.orm import course_students, course_teachers, courses, enrolments, students
+from portfolio_records.domain.calendar import Term
 from portfolio_records.domain.errors import InvalidTeacherAssignment, RecordConflict
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import CourseOffered, TeacherAssignmentChanged
@@ -20,6 +21,7 @@ from portfolio_shared.problems import not_found
 
 from .audit import audit, now
 from .commands import CourseCreate, CourseStudents, TeacherAssignment
+from .windows import require_data_entry
 
 
 async def course_here(session: AsyncSession, school_id: str, course_id: uuid.UUID) -> Row[Any]:
@@ -33,6 +35,8 @@ async def course_here(session: AsyncSession, school_id: str, course_id: uuid.UUI
 
 async def offer_course(uow: UnitOfWork, school_id: str, actor: str, cmd: CourseCreate) -> uuid.UUID:
     session = uow.session
+    # The course plan of a semester changes only within its data-entry window (R-REC-1, R-REC-2).
+    await require_data_entry(uow, school_id, Term(cmd.academic_year, cmd.semester))
     clash = (
         await session.execute(
             select(courses.c.id).where(
@@ -71,6 +75,7 @@ async def assign_teachers(
     """Set the teachers and, for a co-taught course (合開課程), the reviewing teacher (R-REC-2)."""
     session = uow.session
     course = await course_here(session, school_id, course_id)
+    await require_data_entry(uow, school_id, Term(course.academic_year, course.semester))  # R-REC-1
     teachers = list(dict.fromkeys(cmd.teacher_user_ids))
     reviewing = cmd.reviewing_teacher_user_id
     co_taught = course.co_taught or len(teachers) > 1
@@ -100,6 +105,7 @@ async def set_course_students(
     """Who takes the course; only students enrolled at this school can be placed in it."""
     session = uow.session
     course = await course_here(session, school_id, course_id)
+    await require_data_entry(uow, school_id, Term(course.academic_year, course.semester))  # R-REC-1
     wanted = list(dict.fromkeys(cmd.student_ids))
     if wanted:
         known = set(

@@ -11,18 +11,21 @@ import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 
 from portfolio_records.adapters.grade_store import store_grades
 from portfolio_records.adapters.orm import grade_imports
-from portfolio_records.domain.grades_csv import REJECTION_REASONS, RejectedLine, parse_grades_csv
+from portfolio_records.domain.calendar import Phase, Term
+from portfolio_records.domain.grades_csv import REJECTION_REASONS, GradeRow, RejectedLine, parse_grades_csv
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import SemesterGradesRecorded
 from portfolio_shared.spreadsheet import formula_warnings
 
 from .audit import audit, now
+from .windows import closed_error, settings_of, window_states
 
 
 @dataclass
@@ -50,15 +53,47 @@ def rejection(line: RejectedLine) -> dict[str, Any]:
     }
 
 
-async def import_grades(uow: UnitOfWork, school_id: str, actor: str, data: bytes) -> ImportReport:
+async def _rows_in_open_windows(
+    uow: UnitOfWork, school_id: str, rows: list[GradeRow], at: datetime, nightly: bool
+) -> tuple[list[GradeRow], list[RejectedLine]]:
+    """Keep the rows whose semester's data-entry window is open (R-REC-1, closed by default).
+
+    The nightly SIS import passes whole while the school's standing import window is open
+    (R-DUTY-3). When no row's semester is open the import is refused with the windows' dates;
+    otherwise the lines of closed semesters are reported by number and the rest is stored.
+    """
+    settings = await settings_of(uow, school_id)
+    if not rows or (nightly and settings.sis_import_open(at)):
+        return rows, []
+    # Plain tuples, not Terms: this runs over every line of a nightly file of a million lines.
+    keys = {(r.academic_year, r.semester) for r in rows}
+    states = await window_states(uow, school_id, [Term(*k) for k in keys], Phase.DATA_ENTRY, at)
+    open_keys = {(t.academic_year, t.semester) for t, state in states.items() if state.open}
+    if not open_keys:
+        raise closed_error(list(states.values()), settings.zone, at)
+    if open_keys == keys:
+        return rows, []
+    kept = [r for r in rows if (r.academic_year, r.semester) in open_keys]
+    closed = [
+        RejectedLine(r.line_number, "academic_year", "window_closed")
+        for r in rows
+        if (r.academic_year, r.semester) not in open_keys
+    ]
+    return kept, closed
+
+
+async def import_grades(
+    uow: UnitOfWork, school_id: str, actor: str, data: bytes, *, nightly: bool = False
+) -> ImportReport:
     # Parsing a nightly file is CPU work of seconds: keep the event loop free meanwhile.
     parsed = await asyncio.to_thread(parse_grades_csv, data)
     at = now()
-    stored = await store_grades(uow.session, school_id, parsed.rows, at)
-    rejected = list(parsed.rejected)
+    rows, closed = await _rows_in_open_windows(uow, school_id, parsed.rows, at, nightly)
+    stored = await store_grades(uow.session, school_id, rows, at)
+    rejected = list(parsed.rejected) + closed
     rejected += [RejectedLine(n, "student_number", "unknown_student") for n in stored.unknown_lines]
     rejected.sort(key=lambda r: r.line_number)
-    accepted = len(parsed.rows) - len(stored.unknown_lines)
+    accepted = len(rows) - len(stored.unknown_lines)
     # Stored as sent, but a spreadsheet would run these cells: say so, line and column.
     unknown = set(stored.unknown_lines)
     warnings = formula_warnings(
@@ -71,7 +106,7 @@ async def import_grades(uow: UnitOfWork, school_id: str, actor: str, data: bytes
                 "qualitative": r.qualitative,
             },
         )
-        for r in parsed.rows
+        for r in rows  # the lines of closed semesters are not stored: nothing to warn about
         if r.line_number not in unknown
     )
     for (student_id, year, semester), codes in stored.changed.items():

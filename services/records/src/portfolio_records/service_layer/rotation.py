@@ -12,7 +12,7 @@ import asyncio
 
 from sqlalchemy import Table, and_, or_, select, update
 
-from portfolio_records.adapters.orm import counselling_records, psych_tests, students
+from portfolio_records.adapters.orm import counselling_records, psych_tests, student_contacts, students
 from portfolio_shared.service import ServiceRuntime
 
 from .audit import audit
@@ -25,6 +25,7 @@ _SEALED: list[tuple[Table, dict[str, str]]] = [
         {"place_encrypted": "place", "content_encrypted": "content", "opinions_encrypted": "opinions"},
     ),
     (psych_tests, {"result_summary_encrypted": "result_summary"}),
+    (student_contacts, {"contact_encrypted": "contact"}),  # keyed (and bound) by student_id
 ]
 
 
@@ -67,21 +68,22 @@ async def _rotate_table(
     runtime: ServiceRuntime, crypto: RecordsCrypto, table: Table, columns: dict[str, str], batch: int
 ) -> int:
     done = 0
+    key = table.c.id if "id" in table.c else table.c.student_id  # the row id the tokens are bound to
     prefix = f"v1.{crypto.cipher.current_kid}.%"
     stale = or_(*(and_(table.c[c].is_not(None), table.c[c].not_like(prefix)) for c in columns))
     while True:
         async with runtime.uow() as uow:
-            query = select(table.c.id, *(table.c[c] for c in columns)).where(stale).limit(batch)
+            query = select(key.label("row_id"), *(table.c[c] for c in columns)).where(stale).limit(batch)
             rows = (await uow.session.execute(query)).all()
             if not rows:
                 return done
             for row in rows:
                 values = {
-                    column: crypto.reseal(row.id, aad_name, getattr(row, column))
+                    column: crypto.reseal(row.row_id, aad_name, getattr(row, column))
                     for column, aad_name in columns.items()
                     if getattr(row, column) is not None
                 }
-                await uow.session.execute(update(table).where(table.c.id == row.id).values(**values))
+                await uow.session.execute(update(table).where(key == row.row_id).values(**values))
             await audit(
                 uow.session,
                 school_id="*",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 
 from portfolio_records.adapters.orm import course_students, courses, enrolment_changes, enrolments, students
+from portfolio_records.domain.calendar import term_of
 from portfolio_records.domain.enrolment import (
     EnrolmentChangeKind,
     EnrolmentState,
@@ -24,10 +25,12 @@ from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import EnrolmentChanged, StudentEnrolled
 from portfolio_shared.problems import not_found
 
+from .announcements import announce_basic_data, announce_grade_level
 from .audit import audit, now
 from .commands import EnrolmentChangeRequest, StudentArrival, StudentUpdate
 from .courses import publish_assignment
 from .security import RecordsCrypto
+from .windows import require_data_entry, settings_of
 
 # Statuses in which a school still holds the student's enrolment (so no other admission/transfer in).
 _HELD = {EnrolmentStatus.ENROLLED.value, EnrolmentStatus.SUSPENDED.value}
@@ -57,6 +60,8 @@ async def register_arrival(
     session = uow.session
     kind = EnrolmentChangeKind(cmd.change)
     digest = crypto.national_id_digest(cmd.national_id)  # 422 on a bad number (R-DATA-1)
+    # Enrolment data of a semester is entered within that semester's data-entry window (R-REC-1).
+    await require_data_entry(uow, school_id, term_of(cmd.effective_on))
     student_id = (
         await session.execute(select(students.c.id).where(students.c.national_id_index == digest))
     ).scalar_one_or_none()
@@ -160,6 +165,7 @@ async def change_enrolment(
     ).first()
     if row is None:
         raise not_found("student")
+    await require_data_entry(uow, school_id, term_of(cmd.effective_on))  # R-REC-1
     kind = EnrolmentChangeKind(cmd.change)
     before = EnrolmentState(EnrolmentStatus(row.status), row.grade, row.repeating)
     after = apply_enrolment_change(before, kind, grade=cmd.grade)
@@ -173,6 +179,12 @@ async def change_enrolment(
     if getattr(result, "rowcount", 1) != 1:
         raise RecordConflict("The enrolment changed meanwhile; reload and retry", "學籍已被他人變更，請重新整理後再試")
     to_school = cmd.to_school_id if kind is EnrolmentChangeKind.TRANSFER_OUT else None
+    if kind in (EnrolmentChangeKind.REPEAT_GRADE, EnrolmentChangeKind.GRADUATION):
+        announce_grade_level(
+            uow, student_id=student_id, user_id=row.user_id, school_id=school_id, change=kind.value,
+            from_grade=row.grade, to_grade=None if kind is EnrolmentChangeKind.GRADUATION else after.grade,
+            effective_on=cmd.effective_on, actor=actor,
+        )  # fmt: skip
     await _record_change(
         uow,
         school_id,
@@ -254,6 +266,9 @@ async def update_student(
     """Correct basic data (R-REC-2); returns the names of the fields changed (for the audit)."""
     session = uow.session
     changes = cmd.model_dump(exclude_unset=True)
+    # A correction of basic data is entered in the current semester's data-entry window (R-REC-1).
+    zone = (await settings_of(uow, school_id)).zone
+    await require_data_entry(uow, school_id, term_of(now().astimezone(zone).date()))
     person = {k: v for k, v in changes.items() if k in ("name", "birth_date", "user_id") and v is not None}
     local = {k: v for k, v in changes.items() if k in ("class_name", "seat_number")}
     if changes.get("national_id") is not None:
@@ -274,6 +289,11 @@ async def update_student(
     if local.get("class_name") is None:
         local.pop("class_name", None)
     at = now()
+    previous_user_id = None
+    if "user_id" in person:
+        previous_user_id = (
+            await session.execute(select(students.c.user_id).where(students.c.id == student_id))
+        ).scalar_one()
     if person:
         await session.execute(update(students).where(students.c.id == student_id).values(updated_at=at, **person))
     if local:
@@ -293,6 +313,8 @@ async def update_student(
         for course in taken.all():
             await publish_assignment(uow, course, actor)
     if changed:
+        # Other services learn of it (a user id linked later reaches artifacts); never the national ID.
+        await announce_basic_data(uow, student_id, actor, changed, previous_user_id)
         await audit(
             session,
             school_id=school_id,
