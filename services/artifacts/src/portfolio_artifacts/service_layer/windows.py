@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portfolio_artifacts.adapters.orm import rc_caps, rc_windows
 from portfolio_artifacts.adapters.sql import Executor
 from portfolio_artifacts.domain.policy import SchoolPolicy
+from portfolio_shared.timefmt import format_school
 
 from .errors import OutsideWindow
 
@@ -49,14 +50,16 @@ async def require_window(
         return
     name = PHASE_NAMES.get(phase, phase)
     term = f"{academic_year}" + (f"-{semester}" if semester is not None else "")
+    # People in the school read these: its own offset, not UTC (portfolio_shared.timefmt).
     windows = [
-        {"semester": r.semester, "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat()} for r in rows
+        {"semester": r.semester, "starts_at": format_school(r.starts_at), "ends_at": format_school(r.ends_at)}
+        for r in rows
     ]
     if not rows:
         detail = f"the school has set no {name} window for {term}; the action is not open"
     else:
         spans = "; ".join(f"{w['starts_at']} to {w['ends_at']}" for w in windows)
-        detail = f"the {name} window for {term} is {spans}; now is {now.isoformat()}"
+        detail = f"the {name} window for {term} is {spans}; now is {format_school(now)}"
     raise OutsideWindow(detail, field=phase, rule=rule, windows=windows)
 
 
