@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from portfolio_shared.timefmt import UtcTimestamp
 
 LoginName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 Kind = Literal["student", "teacher", "staff"]
@@ -261,10 +263,10 @@ class OnBehalfPublic(BaseModel):
     teacher_user_id: str
     staff_user_id: str
     until: date
-    revoked_at: datetime | None
+    revoked_at: UtcTimestamp | None
 
 
 class KeyRotated(BaseModel):
     kid: str
     retired: list[str]
-    signs_from: datetime
+    signs_from: UtcTimestamp
