@@ -21,7 +21,16 @@ SERVICE_NAMES = {
     "submission": ("提交中央資料庫", "submission (not built yet)"),
     "notification": ("通知", "notifications (not built yet)"),
 }
-DEMO_LOGINS = ("demo-student", "demo-teacher", "demo-registry", "demo-instruction", "demo-guidance", "demo-district")
+DEMO_LOGINS = (
+    "demo-student",
+    "demo-teacher",
+    "demo-registry",
+    "demo-instruction",
+    "demo-guidance",
+    "demo-it",
+    "demo-principal",
+    "demo-district",
+)
 
 
 def next_steps(identity_url: str, data: Path, *, demo: bool, password: str) -> str:

@@ -136,6 +136,7 @@ DEMO_USERS: tuple[tuple[str, str, str, list[str]], ...] = (
     ("demo-guidance", "資料組 張雅婷", "staff", [Role.GUIDANCE_DATA.value, Role.GUIDANCE_DIRECTOR.value]),
     ("demo-teacher", "任課教師 李建國", "teacher", [Role.COURSE_TEACHER.value, Role.COURSE_COUNSELLOR.value]),
     ("demo-student", "學生 黃小芳", "student", [Role.STUDENT.value]),
+    ("demo-principal", "校長 陳文雄", "staff", [Role.PRINCIPAL.value]),
 )
 DEMO_DISTRICT_ADMIN = "demo-district"
 
