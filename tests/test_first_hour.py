@@ -59,12 +59,32 @@ def _free_base() -> int:
     raise RuntimeError("no five free consecutive ports")
 
 
+def _start(tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], Standalone] | None:
+    """One start on free-looking ports; None when another process took a port meanwhile."""
+    base, ready = _free_base(), tmp / "ready"
+    data, log = tmp / f"data-{base}", tmp / f"output-{base}.txt"
+    command = [sys.executable, str(ROOT / "scripts" / "portfolio.py"), "run", "--port-base", str(base)]
+    command += ["--data", str(data), "--ready-file", str(ready)]
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
+    node = Standalone(base, data, log, {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)})
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        if proc.poll() is not None:
+            if "address already in use" in node.output():  # the machine is shared: try other ports
+                return None
+            raise AssertionError(f"standalone exited early:\n{node.output()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"standalone not ready within 120 s:\n{node.output()}")
+        time.sleep(0.2)
+    return proc, node
+
+
 @pytest.fixture(scope="module")
 def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
     """The README's run command with nothing but the defaults (demo data on), plus a platform
     administrator for the one identity operation only they may call (key rotation)."""
-    tmp = tmp_path_factory.mktemp("first-hour")
-    base, ready, log = _free_base(), tmp / "ready", tmp / "output.txt"
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
@@ -72,19 +92,14 @@ def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]
         "PORTFOLIO_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     env.pop("PORTFOLIO_DEMO_DATA", None)
-    command = [sys.executable, str(ROOT / "scripts" / "portfolio.py"), "run", "--port-base", str(base)]
-    command += ["--data", str(tmp / "data"), "--ready-file", str(ready)]
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
-    node = Standalone(
-        base, tmp / "data", log, {name: f"http://127.0.0.1:{base + i}" for i, name in enumerate(SERVICES)}
-    )
+    started = None
+    for _ in range(3):
+        started = _start(tmp_path_factory.mktemp("first-hour"), env)
+        if started is not None:
+            break
+    assert started is not None, "three starts lost their ports to other processes"
+    proc, node = started
     try:
-        deadline = time.monotonic() + 120
-        while not ready.exists():
-            assert proc.poll() is None, f"standalone exited early:\n{node.output()}"
-            assert time.monotonic() < deadline, f"standalone not ready within 120 s:\n{node.output()}"
-            time.sleep(0.2)
         yield node
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -421,6 +436,16 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     d.call("identity", "DELETE", "/api/v1/schools/{school_id}/on-behalf/{authorisation_id}", teacher,
            path={**s, "authorisation_id": created["id"]})  # fmt: skip
 
+    it = _login(node, "demo-it")
+    export = "login_name,display_name,kind,roles,status,end_date,email,student_number,school_code\n"
+    export += "s999001,示範新生,student,,active,,,999001,999001\n"
+    files = {"file": ("export.csv", export.encode(), "text/csv")}
+    dry_run = {"dry_run": "true"}
+    d.call("identity", "POST", "/api/v1/schools/{school_id}/sis-sync", it, path=s, files=files, data=dry_run)
+    d.call("identity", "GET", "/api/v1/schools/{school_id}/sis-sync/runs", it, path=s)
+    d.call("identity", "GET", "/api/v1/schools/{school_id}/audit", principal, path=s)
+    d.call("identity", "GET", "/api/v1/audit", admin)
+
     # records: the calendar (written back unchanged), enrolment history, counselling, audit
     cal = "/api/v1/schools/{school_id}/calendar/{academic_year}/{semester}"
     term = {**s, "academic_year": year, "semester": semester}
@@ -499,6 +524,7 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     d.seen.append(Seen("artifacts", "problem", "", refused.status_code, refused.json()))
 
     d.call("identity", "POST", "/api/v1/keys/rotate", admin)
+    d.call("identity", "GET", "/api/v1/keys", admin)  # the old key now retired, still published
 
 
 def test_every_time_in_every_documented_response_is_rfc3339_with_an_offset(standalone: Standalone) -> None:

@@ -12,6 +12,7 @@ from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
 
 from ..service_layer import admin, sync
 from .deps import CallerDep, SettingsDep, UowDep
+from .schemas import AuditPage, SyncRunPublic
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["sync"])
 audit_router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["audit"])
@@ -44,7 +45,11 @@ async def run_sync(
     return report
 
 
-@router.get("/sis-sync/runs", summary="The latest sync reports of the school, newest first")
+@router.get(
+    "/sis-sync/runs",
+    response_model=list[SyncRunPublic],
+    summary="The latest sync reports of the school, newest first",
+)
 async def list_runs(
     school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=20, ge=1, le=200)
 ) -> list[dict[str, Any]]:
@@ -75,7 +80,7 @@ async def run_report_csv(
     return response
 
 
-@audit_router.get("/audit", summary="The school's audit trail, newest first (audit:read)")
+@audit_router.get("/audit", response_model=AuditPage, summary="The school's audit trail, newest first (audit:read)")
 async def read_audit(
     school_id: str,
     uow: UowDep,
@@ -92,7 +97,9 @@ async def read_audit(
 
 
 @platform_audit_router.get(
-    "", summary="The platform's own audit trail: sign-ins, districts, keys (platform audit:read)"
+    "",
+    response_model=AuditPage,
+    summary="The platform's own audit trail: sign-ins, districts, keys (platform audit:read)",
 )
 async def read_platform_audit(
     uow: UowDep,
