@@ -5,7 +5,9 @@ Two forms, chosen by who reads the value:
   with ``Z`` (``2026-03-01T02:00:00Z``), the same in every service and on every path (a JSON body
   built by hand or by ``jsonable_encoder`` would otherwise say ``+00:00``).
 - :data:`SchoolTimestamp` — times a person plans by (phase windows, deadlines, receipts): the
-  school's own offset (``2026-03-01T10:00:00+08:00`` in Taipei), so nobody converts from UTC.
+  school's own offset (``2026-03-01T10:00:00+08:00`` in Taipei), so nobody converts from UTC. A UTC
+  value is shown in the default school zone (Asia/Taipei); a value a service already put in a
+  school's own zone (a per-school setting) keeps its offset.
 
 SQLite (the standalone shape) hands back stored UTC timestamps without their zone; both types read
 a naive value as UTC. Error messages use :func:`format_school` / :func:`format_utc` so a problem's
@@ -67,8 +69,16 @@ def _utc_json(value: datetime) -> str:
     return format_utc(value)
 
 
+def _aware(value: datetime) -> datetime:
+    return as_utc(value) if value.tzinfo is None or value.utcoffset() is None else value
+
+
 def _school_json(value: datetime) -> str:
-    return format_school(value)
+    # A time a service already put in a school's own zone (a school setting) keeps that offset;
+    # a UTC (or naive, stored-UTC) one is shown in the default school zone.
+    if value.utcoffset() == timedelta(0):
+        return format_school(value)
+    return value.isoformat()
 
 
 _DATE_TIME_SCHEMA: dict[str, Any] = {"type": "string", "format": "date-time"}
@@ -83,7 +93,7 @@ UtcTimestamp = Annotated[
 
 SchoolTimestamp = Annotated[
     datetime,
-    AfterValidator(as_utc),
+    AfterValidator(_aware),
     PlainSerializer(_school_json, return_type=str, when_used="json"),
     WithJsonSchema(
         {**_DATE_TIME_SCHEMA, "description": f"RFC 3339 with the school's offset ({DEFAULT_SCHOOL_ZONE})"},

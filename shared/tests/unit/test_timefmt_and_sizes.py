@@ -43,6 +43,10 @@ def test_the_shared_types_serialise_one_form_and_document_date_time() -> None:
     body = reply.model_dump(mode="json")
     assert body == {"at": "2026-03-01T04:00:00Z", "window_ends": "2026-03-01T23:59:00+08:00", "maybe": None}
     assert reply.at.tzinfo is not None  # in Python the value stays an aware datetime
+    # A time a service already put in a school's own zone keeps it (a school elsewhere, say UTC+9).
+    tokyo = datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+    assert Reply(at=tokyo, window_ends=tokyo).model_dump(mode="json")["window_ends"] == "2026-03-01T09:00:00+09:00"
+    assert Reply(at=tokyo, window_ends=tokyo).model_dump(mode="json")["at"] == "2026-03-01T00:00:00Z"
     schema = Reply.model_json_schema(mode="serialization")
     assert schema["properties"]["at"]["format"] == "date-time"
     assert schema["properties"]["window_ends"]["format"] == "date-time"

@@ -126,3 +126,15 @@ async def test_cancelling_a_performance_draft_frees_the_yearly_cap(world: World)
     assert (await world.client.delete(f"/api/v1/performances/{pid}", headers=world.student("s2"))).status_code == 404
     assert (await world.client.delete(f"/api/v1/performances/{pid}", headers=student)).status_code == 204
     assert (await world.client.post("/api/v1/performances/uploads", json=body, headers=student)).status_code == 201
+
+
+async def test_a_window_refusal_states_the_window_in_the_schools_time(world: World) -> None:
+    """R-ART-1: outside the upload window the 409 names the window as the school reads it (+08:00)."""
+    await world.open_windows(phases=["outcome_upload"], open_=False)
+    await world.course("phys", ["t1"], ["s1"])
+    r = await world.start_outcome(world.student("s1"), "phys", pdf())
+    assert r.status_code == 409 and r.json()["rule"] == "R-ART-1"
+    [window] = r.json()["windows"]
+    assert window["starts_at"].endswith("+08:00") and window["ends_at"].endswith("+08:00")
+    assert f"{window['starts_at']} to {window['ends_at']}" in r.json()["detail"]
+    assert "+00:00" not in r.json()["detail"]
