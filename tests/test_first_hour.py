@@ -515,7 +515,9 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     })  # fmt: skip
     draft_id = {"performance_id": draft["performance_id"]}
     assert d.call("artifacts", "GET", perf, student, path=draft_id)["draft_counts_until"].endswith("+08:00")
-    d.call("artifacts", "POST", perf + "/files", student, 201, path=draft_id, json={"files": [_declare(_pdf("again"))]})
+    again = {"files": [_declare(_pdf("again"))]}
+    replaced = d.call("artifacts", "POST", perf + "/files", student, 201, path=draft_id, json=again)
+    assert replaced["counts_until"].endswith("+08:00")  # replacement files: the draft counts a while longer
     d.call("artifacts", "DELETE", perf, student, 204, path=draft_id)  # cancelled: stops counting at once
 
     # A refusal shows its window in the school's time too (R-ART-3: only the course teacher certifies).

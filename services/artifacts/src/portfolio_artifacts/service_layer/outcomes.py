@@ -209,6 +209,8 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
                 update(outcomes).where(outcomes.c.id == row.id).values(upload_expires_at=now + deps.upload_ttl * 2)
             )
         result = {"outcome_id": str(row.id), "status": status.value, "version": version, "uploads": uploads}
+        if status is OutcomeStatus.DRAFT:  # replacement files: the draft counts for another round
+            result["counts_until"] = now + deps.upload_ttl * 2
         result = await remember(uow.session, cmd.idempotency, result, now)
         await uow.commit()
     return result

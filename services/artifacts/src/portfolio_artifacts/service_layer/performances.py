@@ -206,6 +206,8 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
                 .values(upload_expires_at=now + deps.upload_ttl * 2)
             )
         result = {"performance_id": str(row.id), "status": row.status, "version": version, "uploads": uploads}
+        if row.status == "draft":  # replacement files: the draft counts for another round
+            result["counts_until"] = now + deps.upload_ttl * 2
         result = await remember(uow.session, cmd.idempotency, result, now)
         await uow.commit()
     return result
