@@ -579,3 +579,23 @@ def test_every_time_in_every_documented_response_is_rfc3339_with_an_offset(stand
     assert not bad, "\n".join(bad)
     assert expected_ops <= exercised, f"not driven: {sorted(expected_ops - exercised)}"
     assert expected_places <= checked, f"never seen with a value: {sorted(expected_places - checked)}"
+
+
+def test_demo_set_up_run_again_changes_nothing(standalone: Standalone) -> None:
+    """A restart (or a half-finished earlier run) never duplicates the demo school's data."""
+    first = _run_demo_seed(standalone)
+    assert first.done == []  # everything was there from the first start
+    again = _run_demo_seed(standalone)
+    assert (again.course_id, again.student_id, again.sample_outcome_id) == (
+        first.course_id,
+        first.student_id,
+        first.sample_outcome_id,
+    )
+
+
+def _run_demo_seed(node: Standalone) -> Any:
+    import asyncio
+
+    from portfolio_standalone.demo import seed_demo
+
+    return asyncio.run(seed_demo(node.urls["identity"], node.urls["records"], node.urls["artifacts"]))
