@@ -435,6 +435,7 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     d.call("identity", "GET", "/api/v1/schools/{school_id}/on-behalf", teacher, path=s)
     d.call("identity", "DELETE", "/api/v1/schools/{school_id}/on-behalf/{authorisation_id}", teacher,
            path={**s, "authorisation_id": created["id"]})  # fmt: skip
+    guidance = _login(node, "demo-guidance")  # the revocation also ended the staff member's sessions
 
     it = _login(node, "demo-it")
     export = "login_name,display_name,kind,roles,status,end_date,email,student_number,school_code\n"
