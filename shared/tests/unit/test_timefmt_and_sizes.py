@@ -78,3 +78,12 @@ def test_size_over_the_limit_in_the_limits_unit() -> None:
     assert over_limit(1000, 1001) == "1,000 bytes limit; this file is 1,001 bytes"
     assert over_limit(512 * 1024, 600 * 1024) == "512 KB limit; this file is 600.00 KB"
     assert (format_size(4 * MB), format_size(int(3.5 * MB)), format_size(12)) == ("4 MB", "3.50 MB", "12 bytes")
+
+
+def test_the_edges_413_gives_the_limit_and_the_size_in_one_unit() -> None:
+    from portfolio_shared.limits import too_large
+
+    declared = too_large(64 * 1024, 70 * 1024)
+    assert declared.status == 413 and declared.detail == "64 KB limit; this request body is 70.00 KB"
+    streamed = too_large(4 * MB, int(4.5 * MB), so_far=True)
+    assert streamed.detail == "4 MB limit; what was received so far is 4.50 MB"

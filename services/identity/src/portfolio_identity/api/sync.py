@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
 from portfolio_shared.problems import Problem
+from portfolio_shared.sizes import over_limit
 from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
 
 from ..service_layer import admin, sync
@@ -35,7 +36,7 @@ async def run_sync(
             "identity.sync_file_too_large",
             "File too large",
             "檔案過大",
-            f"the export may be at most {settings.sync_max_file_bytes} bytes",
+            over_limit(settings.sync_max_file_bytes, file.size or len(data), what="this export"),
             field="file",
         )
     report = await sync.run_sync(
