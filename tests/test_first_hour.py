@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from portfolio_shared.testing.sample_files import sample_pdf
 from portfolio_shared.testing.servers import port_open
 from portfolio_shared.timefmt import is_rfc3339_with_offset
 
@@ -35,7 +36,8 @@ TIME_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def _pdf(tag: str) -> bytes:
-    return b"%PDF-1.4\n% " + tag.encode() + b"\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    # A real PDF (uploads are parsed as their type, R-FILE-1); random padding makes each one new.
+    return sample_pdf(1500 + len(tag))
 
 
 @dataclass

@@ -39,6 +39,7 @@ import httpx
 from portfolio_identity.service_layer.admin import DEMO_PASSWORD
 from portfolio_records.domain.calendar import TAIPEI, term_of
 from portfolio_shared.events.records import Phase
+from portfolio_shared.testing.sample_files import sample_pdf
 
 log = logging.getLogger("portfolio_standalone.demo")
 
@@ -47,13 +48,9 @@ COURSE_NAME = "英語文 English (demo)"
 STUDENT_NUMBER = "D11401"
 STUDENT_NATIONAL_ID = "A123456789"  # a well-formed demo number (checksum valid), nobody's real one
 SAMPLE_TITLE = "示範成果 Sample outcome"
-# The smallest well-formed PDF: the platform checks the real type by its magic bytes (R-FILE-1).
-SAMPLE_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+# A real one-page PDF: completed uploads are parsed as their type (R-FILE-1). The builder is the
+# shared sample-file one (standard library only), used here for development demo data.
+SAMPLE_PDF = sample_pdf(1200)
 
 
 class DemoSetupError(RuntimeError):
