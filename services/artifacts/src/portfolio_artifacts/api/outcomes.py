@@ -90,7 +90,7 @@ async def certify(
     """Certify (認證) inside the certification window; records who and on whose behalf (R-ART-3, R-ART-5).
     A retry with the same ``Idempotency-Key`` replays the first answer instead of a 409."""
     claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
-    return await run(c.CertifyOutcome(actor, outcome_id, idempotency=claim), deps, 200)
+    return await run(c.CertifyOutcome(actor, outcome_id, idempotency=claim), deps, 200, OutcomePublic)
 
 
 @router.post("/{outcome_id}/return", response_model=OutcomePublic, responses=PROBLEMS)
@@ -104,7 +104,7 @@ async def return_to_student(
 ) -> JSONResponse:
     """Return (退回) with a reason (R-ART-3); ``Idempotency-Key`` as for certify."""
     claim = claim_for(actor, key, "POST", request.url.path, body, 200)
-    return await run(c.ReturnOutcome(actor, outcome_id, body.reason, idempotency=claim), deps, 200)
+    return await run(c.ReturnOutcome(actor, outcome_id, body.reason, idempotency=claim), deps, 200, OutcomePublic)
 
 
 @router.put("/{outcome_id}/selection", response_model=OutcomePublic, responses=PROBLEMS)

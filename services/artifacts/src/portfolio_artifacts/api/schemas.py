@@ -217,4 +217,4 @@ class HistoryEntryPublic(BaseModel):
     on_behalf_of: str | None
     basis: str | None
     detail: dict[str, object] | None
-    at: datetime
+    at: UtcTimestamp
