@@ -495,6 +495,8 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     d.call("artifacts", "POST", outcome + "/withdraw", student, path=returned_id)
     d.call("artifacts", "GET", "/api/v1/outcomes", student)
     d.call("artifacts", "GET", outcome, teacher, path=kept_id)
+    d.call("artifacts", "GET", outcome + "/history", student, path=kept_id)  # R-RET-3: who, when, what
+    d.call("artifacts", "GET", "/api/v1/history", student)
 
     data = _pdf("performance")
     today = (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()
@@ -514,6 +516,7 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     d.call("artifacts", "GET", perf, student, path=perf_id)
     d.call("artifacts", "GET", "/api/v1/performances", student)
     d.call("artifacts", "POST", perf + "/withdraw", student, path=perf_id)
+    d.call("artifacts", "GET", perf + "/history", student, path=perf_id)
     draft = d.call("artifacts", "POST", "/api/v1/performances/uploads", student, 201, json={
         "school_id": school, "academic_year": year, "category": "other", "description": "未完成的上傳",
         "fields": {"name": "科展", "organiser": "本校", "start_date": today}, "files": [_declare(data)],
