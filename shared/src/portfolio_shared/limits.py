@@ -23,6 +23,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import Problem, problem_response
+from .sizes import over_limit
 
 JSON_DEFAULT_BYTES = 64 * 1024
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -33,13 +34,16 @@ UNLIMITED = None
 """A route that bounds its own streamed body (the local-disk storage upload)."""
 
 
-def too_large(limit: int) -> Problem:
+def too_large(limit: int, size: int, *, so_far: bool = False) -> Problem:
+    """The limit and the size in one unit ("4 MB limit; this request body is 4.01 MB"); ``so_far``
+    when the body was cut off while streaming, so only a lower bound of its size is known."""
+    what = "what was received so far" if so_far else "this request body"
     return Problem(
         413,
         "payload-too-large",
         "Payload too large",
         "檔案或資料過大",
-        f"the request body of this route may be at most {limit} bytes",
+        over_limit(limit, size, what=what),
         extra={"max_bytes": limit},
     )
 
@@ -134,7 +138,7 @@ class RequestLimits:
         if limit is not None:
             declared = headers.get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
-                await problem_response(too_large(limit))(scope, receive, send)
+                await problem_response(too_large(limit, int(declared)))(scope, receive, send)
                 return
         if limit is None and not is_json:
             await self.app(scope, receive, send)
@@ -153,7 +157,7 @@ class RequestLimits:
                 body: bytes = message.get("body", b"")
                 received += len(body)
                 if limit is not None and received > limit:
-                    refusal.problem = too_large(limit)
+                    refusal.problem = too_large(limit, received, so_far=True)
                 elif scanner is not None and scanner.feed(body) > self.max_json_depth:
                     refusal.problem = too_deep(self.max_json_depth)
                 if refusal.problem is not None:

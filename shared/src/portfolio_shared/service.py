@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import outage, problems
+from .apidocs import install_offline_docs
 from .auth import JWKSVerifier
 from .config import ServiceSettings
 from .db import UnitOfWork, make_engine, make_sessionmaker
@@ -250,9 +251,11 @@ def create_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by install_offline_docs, without a CDN
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_offline_docs(app)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     problems.install(app)

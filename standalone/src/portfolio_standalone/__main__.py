@@ -29,8 +29,11 @@ import uvicorn
 
 from portfolio_central.emulator.app import create as create_central_emulator
 from portfolio_central.emulator.config import Settings as CentralSettings
+from portfolio_identity.service_layer.admin import DEMO_PASSWORD
 from portfolio_shared.messaging.inprocess import InProcessBus
 from portfolio_shared.messaging.topology import Topology
+
+from . import demo, home
 
 log = logging.getLogger("portfolio_standalone")
 
@@ -103,8 +106,28 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         values["sis_drop_url"] = os.environ.get("PORTFOLIO_SIS_DROP_URL", f"file://{data / 'sis-drop'}")
     if "demo_data" in fields:
         # A newcomer can sign in at once: a demo district, school and users (development only).
-        values["demo_data"] = os.environ.get("PORTFOLIO_DEMO_DATA", "true").lower() == "true"
+        values["demo_data"] = _demo_enabled()
     return config.Settings(**values)
+
+
+def _demo_enabled() -> bool:
+    return os.environ.get("PORTFOLIO_DEMO_DATA", "true").lower() == "true"
+
+
+async def _demo_school(urls: dict[str, str]) -> None:
+    """Course, enrolment, open windows and a certified sample for the demo school (see demo.py).
+    A failure is reported, not fatal: the platform itself runs either way."""
+    try:
+        summary = await demo.seed_demo(urls["identity"], urls["records"], urls["artifacts"])
+    except Exception as exc:
+        log.warning("the demo school could not be completed: %s", exc)
+        print(f"\nThe demo school could not be completed ({exc}); the platform runs without it.", flush=True)
+        return
+    if summary.done:
+        print(
+            f"\nDemo school ready for {summary.academic_year}-{summary.semester}: " + "; ".join(summary.done),
+            flush=True,
+        )
 
 
 async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | None = None) -> None:
@@ -113,6 +136,9 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
     bus = InProcessBus(f"sqlite+aiosqlite:///{data / 'bus.db'}", Topology())
     await bus.start()
     servers: list[uvicorn.Server] = []
+    urls = [(spec.name, f"http://{host}:{port_base + spec.offset}") for spec in SERVICES]
+    with_demo = _demo_enabled()
+    home_html = home.page(urls, data, demo=with_demo, password=DEMO_PASSWORD)
     for spec in SERVICES:
         settings = build_settings(spec, data=data, host=host, port_base=port_base, secret=secret)
         bootstrap = importlib.import_module(f"{spec.package}.bootstrap").bootstrap
@@ -126,6 +152,7 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
             runtime = bootstrap(settings, **kwargs)
         await runtime.migrate()
         app = importlib.import_module(f"{spec.package}.app").create(runtime=runtime)
+        home.install_home(app, home_html)
         # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the apps
         # honour it only from their configured trusted proxies (ASVS V6).
         config = uvicorn.Config(
@@ -149,13 +176,15 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
             raise RuntimeError("a service stopped during start-up")
         await asyncio.sleep(0.05)
 
+    if with_demo:
+        await _demo_school(dict(urls))
     print("\nLearning-portfolio platform (standalone) is running:\n")
-    for spec in SERVICES:
-        base = f"http://{host}:{port_base + spec.offset}"
-        print(f"  {spec.name:<13} {base}   API docs: {base}/docs")
+    for name, base in urls:
+        print(f"  {name:<13} {base}   API docs: {base}/docs")
     central = f"http://{host}:{central_port}"
     print(f"\n  central-database emulator {central}   API docs: {central}/docs   (windows: {central}/admin/windows)")
     print(f"\n  data (SQLite, bus, files): {data.resolve()}\n  stop with Ctrl+C\n", flush=True)
+    print(home.next_steps(urls[0][1], data, demo=with_demo, password=DEMO_PASSWORD), flush=True)
     if ready_file is not None:
         ready_file.write_text("ready\n")
 
@@ -181,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready-file", type=Path, default=None, help="written once every service answers")
     args = parser.parse_args(argv)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo set-up's own requests
     try:
         asyncio.run(serve(args.host, args.port_base, args.data, ready_file=args.ready_file))
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from starlette.background import BackgroundTask
 
+from portfolio_shared.apidocs import install_offline_docs
 from portfolio_shared.problems import MEDIA_TYPE, Problem, install
 
 from .. import reader
@@ -463,6 +464,8 @@ def create(settings: Settings | None = None, *, now: Callable[[], dt.datetime] |
         title="Central database emulator (學習歷程中央資料庫模擬器)",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served without a CDN, like every service's (portfolio_shared.apidocs)
+        redoc_url=None,
         description=(
             "Accepts submission packages inside their windows, validates them against the workbook layouts, "
             "keeps them and answers receipts (收訖明細)."
@@ -470,6 +473,7 @@ def create(settings: Settings | None = None, *, now: Callable[[], dt.datetime] |
     )
     app.state.emulator = em
     install(app)
+    install_offline_docs(app)
 
     @app.middleware("http")
     async def inject_faults(request: Request, call_next: Callable[[Request], Any]) -> Response:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import errors, history, outcomes, performances, selfcheck
+from .api import drafts, errors, history, outcomes, performances, selfcheck
 from .bootstrap import bootstrap, make_deps
 from .config import Settings
 from .jobs import IntegrityJob
@@ -39,7 +39,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         runtime,
         title="Artifacts service: course learning outcomes and multiple performances (課程學習成果與多元表現)",
         description=__doc__ or "",
-        routers=[outcomes.router, performances.router, selfcheck.router, history.router],
+        routers=[outcomes.router, performances.router, selfcheck.router, history.router, drafts.router],
     )
     errors.install(app)
     app.state.deps = deps

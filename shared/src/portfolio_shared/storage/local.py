@@ -24,6 +24,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import FileResponse, Response
 
 from ..problems import Problem
+from ..sizes import over_limit
 from .base import Digest, Inspection, ObjectInfo, PresignedRequest
 from .disposition import content_disposition
 
@@ -210,9 +211,8 @@ class LocalDiskStorage:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise Problem(
-                        413, "too-large", "Payload too large", "檔案過大", f"this upload may be at most {limit} bytes"
-                    )
+                    received = over_limit(limit, size, what="what was received so far")
+                    raise Problem(413, "too-large", "Payload too large", "檔案過大", received)
                 chunks.append(chunk)
             try:
                 await asyncio.to_thread(self._write_new, str(claims["k"]), chunks)

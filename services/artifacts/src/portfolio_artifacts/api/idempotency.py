@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from portfolio_artifacts.service_layer.context import Deps
 from portfolio_artifacts.service_layer.handlers import handle
@@ -29,10 +30,19 @@ def claim_for(
     return IdempotencyClaim(actor.user_id, key, fingerprint(method, path, body), status_code)
 
 
-async def run(cmd: object, deps: Deps, status_code: int) -> JSONResponse:
-    """Handle a command that may carry an idempotency claim; a replay answers the stored response."""
+async def run(cmd: object, deps: Deps, status_code: int, model: type[BaseModel]) -> JSONResponse:
+    """Handle a command that may carry an idempotency claim; a replay answers the stored response.
+
+    Both go through the operation's response model, so a replay and a first answer look alike and
+    every time in them has the one format of ``portfolio_shared.timefmt`` (not ``+00:00`` here and
+    ``Z`` elsewhere).
+    """
     try:
         body = await handle(cmd, deps)
     except Replayed as replay:
-        return JSONResponse(replay.body, status_code=replay.status_code, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(jsonable_encoder(body), status_code=status_code)
+        return JSONResponse(
+            model.model_validate(replay.body).model_dump(mode="json"),
+            status_code=replay.status_code,
+            headers={"Idempotent-Replayed": "true"},
+        )
+    return JSONResponse(model.model_validate(body).model_dump(mode="json"), status_code=status_code)

@@ -50,7 +50,7 @@ async def start_upload(
         tuple(f.to_command() for f in body.files),
         idempotency=claim,
     )
-    return await run(cmd, deps, 201)
+    return await run(cmd, deps, 201, OutcomeUploadStarted)
 
 
 @router.post("/{outcome_id}/files", status_code=201, response_model=OutcomeUploadStarted, responses=PROBLEMS)
@@ -65,7 +65,7 @@ async def declare_new_files(
     """A new version of a returned outcome (a new object; the old stays), or replacements for refused files."""
     claim = claim_for(actor, key, "POST", request.url.path, body, 201)
     cmd = c.DeclareNewFiles(actor, "outcome", outcome_id, tuple(f.to_command() for f in body.files), idempotency=claim)
-    return await run(cmd, deps, 201)
+    return await run(cmd, deps, 201, OutcomeUploadStarted)
 
 
 @router.post("/{outcome_id}/complete", response_model=OutcomePublic, responses=PROBLEMS)
@@ -75,7 +75,7 @@ async def complete_upload(
     """Verify the uploaded bytes (size, SHA-256, real type); refused objects are deleted (R-FILE-1)."""
     claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
     cmd = c.CompleteUpload(actor, "outcome", outcome_id, idempotency=claim)
-    return await run(cmd, deps, 200)
+    return await run(cmd, deps, 200, OutcomePublic)
 
 
 @router.post("/{outcome_id}/withdraw", response_model=OutcomePublic, responses=PROBLEMS)
@@ -90,7 +90,7 @@ async def certify(
     """Certify (認證) inside the certification window; records who and on whose behalf (R-ART-3, R-ART-5).
     A retry with the same ``Idempotency-Key`` replays the first answer instead of a 409."""
     claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
-    return await run(c.CertifyOutcome(actor, outcome_id, idempotency=claim), deps, 200)
+    return await run(c.CertifyOutcome(actor, outcome_id, idempotency=claim), deps, 200, OutcomePublic)
 
 
 @router.post("/{outcome_id}/return", response_model=OutcomePublic, responses=PROBLEMS)
@@ -104,7 +104,7 @@ async def return_to_student(
 ) -> JSONResponse:
     """Return (退回) with a reason (R-ART-3); ``Idempotency-Key`` as for certify."""
     claim = claim_for(actor, key, "POST", request.url.path, body, 200)
-    return await run(c.ReturnOutcome(actor, outcome_id, body.reason, idempotency=claim), deps, 200)
+    return await run(c.ReturnOutcome(actor, outcome_id, body.reason, idempotency=claim), deps, 200, OutcomePublic)
 
 
 @router.put("/{outcome_id}/selection", response_model=OutcomePublic, responses=PROBLEMS)

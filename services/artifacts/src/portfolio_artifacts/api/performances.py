@@ -51,7 +51,7 @@ async def start_upload(
         tuple(f.to_command() for f in body.files),
         idempotency=claim,
     )
-    return await run(cmd, deps, 201)
+    return await run(cmd, deps, 201, PerformanceUploadStarted)
 
 
 @router.post("/{performance_id}/files", status_code=201, response_model=PerformanceUploadStarted, responses=PROBLEMS)
@@ -67,7 +67,7 @@ async def declare_new_files(
     cmd = c.DeclareNewFiles(
         actor, "performance", performance_id, tuple(f.to_command() for f in body.files), idempotency=claim
     )
-    return await run(cmd, deps, 201)
+    return await run(cmd, deps, 201, PerformanceUploadStarted)
 
 
 @router.post("/{performance_id}/complete", response_model=PerformancePublic, responses=PROBLEMS)
@@ -76,7 +76,7 @@ async def complete_upload(
 ) -> JSONResponse:
     claim = claim_for(actor, key, "POST", request.url.path, {}, 200)
     cmd = c.CompleteUpload(actor, "performance", performance_id, idempotency=claim)
-    return await run(cmd, deps, 200)
+    return await run(cmd, deps, 200, PerformancePublic)
 
 
 @router.post("/{performance_id}/withdraw", response_model=PerformancePublic, responses=PROBLEMS)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from portfolio_artifacts.service_layer.commands import FileDeclaration
+from portfolio_shared.timefmt import SchoolTimestamp, UtcTimestamp
 
 # No control characters in ids and one-line text; no NUL anywhere (PostgreSQL text cannot hold it).
 ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
@@ -15,6 +15,15 @@ NO_NUL = r"^[^\x00]+$"
 Id = Field(min_length=1, max_length=64, pattern=ONE_LINE)
 FieldName = Annotated[str, Field(max_length=64, pattern=ONE_LINE)]
 FieldValue = Annotated[str, Field(max_length=1000, pattern=NO_NUL)] | int | None
+
+# A person plans by it, so it is in the school's time (R-ART-2, R-PERF-1).
+DraftCountsUntil = Annotated[
+    SchoolTimestamp | None,
+    Field(
+        description="A draft (upload never completed) counts towards the cap until then, unless cancelled "
+        "with DELETE on it; null once completed"
+    ),
+]
 
 
 class FileDeclarationIn(BaseModel):
@@ -80,6 +89,7 @@ class OutcomeUploadStarted(BaseModel):
     status: str
     version: int
     uploads: list[UploadTicket]
+    counts_until: DraftCountsUntil = None
 
 
 class PerformanceUploadStarted(BaseModel):
@@ -87,6 +97,7 @@ class PerformanceUploadStarted(BaseModel):
     status: str
     version: int
     uploads: list[UploadTicket]
+    counts_until: DraftCountsUntil = None
 
 
 class FilePublic(BaseModel):
@@ -108,7 +119,7 @@ class CertificationPublic(BaseModel):
     certified_by: str
     on_behalf_of: str | None
     basis: str
-    certified_at: datetime
+    certified_at: UtcTimestamp
 
 
 class OutcomePublic(BaseModel):
@@ -128,8 +139,9 @@ class OutcomePublic(BaseModel):
     last_certification: CertificationPublic | None = None
     return_reason: str | None
     returned_by: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcTimestamp
+    updated_at: UtcTimestamp
+    draft_counts_until: DraftCountsUntil = None
     files: list[FilePublic]
 
 
@@ -146,8 +158,9 @@ class PerformancePublic(BaseModel):
     status: str
     version: int
     selected: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcTimestamp
+    updated_at: UtcTimestamp
+    draft_counts_until: DraftCountsUntil = None
     files: list[FilePublic]
 
 
@@ -204,4 +217,4 @@ class HistoryEntryPublic(BaseModel):
     on_behalf_of: str | None
     basis: str | None
     detail: dict[str, object] | None
-    at: datetime
+    at: UtcTimestamp

@@ -33,6 +33,7 @@ from portfolio_artifacts.domain.errors import (
     InvalidFilename,
 )
 from portfolio_artifacts.domain.filetypes import DetectedType, FileKind, detect
+from portfolio_shared.sizes import over_limit
 
 MB = 1024 * 1024
 
@@ -224,10 +225,7 @@ def check_declared(
         raise FileEmpty("the file is empty", field="size")
     limit = rules.max_bytes(slot)
     if size > limit:
-        raise FileTooLarge(
-            f"a {slot.value} file may be at most {_human(limit)}; declared {_human(size)}",
-            field="size",
-        )
+        raise FileTooLarge(over_limit(limit, size, what=f"this {slot.value} file"), field="size")
     return kind
 
 
@@ -275,10 +273,7 @@ def check_received(
             )
     limit = rules.max_bytes(slot)
     if actual_size > limit:
-        raise FileTooLarge(
-            f"a {slot.value} file may be at most {_human(limit)}; received {_human(actual_size)}",
-            field="size",
-        )
+        raise FileTooLarge(over_limit(limit, actual_size, what=f"the received {slot.value} file"), field="size")
     return detected
 
 
@@ -288,14 +283,6 @@ def normalise_sha256(value: str, *, field_name: str = "sha256") -> str:
     if not _SHA256_RE.fullmatch(text):
         raise InvalidDeclaration("SHA-256 must be 64 hexadecimal characters", field=field_name)
     return text
-
-
-def _human(size: int) -> str:
-    if size >= MB and size % MB == 0:
-        return f"{size // MB} MB"
-    if size >= MB:
-        return f"{size / MB:.2f} MB ({size} bytes)"
-    return f"{size} bytes"
 
 
 # --- Content-Disposition (RFC 6266, RFC 5987/8187) -------------------------------------------------

@@ -73,6 +73,15 @@ class WithdrawArtifact:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelDraft:
+    """The student drops an upload they never completed; it stops counting towards the cap."""
+
+    actor: Principal
+    kind: ArtifactKindName
+    artifact_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
 class CertifyOutcome:
     actor: Principal
     outcome_id: uuid.UUID

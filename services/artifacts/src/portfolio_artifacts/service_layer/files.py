@@ -33,6 +33,7 @@ from portfolio_artifacts.domain.file_rules import (
     normalise_sha256,
 )
 from portfolio_artifacts.domain.filetypes import HEAD_SIZE
+from portfolio_shared.sizes import over_limit
 from portfolio_shared.storage import InspectableStorage, ObjectStorage
 
 from .commands import FileDeclaration
@@ -214,7 +215,7 @@ async def verify_received(
                     sink.write(await storage.read_head(row.object_key, size))
         if sha256 is None or size > limit:
             # Never hash an oversized object: S3 cannot bound a presigned PUT, so refuse on its size.
-            err = FileTooLarge(f"a {slot.value} file may be at most {limit} bytes; received {size}", field="size")
+            err = FileTooLarge(over_limit(limit, size, what=f"the received {slot.value} file"), field="size")
             return Verdict(row.id, False, size=size, error=err)
         try:
             detected = check_received(

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import commands as c
 from .context import Deps
+from .drafts import cancel_draft
 from .outcomes import (
     certify_outcome,
     complete_outcome_upload,
@@ -50,6 +51,7 @@ HANDLERS: dict[type, Handler] = {
     c.DeclareNewFiles: _declare,  # new version (a new object), R-ART-3
     c.CompleteUpload: _complete,  # size, SHA-256, real type (R-FILE-1)
     c.WithdrawArtifact: _withdraw,
+    c.CancelDraft: cancel_draft,  # a draft stops counting towards the cap at once (R-ART-2, R-PERF-1)
     c.CertifyOutcome: certify_outcome,  # R-ART-3, R-ART-5
     c.ReturnOutcome: return_outcome,  # R-ART-3
     c.ChangeSelection: change_selection,  # R-ART-4, R-PERF-2

@@ -30,6 +30,7 @@ from .commands import (
     WithdrawArtifact,
 )
 from .context import Deps
+from .drafts import check_cap
 from .enrolment import require_enrolled
 from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
@@ -115,7 +116,14 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
                     (outcomes.c.status != OutcomeStatus.DRAFT.value) | (outcomes.c.upload_expires_at >= now),
                 )
             )
-            check_outcome_upload_allowed(policy, int(count or 0))  # R-ART-2
+            mine = (
+                (outcomes.c.student_user_id == me)
+                & (outcomes.c.academic_year == course.academic_year)
+                & (outcomes.c.semester == course.semester)
+            )
+            await check_cap(  # R-ART-2; the refusal says when unfinished drafts stop counting
+                lambda: check_outcome_upload_allowed(policy, int(count or 0)), s, outcomes, mine, now, "outcome"
+            )
             outcome_id = uuid.uuid4()
             await s.execute(
                 insert(outcomes).values(
@@ -146,7 +154,13 @@ async def start_outcome_upload(cmd: StartOutcomeUpload, deps: Deps) -> dict[str,
                 student_user_id=me,
                 version=1,
             )
-            result = {"outcome_id": str(outcome_id), "status": "draft", "version": 1, "uploads": uploads}
+            result = {
+                "outcome_id": str(outcome_id),
+                "status": "draft",
+                "version": 1,
+                "uploads": uploads,
+                "counts_until": now + deps.upload_ttl * 2,
+            }
             result = await remember(s, cmd.idempotency, result, now)
             await uow.commit()
     return result
@@ -195,6 +209,8 @@ async def declare_new_outcome_files(cmd: DeclareNewFiles, deps: Deps) -> dict[st
                 update(outcomes).where(outcomes.c.id == row.id).values(upload_expires_at=now + deps.upload_ttl * 2)
             )
         result = {"outcome_id": str(row.id), "status": status.value, "version": version, "uploads": uploads}
+        if status is OutcomeStatus.DRAFT:  # replacement files: the draft counts for another round
+            result["counts_until"] = now + deps.upload_ttl * 2
         result = await remember(uow.session, cmd.idempotency, result, now)
         await uow.commit()
     return result

@@ -24,6 +24,7 @@ from portfolio_shared.permissions import Permission
 from . import history
 from .commands import CompleteUpload, DeclareNewFiles, StartPerformanceUpload, WithdrawArtifact
 from .context import Deps
+from .drafts import check_cap
 from .enrolment import enrolment_start, require_enrolled
 from .errors import NotAllowed, NotFound, UploadExpired
 from .files import (
@@ -88,7 +89,15 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
                     (performances.c.status != "draft") | (performances.c.upload_expires_at >= now),
                 )
             )
-            check_performance_upload_allowed(policy, int(count or 0))  # R-PERF-1
+            mine = (performances.c.student_user_id == me) & (performances.c.academic_year == cmd.academic_year)
+            await check_cap(  # R-PERF-1; the refusal says when unfinished drafts stop counting
+                lambda: check_performance_upload_allowed(policy, int(count or 0)),
+                s,
+                performances,
+                mine,
+                now,
+                "performance",
+            )
             performance_id = uuid.uuid4()
             status = "draft" if declared else "submitted"
             await s.execute(
@@ -143,7 +152,13 @@ async def start_performance_upload(cmd: StartPerformanceUpload, deps: Deps) -> d
                     school_id=cmd.school_id,
                     actor=me,
                 )
-            result = {"performance_id": str(performance_id), "status": status, "version": 1, "uploads": uploads}
+            result = {
+                "performance_id": str(performance_id),
+                "status": status,
+                "version": 1,
+                "uploads": uploads,
+                "counts_until": now + deps.upload_ttl * 2 if declared else None,
+            }
             result = await remember(s, cmd.idempotency, result, now)
             await uow.commit()
     return result
@@ -191,6 +206,8 @@ async def declare_new_performance_files(cmd: DeclareNewFiles, deps: Deps) -> dic
                 .values(upload_expires_at=now + deps.upload_ttl * 2)
             )
         result = {"performance_id": str(row.id), "status": row.status, "version": version, "uploads": uploads}
+        if row.status == "draft":  # replacement files: the draft counts for another round
+            result["counts_until"] = now + deps.upload_ttl * 2
         result = await remember(uow.session, cmd.idempotency, result, now)
         await uow.commit()
     return result

@@ -72,6 +72,11 @@ async def with_files(
     return list(items.values())
 
 
+def _counts_until(row: Any) -> Any:
+    # A draft counts towards the cap until then, unless completed or cancelled (R-ART-2, R-PERF-1).
+    return getattr(row, "upload_expires_at", None) if row.status == "draft" else None
+
+
 def _outcome(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
     last_certification = None
     if row.certified_by:
@@ -104,6 +109,7 @@ def _outcome(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
         "returned_by": row.returned_by,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "draft_counts_until": _counts_until(row),
         "files": file_views,
     }
 
@@ -124,6 +130,7 @@ def _performance(row: Any, file_views: list[dict[str, Any]]) -> dict[str, Any]:
         "selected": row.selected,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "draft_counts_until": _counts_until(row),
         "files": file_views,
     }
 

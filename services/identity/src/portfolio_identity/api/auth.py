@@ -17,7 +17,7 @@ from ..adapters.verifier import DatabaseKeyVerifier
 from ..service_layer import auth
 from ..service_layer.common import utcnow
 from .deps import CallerDep, ClientIpDep, RuntimeDep, SettingsDep, UowDep
-from .schemas import KeyRotated, LoginRequest, PasswordChange, RefreshRequest, TokenPair
+from .schemas import KeyRotated, LoginRequest, PasswordChange, RefreshRequest, SigningKeyPublic, TokenPair
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])
@@ -99,7 +99,7 @@ async def jwks(uow: UowDep, response: Response) -> dict[str, Any]:
     return await keys.published_jwks(uow.session, utcnow())
 
 
-@keys_router.get("", summary="Signing keys (no private material)")
+@keys_router.get("", response_model=list[SigningKeyPublic], summary="Signing keys (no private material)")
 async def list_keys(uow: UowDep, caller: CallerDep) -> list[dict[str, Any]]:
     caller.require_global(Permission.KEYS_MANAGE)
     return await keys.key_summaries(uow.session)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from portfolio_shared.timefmt import UtcTimestamp
 
 LoginName = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 Kind = Literal["student", "teacher", "staff"]
@@ -261,10 +263,51 @@ class OnBehalfPublic(BaseModel):
     teacher_user_id: str
     staff_user_id: str
     until: date
-    revoked_at: datetime | None
+    revoked_at: UtcTimestamp | None
 
 
 class KeyRotated(BaseModel):
     kid: str
     retired: list[str]
-    signs_from: datetime
+    signs_from: UtcTimestamp
+
+
+# -- answers that carry times: one RFC 3339 form (UTC with Z), also on SQLite (issue 18) -------------
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    occurred_at: UtcTimestamp
+    actor_id: str | None
+    school_id: str | None
+    action: str
+    object_type: str
+    object_id: str
+    before: dict[str, Any] | None = Field(description="the object before, as it was recorded")
+    after: dict[str, Any] | None = Field(description="the object after, as it was recorded")
+    client_ip: str | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class SigningKeyPublic(BaseModel):
+    kid: str
+    algorithm: str
+    created_at: UtcTimestamp
+    activates_at: UtcTimestamp
+    retired_at: UtcTimestamp | None
+    publish_until: UtcTimestamp | None
+
+
+class SyncRunPublic(BaseModel):
+    id: str
+    started_at: UtcTimestamp
+    actor_id: str | None
+    dry_run: bool
+    file_sha256: str
+    report: dict[str, Any]

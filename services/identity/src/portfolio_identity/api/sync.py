@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
 from portfolio_shared.problems import Problem
+from portfolio_shared.sizes import over_limit
 from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
 
 from ..service_layer import admin, nightly_sync, sync
 from .deps import CallerDep, SettingsDep, UowDep
+from .schemas import AuditPage, SyncRunPublic
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["sync"])
 audit_router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["audit"])
@@ -34,7 +36,7 @@ async def run_sync(
             "identity.sync_file_too_large",
             "File too large",
             "檔案過大",
-            f"the export may be at most {settings.sync_max_file_bytes} bytes",
+            over_limit(settings.sync_max_file_bytes, file.size or len(data), what="this export"),
             field="file",
         )
     report = await sync.run_sync(
@@ -44,7 +46,11 @@ async def run_sync(
     return report
 
 
-@router.get("/sis-sync/runs", summary="The latest sync reports of the school, newest first")
+@router.get(
+    "/sis-sync/runs",
+    response_model=list[SyncRunPublic],
+    summary="The latest sync reports of the school, newest first",
+)
 async def list_runs(
     school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=20, ge=1, le=200)
 ) -> list[dict[str, Any]]:
@@ -82,7 +88,7 @@ async def list_nights(
     return await nightly_sync.night_reports(uow, caller, school_id, limit)
 
 
-@audit_router.get("/audit", summary="The school's audit trail, newest first (audit:read)")
+@audit_router.get("/audit", response_model=AuditPage, summary="The school's audit trail, newest first (audit:read)")
 async def read_audit(
     school_id: str,
     uow: UowDep,
@@ -99,7 +105,9 @@ async def read_audit(
 
 
 @platform_audit_router.get(
-    "", summary="The platform's own audit trail: sign-ins, districts, keys (platform audit:read)"
+    "",
+    response_model=AuditPage,
+    summary="The platform's own audit trail: sign-ins, districts, keys (platform audit:read)",
 )
 async def read_platform_audit(
     uow: UowDep,

@@ -132,10 +132,13 @@ DEMO_USERS: tuple[tuple[str, str, str, list[str]], ...] = (
     ("demo-it", "資訊組 王小明", "staff", [Role.IT.value]),
     ("demo-registry", "註冊組 林美華", "staff", [Role.REGISTRY.value]),
     ("demo-clerk", "註冊組幹事 陳志強", "staff", [Role.REGISTRY_CLERK.value]),
+    ("demo-instruction", "教學組 吳佩珊", "staff", [Role.INSTRUCTION.value]),
     ("demo-guidance", "資料組 張雅婷", "staff", [Role.GUIDANCE_DATA.value, Role.GUIDANCE_DIRECTOR.value]),
     ("demo-teacher", "任課教師 李建國", "teacher", [Role.COURSE_TEACHER.value, Role.COURSE_COUNSELLOR.value]),
     ("demo-student", "學生 黃小芳", "student", [Role.STUDENT.value]),
+    ("demo-principal", "校長 陳文雄", "staff", [Role.PRINCIPAL.value]),
 )
+DEMO_DISTRICT_ADMIN = "demo-district"
 
 
 async def create_demo_data(uow: UnitOfWork) -> list[tuple[str, str]] | None:
@@ -155,4 +158,14 @@ async def create_demo_data(uow: UnitOfWork) -> list[tuple[str, str]] | None:
         }
         await insert_user(uow, caller, school["id"], fields, roles, "manual")
         created.append((login, DEMO_PASSWORD))
+    # The district's own administrator (主管機關管理者): manages the demo district's schools.
+    fields = {
+        "login_name": DEMO_DISTRICT_ADMIN,
+        "display_name": "主管機關 周志明",
+        "kind": "staff",
+        "password_hash": check_password(DEMO_PASSWORD, DEMO_DISTRICT_ADMIN),
+    }
+    admin = await insert_user(uow, caller, school["id"], fields, [], "manual")
+    await grant_platform_role(uow, caller, admin["id"], Role.DISTRICT_ADMIN, district["id"])
+    created.append((DEMO_DISTRICT_ADMIN, DEMO_PASSWORD))
     return created

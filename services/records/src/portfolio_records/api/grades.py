@@ -14,6 +14,7 @@ from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.grades import import_grades
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import Problem, not_found
+from portfolio_shared.sizes import over_limit
 from portfolio_shared.spreadsheet import WARNING_EN, WARNING_ZH
 
 from .deps import CurrentPrincipal, SchoolId, UowDep
@@ -36,7 +37,7 @@ async def import_file(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise Problem(413, "grade-file-too-large", "Payload too large", "檔案或資料過大",
-                      f"the grade file exceeds {limit} bytes", field="file")  # fmt: skip
+                      over_limit(limit, file.size or len(data), what="this grade file"), field="file")  # fmt: skip
     report = await import_grades(uow, school_id, principal.user_id, data)
     await uow.commit()
     return GradeImportPublic.model_validate(report)

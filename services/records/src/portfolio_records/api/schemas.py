@@ -7,19 +7,17 @@ detail view of a student (R-DATA-1).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
+from portfolio_shared.timefmt import SchoolTimestamp, UtcTimestamp
 
-def _utc_if_naive(value: datetime) -> datetime:
-    # SQLite (standalone shape) returns stored UTC timestamps without their zone.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-Timestamp = Annotated[datetime, AfterValidator(_utc_if_naive)]
+# RFC 3339 everywhere (portfolio_shared.timefmt): UTC with Z for records of what happened, the
+# school's offset for the windows people plan by (R-SCHED-1). Both read SQLite's naive UTC as UTC.
+Timestamp = UtcTimestamp
 
 
 class Public(BaseModel):
@@ -127,9 +125,9 @@ class CounsellingPublic(Public):
 
 class PhaseWindowPublic(Public):
     phase: str
-    starts_at: Timestamp
-    ends_at: Timestamp
-    self_check_at: Timestamp
+    starts_at: SchoolTimestamp
+    ends_at: SchoolTimestamp
+    self_check_at: SchoolTimestamp
     updated_by: str
     updated_at: Timestamp
 
@@ -142,8 +140,8 @@ class SchedulePublic(Public):
 
 
 class StandingWindowPublic(Public):
-    starts_at: datetime
-    ends_at: datetime | None
+    starts_at: SchoolTimestamp
+    ends_at: SchoolTimestamp | None
 
 
 class SchoolSettingsPublic(Public):
