@@ -109,6 +109,7 @@ async def test_cancelling_a_performance_draft_frees_the_yearly_cap(world: World)
     """R-PERF-1 at the limit: the same for multiple performances."""
     await world.caps(outcomes=6, performances=1)
     await world.open_windows()
+    await world.enrol("s1")  # R-DATA-6: nothing is collected before the enrolment is known
     student = world.student("s1")
     body = {
         "school_id": world.school,

@@ -166,9 +166,14 @@ class InProcessBus:
         queue = self.topology.queue(consumer)
         new = [(queue, k) for k in routing_keys if (queue, k) not in self._bindings]
         if new:
+            # Several services of one process (and other processes) declare the same queues at start:
+            # a binding that exists already is not an error (INSERT OR IGNORE), so no retry storm
+            # holds the bus file's write lock.
             async with self.engine.begin() as conn:
-                await conn.execute(insert(bus_bindings), [{"queue": q, "routing_key": k} for q, k in new])
-            self._bindings.extend(new)
+                await conn.execute(
+                    insert(bus_bindings).prefix_with("OR IGNORE"), [{"queue": q, "routing_key": k} for q, k in new]
+                )
+            self._bindings.extend(b for b in new if b not in self._bindings)
 
     async def subscribe(self, consumer: str, routing_keys: tuple[str, ...], handler: Handler) -> None:
         await self.declare(consumer, routing_keys)
