@@ -15,7 +15,7 @@ from portfolio_shared.testing.fuzz import fuzz_as_roles
 from portfolio_shared.testing.harness import running
 from portfolio_shared.testing.tokens import TokenMinter
 
-ERRORS = ("401", "403", "404", "409", "413", "422", "429")
+ERRORS = ("401", "403", "404", "409", "413", "422", "429", "500", "503")
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 

@@ -17,7 +17,7 @@ from .openapi import document_problems
 
 def install_edge(app: FastAPI, settings: ServiceSettings, storage: Any | None) -> None:
     """Add after every other middleware: these must run first on a request."""
-    document_problems(app)
+    document_problems(app, token_url=settings.oauth2_token_url)
     # Route template → maximum body bytes; a service adds its import routes after create_app.
     app.state.body_limits = {}
     if storage is not None and hasattr(storage, "router"):

@@ -3,8 +3,8 @@
 FastAPI documents only 422 (as its own validation shape, which the services never send). A client
 generated from the OpenAPI must know that any API call may answer 401 (no or a revoked token),
 403 (no permission), 404 (not there, or another school's: R-TEN-1 style object checks), 409 (a
-state conflict), 413 (body too large, see ``limits``), 422 (validation) and 429 (throttled), each
-as ``application/problem+json``.
+state conflict), 413 (body too large, see ``limits``), 422 (validation), 429 (throttled), 500 (an
+unexpected error) and 503 (a dependency outage), each as ``application/problem+json``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .openapi_security import add_password_flow
 from .problems import MEDIA_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -45,6 +46,9 @@ ERROR_ANSWERS: dict[str, str] = {
     "413": "Request body larger than this route accepts",
     "422": "Validation failed (the field and the rule are named)",
     "429": "Too many requests; retry after the Retry-After seconds",
+    # Any route: an unexpected error (logged once) or a dependency outage (outage.install, Retry-After).
+    "500": "Unexpected error; it has been logged",
+    "503": "A dependency (database, broker, storage) is unreachable; retry after the Retry-After seconds",
 }
 
 
@@ -80,7 +84,7 @@ def _referenced(schema: dict[str, Any], name: str) -> bool:
     return f'"#/components/schemas/{name}"' in json.dumps(schema)
 
 
-def document_problems(app: FastAPI) -> None:
+def document_problems(app: FastAPI, token_url: str | None = None) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
@@ -92,6 +96,8 @@ def document_problems(app: FastAPI) -> None:
                 servers=app.servers,
             )
             app.openapi_schema = add_problem_responses(schema)
+            if token_url is not None:
+                add_password_flow(app.openapi_schema, token_url)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

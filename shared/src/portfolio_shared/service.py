@@ -33,6 +33,7 @@ from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, To
 from .messaging.declare import declare_until_done
 from .metrics_port import serve_metrics
 from .migrations import upgrade
+from .operation_ids import operation_id
 from .revocation import RevocationSync, with_revocations
 from .storage import ObjectStorage, make_storage
 from .telemetry import instrument_engine, setup_logging, setup_tracing
@@ -254,6 +255,8 @@ def create_app(
         docs_url=None,  # served by install_offline_docs, without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # Readable, stable client method names (`outcomes_certify`), snapshotted per service.
+        generate_unique_id_function=operation_id,
     )
     install_offline_docs(app)
     app.state.runtime = runtime

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestFormStrict
 
 from portfolio_shared.auth import CurrentPrincipal
 from portfolio_shared.db import UnitOfWork
@@ -45,6 +46,24 @@ async def _commit_always(uow: UnitOfWork, work: Awaitable[T]) -> T:
 @router.post("/login", response_model=TokenPair, summary="Sign in with login name and password", responses=_AUTH_ERRORS)
 async def login(body: LoginRequest, uow: UowDep, settings: SettingsDep, ip: ClientIpDep) -> dict[str, Any]:
     return await _commit_always(uow, auth.login(uow, settings, body.login_name, body.password, ip))
+
+
+@router.post(
+    "/token",
+    response_model=TokenPair,
+    summary="OAuth2 password grant (form data): what /docs' Authorize button signs in with",
+    description=(
+        "The same sign-in as `/login` (same throttle, failure counters and audit), read from "
+        "`application/x-www-form-urlencoded` fields `grant_type=password`, `username`, `password` "
+        "(RFC 6749 §4.3), so every service's OpenAPI can declare an OAuth2 password flow pointing here. "
+        "Errors are problem+json like every other route, not RFC 6749 §5.2 error objects."
+    ),
+    responses=_AUTH_ERRORS,
+)
+async def token(
+    form: Annotated[OAuth2PasswordRequestFormStrict, Depends()], uow: UowDep, settings: SettingsDep, ip: ClientIpDep
+) -> dict[str, Any]:
+    return await _commit_always(uow, auth.login(uow, settings, form.username, form.password, ip))
 
 
 @router.post(
