@@ -4,7 +4,7 @@
     python3 scripts/portfolio.py run     # create .venv, install the locked dependencies, start all services
     python3 scripts/portfolio.py test    # same set-up, then ruff, mypy and the whole test suite
     python3 scripts/portfolio.py setup   # only the set-up
-    python3 scripts/portfolio.py lock    # refresh requirements.lock from the current .venv (maintainers)
+    python3 scripts/portfolio.py lock    # re-resolve both locks with hashes (maintainers; needs the index)
 
 Standard library only: this file runs before anything is installed.
 """
@@ -12,9 +12,11 @@ Standard library only: this file runs before anything is installed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -22,7 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
+# Runtime pins (what the images install) and development/test pins (what only a checkout needs),
+# both with hashes: `setup` installs them with --require-hashes, so a changed file on the index fails.
 LOCK = ROOT / "requirements.lock"
+DEV_LOCK = ROOT / "requirements-dev.lock"
+# The extras that hold the development and test tools (shared/pyproject.toml, central/pyproject.toml).
+DEV_EXTRAS = ("testing", "dev")
 PACKAGES = [
     "shared",
     "services/identity",
@@ -46,6 +53,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> int:
 
 def fingerprint() -> str:
     h = hashlib.sha256(LOCK.read_bytes())
+    h.update(DEV_LOCK.read_bytes())
     for pkg in PACKAGES:
         h.update((ROOT / pkg / "pyproject.toml").read_bytes())
     return h.hexdigest()
@@ -61,8 +69,8 @@ def setup() -> None:
         return
     say("installing the locked dependencies (first run only; a few minutes)")
     pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    if run(*pip, "-r", LOCK) != 0:
-        sys.exit("installing requirements.lock failed")
+    if run(*pip, "--require-hashes", "-r", LOCK, "-r", DEV_LOCK) != 0:
+        sys.exit("installing requirements.lock and requirements-dev.lock failed")
     editable: list[str | Path] = []
     for pkg in PACKAGES:
         editable += ["-e", ROOT / pkg]
@@ -87,12 +95,70 @@ def test(extra: list[str]) -> int:
     return run(PY, "-m", "pytest", *(extra or ["-q"]), env=env)
 
 
+def _resolve(targets: list[str], constraints: Path) -> dict[str, tuple[str, str]]:
+    """pip's own resolver, dry run: name -> (version, sha256 of the file chosen for this platform)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        cmd = [PY, "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q", "--report", report]
+        if run(*cmd, "-c", constraints, *targets) != 0:
+            sys.exit("resolving the dependencies failed")
+        data = json.loads(report.read_text())
+    out: dict[str, tuple[str, str]] = {}
+    for item in data["install"]:
+        info = item.get("download_info", {})
+        if "dir_info" in info:  # one of the project's own packages
+            continue
+        hashes = info.get("archive_info", {}).get("hashes", {})
+        if "sha256" not in hashes:
+            sys.exit(f"the index gave no sha256 for {item['metadata']['name']}")
+        out[item["metadata"]["name"]] = (item["metadata"]["version"], hashes["sha256"])
+    return out
+
+
+def _write_lock(path: Path, pins: dict[str, tuple[str, str]], what: str) -> None:
+    header = (
+        f"# {what}, resolved by pip with the hash of each file (python3 scripts/portfolio.py lock).\n"
+        "# Installed with --require-hashes by scripts/portfolio.py setup. Hashes are of the files for\n"
+        "# CPython 3.11 on Linux x86-64 (this machine and the python:3.11-slim images).\n"
+    )
+    lines = [f"{name}=={version} \\\n    --hash=sha256:{digest}" for name, (version, digest) in pins.items()]
+    path.write_text(header + "\n".join(sorted(lines, key=str.lower)) + "\n")
+    say(f"wrote {len(lines)} pins to {path.name}")
+
+
+def _with_dev_extras(pkg: str) -> str:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / pkg / "pyproject.toml").read_text())["project"].get("optional-dependencies", {})
+    chosen = [extra for extra in DEV_EXTRAS if extra in extras]
+    return f"{ROOT / pkg}[{','.join(chosen)}]" if chosen else str(ROOT / pkg)
+
+
 def lock() -> int:
-    out = subprocess.run([PY, "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True)
-    lines = [line for line in out.stdout.splitlines() if line and not line.startswith(("-e ", "portfolio-"))]
-    header = "# Locked versions, installed by scripts/portfolio.py (refresh: python3 scripts/portfolio.py lock)\n"
-    LOCK.write_text(header + "\n".join(sorted(lines, key=str.lower)) + "\n")
-    say(f"wrote {len(lines)} pins to {LOCK.name}")
+    """Re-resolve from the packages' pyproject files, keeping today's versions (the locks as constraints).
+
+    The runtime lock is the closure of the packages' runtime dependencies; the dev lock adds the
+    closure of portfolio-shared's testing and dev extras, minus what the runtime lock holds. Nothing
+    else gets in: no orphans from whatever happened to be installed in .venv.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        constraints = Path(tmp) / "constraints.txt"
+        pins = [
+            line.split(" ")[0]
+            for path in (LOCK, DEV_LOCK)
+            if path.exists()
+            for line in path.read_text().splitlines()
+            if line and not line.startswith(("#", " "))
+        ]
+        constraints.write_text("\n".join(pins) + "\n")
+        packages = [str(ROOT / pkg) for pkg in PACKAGES]
+        runtime = _resolve(packages, constraints)
+        everything = _resolve([_with_dev_extras(pkg) for pkg in PACKAGES], constraints)
+    moved = sorted(k for k in runtime if everything.get(k, runtime[k])[0] != runtime[k][0])
+    if moved:
+        sys.exit(f"the two resolutions disagree on {moved}: pin them in requirements.lock first")
+    _write_lock(LOCK, runtime, "Runtime dependencies (what the images install)")
+    _write_lock(DEV_LOCK, {k: v for k, v in everything.items() if k not in runtime}, "Development and test tools")
     return 0
 
 

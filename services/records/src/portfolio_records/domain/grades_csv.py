@@ -37,7 +37,6 @@ ones as ``duplicate``.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 from collections.abc import Iterator
@@ -240,15 +239,9 @@ def parse_grades_csv(data: bytes | str) -> ParsedGrades:
         if header is None:
             raise GradesFileError("The grade file is empty", "成績檔案是空的")
         positions, ignored = _map_header(header)
-        # A million new container objects would trigger the cyclic collector hundreds of times
-        # although none of them can be garbage; pausing it makes a nightly import ~30% faster.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            rows, rejected = _parse_body(reader, positions, len(header))
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        # No gc.disable() here: the collector is process-wide, and in standalone (all services in
+        # one process) pausing it for an import paused it for every service's requests too.
+        rows, rejected = _parse_body(reader, positions, len(header))
     except csv.Error as exc:
         raise GradesFileError(
             f"The grade file is not valid CSV near line {reader.line_num}: {exc}",
