@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from portfolio_shared import operation_ids as ids
-from portfolio_shared.events import REGISTRY
-from portfolio_shared.events import asyncapi
+from portfolio_shared.events import REGISTRY, asyncapi
 from portfolio_shared.events.subscribers import SUBSCRIBERS
 from portfolio_shared.openapi_security import SCHEME
 from portfolio_shared.testing import apps
@@ -51,7 +50,9 @@ def test_snapshot_check_notices_renamed_added_and_removed_operations(tmp_path: P
     recorded = {"svc": {"GET /a": "things_list", "POST /a": "things_create"}}
     ids.write(recorded, tmp_path)
     assert ids.diff(recorded, tmp_path) == []
-    assert ids.diff({"svc": {"GET /a": "things_all", "POST /a": "things_create", "PUT /b": "things_put"}}, tmp_path) == [
+    assert ids.diff(
+        {"svc": {"GET /a": "things_all", "POST /a": "things_create", "PUT /b": "things_put"}}, tmp_path
+    ) == [
         "svc: GET /a: 'things_list' -> 'things_all'",
         "svc: PUT /b: None -> 'things_put'",
     ]
@@ -60,7 +61,9 @@ def test_snapshot_check_notices_renamed_added_and_removed_operations(tmp_path: P
 
 
 def test_duplicates_are_named() -> None:
-    assert ids.duplicates({"GET /a": "x_list", "GET /b": "x_list", "GET /c": "x_get"}) == {"x_list": ["GET /a", "GET /b"]}
+    assert ids.duplicates({"GET /a": "x_list", "GET /b": "x_list", "GET /c": "x_get"}) == {
+        "x_list": ["GET /a", "GET /b"]
+    }
 
 
 @pytest.mark.parametrize("service", apps.SERVICES)
@@ -78,7 +81,9 @@ def test_every_service_declares_the_password_flow_at_the_configured_token_url(se
 
 
 def test_the_token_url_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PORTFOLIO_RECORDS_OAUTH2_TOKEN_URL", "https://portfolio.example.edu.tw/identity/api/v1/auth/token")
+    monkeypatch.setenv(
+        "PORTFOLIO_RECORDS_OAUTH2_TOKEN_URL", "https://portfolio.example.edu.tw/identity/api/v1/auth/token"
+    )
     schema = apps.build("records", tmp_path).openapi()
     flow = schema["components"]["securitySchemes"][SCHEME]["flows"]["password"]
     assert flow["tokenUrl"] == "https://portfolio.example.edu.tw/identity/api/v1/auth/token"
@@ -108,9 +113,13 @@ def _resolve(doc: dict[str, Any], ref: str) -> Any:
 def test_asyncapi_has_every_contract_and_subscription_and_every_ref_resolves() -> None:
     doc = yaml.safe_load(asyncapi.DEFAULT_PATH.read_text(encoding="utf-8"))
     assert doc["asyncapi"].startswith("3.")
-    contracts = {cls.routing_key() for cls in REGISTRY.values() if cls.__module__.startswith("portfolio_shared.events.")}
+    contracts = {
+        cls.routing_key() for cls in REGISTRY.values() if cls.__module__.startswith("portfolio_shared.events.")
+    }
     assert {ch["address"] for ch in doc["channels"].values()} == contracts
-    sends = {_resolve(doc, op["channel"]["$ref"])["address"] for op in doc["operations"].values() if op["action"] == "send"}
+    sends = {
+        _resolve(doc, op["channel"]["$ref"])["address"] for op in doc["operations"].values() if op["action"] == "send"
+    }
     assert sends == contracts
     receives = {
         (op["x-consumer-queue"], _resolve(doc, op["channel"]["$ref"])["address"])

@@ -29,7 +29,7 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "portfolio"
     # Identity's OAuth2 password-grant endpoint, declared in every service's OpenAPI so /docs'
     # "Authorize" signs in (see openapi_security); identity's own address, as seen by a browser.
-    oauth2_token_url: str = "http://127.0.0.1:8001/api/v1/auth/token"
+    oauth2_token_url: str = "http://127.0.0.1:8001/api/v1/auth/token"  # noqa: S105 - a URL, not a secret
     # The issuer's maximum access-token lifetime; a longer-lived token is refused (ASVS V7).
     max_token_seconds: int = Field(default=900, ge=30, le=3600)
     # Prometheus metrics on this internal port (one listener per process), never on the API port.

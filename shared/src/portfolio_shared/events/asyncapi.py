@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..messaging.topology import Topology
@@ -42,7 +43,8 @@ def _message_name(cls: type[EventPayload]) -> str:
 def document() -> dict[str, Any]:
     contracts = _contracts()
     exchange = Topology().exchange
-    _, defs = models_json_schema([(cls, "validation") for cls in [Envelope, *contracts]], ref_template=REF)
+    models: list[type[BaseModel]] = [Envelope, *contracts]
+    _, defs = models_json_schema([(model, "validation") for model in models], ref_template=REF)
     schemas: dict[str, Any] = dict(sorted(defs["$defs"].items()))
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
