@@ -105,6 +105,9 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         # <data>/sis-drop/<school code>/ (accounts-*.csv for identity, grades-*.csv for records).
         values["nightly_scheduler"] = True
         values["sis_drop_url"] = os.environ.get("PORTFOLIO_SIS_DROP_URL", f"file://{data / 'sis-drop'}")
+    if "token_cors_origins" in fields:
+        # Every service's /docs "Authorize" posts to identity's token URL from its own port.
+        values["token_cors_origins"] = ",".join(f"http://{host}:{port_base + s.offset}" for s in SERVICES)
     if "demo_data" in fields:
         # A newcomer can sign in at once: a demo district, school and users (development only).
         values["demo_data"] = _demo_enabled()

@@ -15,6 +15,7 @@ from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
 from .api import auth, catalogue, duties, schools, sync, teachers, users
+from .api.token_cors import TokenEndpointCORS
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.errors import DomainError, MassDeactivationRefused, NoActingPerson
@@ -101,4 +102,5 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_middleware(RejectNulInUrl)
+    app.add_middleware(TokenEndpointCORS, origins=runtime.settings.token_cors_origins)  # type: ignore[attr-defined]
     return app

@@ -15,6 +15,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PORTFOLIO_IDENTITY_", env_file=".env", extra="ignore")
 
     service_name: str = "identity"
+    # Browser origins (the other services' /docs) allowed to call the OAuth2 token endpoint
+    # cross-origin, comma-separated; empty: none (one ingress host needs none). See api/token_cors.
+    token_cors_origins: str = ""
     database_url: str = "sqlite+aiosqlite:///var/identity.db"
     # Private signing keys are stored encrypted with a key derived from this secret (HKDF → AES-GCM).
     key_encryption_secret: str = DEV_SECRET
