@@ -159,10 +159,16 @@ UNTYPED_TODO = {
         "GET /api/v1/keys",
         "GET /api/v1/schools/{school_id}/audit",
         "GET /api/v1/schools/{school_id}/sis-sync/runs",
+        "GET /api/v1/schools/{school_id}/sis-sync/nights",  # arrived with fid-records
         "POST /api/v1/schools/{school_id}/sis-sync",
     },
     "records": {
         "GET /api/v1/schools/{school_id}/self-check",
+        # arrived with fid-records (nightly sync, promotions, contact details)
+        "GET /api/v1/schools/{school_id}/nightly-sync/runs",
+        "POST /api/v1/schools/{school_id}/promotions",
+        "GET /api/v1/schools/{school_id}/students/{student_id}/contact",
+        "PUT /api/v1/schools/{school_id}/students/{student_id}/contact",
         "GET /api/v1/schools/{school_id}/students/{student_id}/cadre-records",
         "GET /api/v1/schools/{school_id}/students/{student_id}/psych-tests",
         "GET /api/v1/schools/{school_id}/students/{student_id}/rewards-punishments",
