@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from portfolio_shared.audit import append
 
 from portfolio_shared.auth import Principal
 from portfolio_shared.db import UnitOfWork
@@ -148,7 +148,7 @@ async def audit(
 ) -> None:
     """Record one mutation in the audit trail, inside the caller's transaction (R-RET-3)."""
     row = audit_row(caller, action, object_type, object_id, school_id=school_id, before=before, after=after)
-    await uow.session.execute(insert(audit_log).values(**row))
+    await append(uow.session, audit_log, [row])
 
 
 def conflict(

@@ -10,10 +10,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_records.adapters.orm import audit_log
+from portfolio_shared.audit import append
 
 
 def now() -> datetime:
@@ -30,15 +30,19 @@ async def audit(
     entity_id: object,
     details: dict[str, Any] | None = None,
 ) -> None:
-    await session.execute(
-        insert(audit_log).values(
-            id=uuid.uuid4(),
-            school_id=school_id,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            at=now(),
-            details=details or {},
-        )
+    await append(
+        session,
+        audit_log,
+        [
+            {
+                "id": uuid.uuid4(),
+                "school_id": school_id,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "at": now(),
+                "details": details or {},
+            }
+        ],
     )
