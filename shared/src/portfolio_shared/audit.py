@@ -37,6 +37,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, Index, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
+from .dialect import dialect_name
+
 GENESIS = "0" * 64
 CHAIN_COLUMNS = ("seq", "prev_hash", "entry_hash")
 UNHASHED = ("id", *CHAIN_COLUMNS)
@@ -90,7 +92,7 @@ def _lock_key(table_name: str) -> int:
 
 
 async def _lock_chain(session: AsyncSession | AsyncConnection, table: Table) -> None:
-    if session.bind.dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(table.name)})
     else:
         # SQLite has one writer at a time: a write statement (matching no row) takes that lock now,
@@ -200,6 +202,33 @@ def backfill_sync(connection: Connection, table_name: str, order_by: Sequence[st
         )
         prev = digest
     return len(rows)
+
+
+def upgrade_to_chain(table_name: str, order_by: Sequence[str]) -> None:
+    """The migration step every auditing service runs once: add the chain columns, chain the rows
+    already there (oldest first), then make the columns NOT NULL (batch mode, for SQLite)."""
+    from alembic import op
+
+    with op.batch_alter_table(table_name) as batch:
+        batch.add_column(Column("seq", BigInteger(), nullable=True))
+        batch.add_column(Column("prev_hash", String(64), nullable=True))
+        batch.add_column(Column("entry_hash", String(64), nullable=True))
+    backfill_sync(op.get_bind(), table_name, order_by)
+    with op.batch_alter_table(table_name) as batch:
+        batch.alter_column("seq", existing_type=BigInteger(), nullable=False)
+        batch.alter_column("prev_hash", existing_type=String(64), nullable=False)
+        batch.alter_column("entry_hash", existing_type=String(64), nullable=False)
+        batch.create_index(f"ux_{table_name}_seq", ["seq"], unique=True)
+
+
+def downgrade_from_chain(table_name: str) -> None:
+    from alembic import op
+
+    with op.batch_alter_table(table_name) as batch:
+        batch.drop_index(f"ux_{table_name}_seq")
+        batch.drop_column("entry_hash")
+        batch.drop_column("prev_hash")
+        batch.drop_column("seq")
 
 
 # -- CLI: portfolio-audit verify --service X --------------------------------------------------------

@@ -24,10 +24,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .db import UnitOfWork
+from .dialect import insert_for
 from .events.base import Envelope
 from .events.identity import TokensRevoked
 from .messaging.consumer import Subscriptions
@@ -91,9 +92,7 @@ async def record_revocation(session: AsyncSession, table: Table, event: TokensRe
         "reason": event.reason,
         "recorded_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values)
+    stmt = insert_for(session, table).values(**values)
     later = stmt.excluded.not_before > table.c.not_before
     await session.execute(
         stmt.on_conflict_do_update(

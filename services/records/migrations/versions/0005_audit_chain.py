@@ -9,10 +9,7 @@ Revises: 0004
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
-from portfolio_shared.audit import backfill_sync
+from portfolio_shared.audit import downgrade_from_chain, upgrade_to_chain
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -21,22 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Nullable first so existing rows can be chained, then NOT NULL (batch mode for SQLite).
-    with op.batch_alter_table("audit_log") as batch:
-        batch.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("prev_hash", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("entry_hash", sa.String(64), nullable=True))
-    backfill_sync(op.get_bind(), "audit_log", order_by=("at", "id"))
-    with op.batch_alter_table("audit_log") as batch:
-        batch.alter_column("seq", existing_type=sa.BigInteger(), nullable=False)
-        batch.alter_column("prev_hash", existing_type=sa.String(64), nullable=False)
-        batch.alter_column("entry_hash", existing_type=sa.String(64), nullable=False)
-        batch.create_index("ux_audit_log_seq", ["seq"], unique=True)
+    upgrade_to_chain("audit_log", order_by=("at", "id"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_log") as batch:
-        batch.drop_index("ux_audit_log_seq")
-        batch.drop_column("entry_hash")
-        batch.drop_column("prev_hash")
-        batch.drop_column("seq")
+    downgrade_from_chain("audit_log")

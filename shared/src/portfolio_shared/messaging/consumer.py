@@ -27,11 +27,12 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Gauge
 from pydantic import ValidationError
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import context
 from ..db import UnitOfWork
+from ..dialect import insert_for
 from ..events.base import Envelope, EventPayload
 from ..outage import UNAVAILABLE, Outage, classify
 from .bus import IncomingMessage, MessageBus, PermanentFailure
@@ -70,14 +71,8 @@ async def record_in_inbox(
     session: AsyncSession, inbox: Table, consumer: str, event_id: uuid.UUID, routing_key: str
 ) -> bool:
     """Insert the inbox row; False if this consumer already processed the event."""
-    dialect = session.get_bind().dialect.name
     values = {"consumer": consumer, "event_id": event_id, "routing_key": routing_key}
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(inbox).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two dialects above are supported
-        raise RuntimeError(f"unsupported dialect {dialect}")
+    stmt = insert_for(session, inbox).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -86,13 +81,11 @@ async def record_many_in_inbox(
     session: AsyncSession, inbox: Table, consumer: str, events: list[tuple[uuid.UUID, str]]
 ) -> set[uuid.UUID]:
     """Insert many inbox rows in one statement; return the ids that were new for this consumer."""
-    dialect = session.get_bind().dialect.name
     rows = [
         {"consumer": consumer, "event_id": eid, "routing_key": key}
         for eid, key in sorted(dict(events).items(), key=lambda item: str(item[0]))  # one order: no deadlocks
     ]
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    stmt = insert_for(session, inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
     return set((await session.execute(stmt)).scalars().all())
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..events.subscribers import subscribed_keys
 from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
+from .housekeeping import Purge
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,11 @@ class OutboxRelay:
         keep_published: timedelta = timedelta(days=7),
         on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None,
         must_route: frozenset[str] | None = None,
+        purges: Sequence[Purge] = (),
     ) -> None:
         self.engine = engine
+        # Other rows with a horizon (inbox, idempotency keys), purged on the same schedule.
+        self.purges = list(purges)
         self.outbox = outbox
         self.bus = bus
         self.service = service
@@ -171,6 +175,8 @@ class OutboxRelay:
                 if datetime.now(UTC) - self._last_purge > timedelta(minutes=10):
                     self._last_purge = datetime.now(UTC)
                     await self.purge_published()
+                    for purge in self.purges:
+                        await purge.run(self.engine, service=self.service)
                     PENDING.labels(self.service).set(await self.pending_count())
                 outage_rounds = 0
             except Exception as exc:
