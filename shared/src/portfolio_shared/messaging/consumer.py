@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -35,6 +36,7 @@ from ..db import UnitOfWork
 from ..dialect import insert_for
 from ..events.base import Envelope, EventPayload
 from ..outage import UNAVAILABLE, Outage, classify
+from . import metrics
 from .bus import IncomingMessage, MessageBus, PermanentFailure
 
 log = logging.getLogger(__name__)
@@ -188,6 +190,18 @@ class EventConsumer:
             yield
 
     async def handle(self, message: IncomingMessage) -> None:
+        consumer = self.subscriptions.consumer
+        if message.delivery_count > 1:
+            metrics.REDELIVERED.labels(consumer).inc()
+        try:
+            occurred_at = await self._handle(message)
+        except BaseException:
+            metrics.FAILED.labels(consumer).inc()
+            raise
+        metrics.HANDLED.labels(consumer).inc()
+        metrics.LAG.labels(consumer).observe(max(0.0, (datetime.now(UTC) - occurred_at).total_seconds()))
+
+    async def _handle(self, message: IncomingMessage) -> datetime:
         envelope, payload, handler = self._decode(message)
         probing = False  # this delivery met the outage and retries itself until it gets through
         attempt = 0
@@ -197,7 +211,7 @@ class EventConsumer:
                     await self._running.wait()
                 try:
                     await self._dispatch(message, envelope, payload, handler)
-                    return
+                    return envelope.occurred_at
                 except Exception as exc:
                     found = classify(exc)
                     if found is None or found.statement_cancelled:

@@ -24,6 +24,7 @@ from ..events.subscribers import subscribed_keys
 from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
 from .housekeeping import Purge
+from .metrics import OUTBOX_OLDEST_AGE
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_purge = datetime.min.replace(tzinfo=UTC)
+        self._last_backlog = datetime.min.replace(tzinfo=UTC)
 
     def wake(self) -> None:
         """Called after a commit in this process so the event goes out without waiting for a poll."""
@@ -153,6 +155,21 @@ class OutboxRelay:
                 ).scalar_one()
             )
 
+    async def observe_backlog(self) -> tuple[int, float]:
+        """Set the backlog gauges (unpublished rows, age of the oldest in seconds) and return them."""
+        o = self.outbox.c
+        async with self.engine.connect() as conn:
+            count, oldest = (
+                await conn.execute(select(func.count(), func.min(o.created_at)).where(o.published_at.is_(None)))
+            ).one()
+        age = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo is not None else oldest.replace(tzinfo=UTC)  # SQLite: naive UTC
+            age = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+        PENDING.labels(self.service).set(int(count))
+        OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+        return int(count), age
+
     async def purge_published(self) -> int:
         cutoff = datetime.now(UTC) - self.keep_published
         async with self.engine.begin() as conn:
@@ -172,12 +189,14 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 published = await self.run_once()
+                if datetime.now(UTC) - self._last_backlog > timedelta(seconds=15):
+                    self._last_backlog = datetime.now(UTC)
+                    await self.observe_backlog()
                 if datetime.now(UTC) - self._last_purge > timedelta(minutes=10):
                     self._last_purge = datetime.now(UTC)
                     await self.purge_published()
                     for purge in self.purges:
                         await purge.run(self.engine, service=self.service)
-                    PENDING.labels(self.service).set(await self.pending_count())
                 outage_rounds = 0
             except Exception as exc:
                 found = classify(exc)

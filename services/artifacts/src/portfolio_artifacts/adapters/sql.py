@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from portfolio_shared.dialect import insert_for
@@ -74,7 +73,7 @@ async def student_scope_lock(session: AsyncSession, scope: str) -> AsyncIterator
             yield
         return
     # One statement: the upsert creates the row if needed and holds its row lock to the end of the transaction.
-    stmt = postgresql.insert(student_locks).values(scope=scope, created_at=datetime.now(UTC))
+    stmt = insert_for(session, student_locks).values(scope=scope, created_at=datetime.now(UTC))
     await session.execute(
         stmt.on_conflict_do_update(index_elements=["scope"], set_={"created_at": stmt.excluded.created_at})
     )
