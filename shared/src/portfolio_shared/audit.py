@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, Index, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
+from .clock import as_utc
 from .dialect import dialect_name
 
 GENESIS = "0" * 64
@@ -63,9 +64,7 @@ def _canon(value: Any) -> Any:
     # value read back from PostgreSQL or SQLite: datetimes as UTC ISO with microseconds (SQLite
     # returns them naive, and they were written as UTC), ids and decimals as text.
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return as_utc(value).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID | Decimal):

@@ -27,6 +27,7 @@ from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, case, d
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .clock import as_utc
 from .db import UnitOfWork
 from .dialect import insert_for
 from .events.base import Envelope
@@ -55,9 +56,6 @@ def subject_of(event: TokensRevoked) -> str:
     return f"family:{event.family_id}" if event.family_id else f"user:{event.user_id}"
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored here is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class RevocationStore:
@@ -157,8 +155,8 @@ class RevocationSync:
                 await session.execute(delete(self.table).where(self.table.c.not_before < self._horizon(now)))
                 await session.commit()
         for subject, not_before, recorded_at in rows:
-            self.store.revoke(subject, _aware(not_before).timestamp())
-            recorded = _aware(recorded_at)
+            self.store.revoke(subject, as_utc(not_before).timestamp())
+            recorded = as_utc(recorded_at)
             if self._watermark is None or recorded > self._watermark:
                 self._watermark = recorded
         if self._watermark is None:

@@ -21,6 +21,7 @@ from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..events.subscribers import subscribed_keys
+from ..clock import as_utc
 from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
 from .housekeeping import Purge
@@ -164,8 +165,7 @@ class OutboxRelay:
             ).one()
         age = 0.0
         if oldest is not None:
-            oldest = oldest if oldest.tzinfo is not None else oldest.replace(tzinfo=UTC)  # SQLite: naive UTC
-            age = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+            age = max(0.0, (datetime.now(UTC) - as_utc(oldest)).total_seconds())
         PENDING.labels(self.service).set(int(count))
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
         return int(count), age

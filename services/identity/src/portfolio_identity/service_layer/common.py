@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from portfolio_shared.audit import append
+from portfolio_shared.clock import as_utc, utcnow
 
 from portfolio_shared.auth import Principal
 from portfolio_shared.db import UnitOfWork
@@ -20,19 +21,10 @@ from portfolio_shared.problems import Problem, forbidden, not_found
 from ..adapters.orm import audit_log
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def today() -> date:
     return utcnow().date()
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (stored in UTC); PostgreSQL aware ones."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def new_id() -> str:

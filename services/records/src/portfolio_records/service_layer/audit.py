@@ -7,17 +7,16 @@ callers pass ids, codes and changed field names only.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_records.adapters.orm import audit_log
 from portfolio_shared.audit import append
+from portfolio_shared.clock import utcnow
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+now = utcnow  # the records service layer's clock, one name for its modules
 
 
 async def audit(
