@@ -177,7 +177,7 @@ async def test_sqlite_chain_detects_a_change(tmp_path: Path, capsys: pytest.Capt
             await chain.append(conn, _orm_table("identity"), [_entry("identity", n) for n in (1, 2)])
         assert (await _cli(url, "identity", capsys))[0] == 0
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE audit_log SET after = '{\"display_name\": \"x\"}' WHERE seq = 1"))
+            await conn.execute(text('UPDATE audit_log SET after = \'{"display_name": "x"}\' WHERE seq = 1'))
         code, out = await _cli(url, "identity", capsys)
         assert code == 1 and "seq=1" in out
     finally:

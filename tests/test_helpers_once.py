@@ -12,11 +12,17 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [p for base in ("services", "shared", "standalone", "central") for p in (ROOT / base).glob("*/**/src/**/*.py")]
-SOURCES += list((ROOT / "shared" / "src").rglob("*.py"))
+SOURCES = [
+    p
+    for pattern in ("services/*/src", "shared/src", "standalone/src", "central/src")
+    for d in ROOT.glob(pattern)
+    for p in d.rglob("*.py")
+]
 
 DIALECT_INSERT = re.compile(
-    r"(postgresql|sqlite)\.insert\(|dialects\.(postgresql|sqlite) import insert|dialects import .*\b(postgresql|sqlite)\b"
+    r"(postgresql|sqlite)\.insert\("
+    r"|dialects\.(postgresql|sqlite) import insert"
+    r"|dialects import .*\b(postgresql|sqlite)\b"
 )
 AUDIT_INSERT = re.compile(r"insert\(\s*audit_log\s*\)")
 

@@ -116,7 +116,9 @@ async def append(session: AsyncSession | AsyncConnection, table: Table, rows: It
         if bad:
             raise ValueError(f"audit rows must not set chain columns themselves: {sorted(bad)}")
     await _lock_chain(session, table)
-    head = (await session.execute(select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1))).first()
+    head = (
+        await session.execute(select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1))
+    ).first()
     seq, prev = (int(head[0]), str(head[1])) if head else (0, GENESIS)
     names = hashed_columns(table)
     values: list[dict[str, Any]] = []
@@ -259,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="portfolio-audit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_verify = sub.add_parser("verify", help="walk a service's audit chain and name the first broken entry")
-    p_verify.add_argument("--service", required=True, help="identity, records, … (selects PORTFOLIO_<SERVICE>_DATABASE_URL)")
+    p_verify.add_argument(
+        "--service", required=True, help="identity, records, … (selects PORTFOLIO_<SERVICE>_DATABASE_URL)"
+    )
     p_verify.add_argument("--database-url", default=None)
     p_verify.add_argument("--table", default="audit_log")
     return asyncio.run(_run(parser.parse_args(argv)))

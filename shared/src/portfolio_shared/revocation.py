@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, case, delete, select
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .clock import as_utc
@@ -54,8 +53,6 @@ def revocation_table(metadata: MetaData) -> Table:
 
 def subject_of(event: TokensRevoked) -> str:
     return f"family:{event.family_id}" if event.family_id else f"user:{event.user_id}"
-
-
 
 
 class RevocationStore:

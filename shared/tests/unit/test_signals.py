@@ -56,7 +56,12 @@ async def test_inbox_rows_are_purged_after_their_horizon_and_not_before(sqlite_e
             insert(inbox),
             [
                 # one second past the horizon: purged; exactly at it, and inside it: kept
-                {"consumer": "c", "event_id": uuid.uuid4(), "routing_key": "k", "processed_at": now - keep - timedelta(seconds=1)},
+                {
+                    "consumer": "c",
+                    "event_id": uuid.uuid4(),
+                    "routing_key": "k",
+                    "processed_at": now - keep - timedelta(seconds=1),
+                },
                 {"consumer": "c", "event_id": uuid.uuid4(), "routing_key": "k", "processed_at": now - keep},
                 {"consumer": "c", "event_id": uuid.uuid4(), "routing_key": "k", "processed_at": now},
             ],
@@ -99,7 +104,9 @@ async def test_consumer_counters_move(sqlite_engine: AsyncEngine, bus: InProcess
     assert _value("portfolio_consumer_lag_seconds_count", consumer=consumer) == lag_count + 1
 
 
-async def test_failures_redeliveries_and_dead_letters_are_counted(sqlite_engine: AsyncEngine, bus: InProcessBus) -> None:
+async def test_failures_redeliveries_and_dead_letters_are_counted(
+    sqlite_engine: AsyncEngine, bus: InProcessBus
+) -> None:
     consumer = "toy.fragile-signals"
     subs = Subscriptions(consumer)
 

@@ -28,7 +28,6 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Gauge
 from pydantic import ValidationError
 from sqlalchemy import Table
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import context

@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from .metrics import DEAD_LETTERED
 from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
+from .metrics import DEAD_LETTERED
 from .topology import Topology
 
 log = logging.getLogger(__name__)

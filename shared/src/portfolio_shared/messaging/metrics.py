@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-HANDLED = Counter("portfolio_consumer_handled_total", "Deliveries a consumer handled (or ignored as duplicates)", ["consumer"])
+HANDLED = Counter(
+    "portfolio_consumer_handled_total", "Deliveries a consumer handled (or ignored as duplicates)", ["consumer"]
+)
 FAILED = Counter("portfolio_consumer_failed_total", "Deliveries whose handling failed", ["consumer"])
 REDELIVERED = Counter("portfolio_consumer_redelivered_total", "Deliveries after the first of one message", ["consumer"])
 DEAD_LETTERED = Counter("portfolio_consumer_dead_lettered_total", "Messages moved to the dead letters", ["queue"])

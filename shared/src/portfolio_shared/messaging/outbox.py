@@ -20,8 +20,8 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..events.subscribers import subscribed_keys
 from ..clock import as_utc
+from ..events.subscribers import subscribed_keys
 from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
 from .housekeeping import Purge

@@ -16,8 +16,8 @@ from aio_pika.abc import (
 )
 from aio_pika.exceptions import PublishError
 
-from .metrics import DEAD_LETTERED
 from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
+from .metrics import DEAD_LETTERED
 from .topology import Topology
 
 log = logging.getLogger(__name__)

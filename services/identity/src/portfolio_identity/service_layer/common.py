@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from portfolio_shared.audit import append
-from portfolio_shared.clock import as_utc, utcnow
-
 from portfolio_shared.auth import Principal
+from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.problems import Problem, forbidden, not_found
 
@@ -23,8 +22,6 @@ from ..adapters.orm import audit_log
 
 def today() -> date:
     return utcnow().date()
-
-
 
 
 def new_id() -> str:

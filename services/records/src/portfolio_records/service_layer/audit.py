@@ -15,7 +15,6 @@ from portfolio_records.adapters.orm import audit_log
 from portfolio_shared.audit import append
 from portfolio_shared.clock import utcnow
 
-
 now = utcnow  # the records service layer's clock, one name for its modules
 
 
