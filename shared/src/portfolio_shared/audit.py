@@ -34,7 +34,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Index, MetaData, String, Table, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    MetaData,
+    RowMapping,
+    String,
+    Table,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from .clock import as_utc
@@ -156,7 +169,7 @@ class Report:
         return self.broken is None
 
 
-def verify_rows(rows: Iterable[Mapping[str, Any]], names: Sequence[str]) -> Report:
+def verify_rows(rows: Iterable[Mapping[str, Any]] | Iterable[RowMapping], names: Sequence[str]) -> Report:
     """Check rows given in ``seq`` order; stop at the first break."""
     expected, prev, count = 1, GENESIS, 0
     last_seq, last_hash = 0, GENESIS

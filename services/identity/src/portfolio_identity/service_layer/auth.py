@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping, insert, select, update
 
+from portfolio_shared.clock import as_utc
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import Problem, forbidden
@@ -29,7 +30,7 @@ from ..config import Settings
 from ..domain.passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from . import throttle
 from .accounts import check_password, school_words
-from .common import Caller, as_utc, audit, new_id, utcnow
+from .common import Caller, audit, new_id, utcnow
 from .revocation import revoke_family_tokens, revoke_user_tokens
 from .tokens import build_claims, may_sign_in, sign
 

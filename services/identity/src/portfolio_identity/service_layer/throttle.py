@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portfolio_shared.clock import as_utc
 from portfolio_shared.dialect import insert_for
 
 from ..adapters.orm import login_throttle
-from .common import as_utc
 
 
 @dataclass(frozen=True, slots=True)
