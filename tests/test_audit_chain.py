@@ -184,6 +184,15 @@ async def test_sqlite_chain_detects_a_change(tmp_path: Path, capsys: pytest.Capt
         await engine.dispose()
 
 
+async def test_verify_says_when_there_is_no_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    code = await asyncio.to_thread(chain.main, ["verify", "--service", "records", "--database-url", url])
+    assert code == 2 and "no table 'audit_log'" in capsys.readouterr().err
+    await asyncio.to_thread(upgrade, ROOT / "services" / "records", url, BEFORE_CHAIN["records"])
+    code = await asyncio.to_thread(chain.main, ["verify", "--service", "records", "--database-url", url])
+    assert code == 2 and "no chain columns" in capsys.readouterr().err
+
+
 # -- the walk itself (no database) ---------------------------------------------------------------
 def _rows(k: int) -> list[dict[str, Any]]:
     rows, prev = [], chain.GENESIS

@@ -48,6 +48,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from .clock import as_utc
@@ -145,6 +146,10 @@ async def append(session: AsyncSession | AsyncConnection, table: Table, rows: It
 
 
 # -- verification ---------------------------------------------------------------------------------
+class ChainMissing(LookupError):
+    """The database has no audit chain to verify (wrong database, or not migrated)."""
+
+
 @dataclass(frozen=True)
 class Break:
     """The first entry where the chain does not hold."""
@@ -194,7 +199,13 @@ def verify_rows(rows: Iterable[Mapping[str, Any]] | Iterable[RowMapping], names:
 
 def verify_sync(connection: Connection, table_name: str = "audit_log") -> Report:
     """Verify a chain over a synchronous connection (the table is reflected from the database)."""
-    table = Table(table_name, MetaData(), autoload_with=connection)
+    try:
+        table = Table(table_name, MetaData(), autoload_with=connection)
+    except NoSuchTableError as exc:
+        raise ChainMissing(f"no table {table_name!r} in this database (is it the service's database?)") from exc
+    missing = [c for c in CHAIN_COLUMNS if c not in table.c]
+    if missing:
+        raise ChainMissing(f"{table_name} has no chain columns {missing} (run the service's migrations)")
     rows = connection.execute(select(table).order_by(table.c.seq)).mappings()
     return verify_rows(rows, hashed_columns(table))
 
@@ -261,6 +272,9 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         async with engine.connect() as conn:
             report = await verify(conn, args.table)
+    except ChainMissing as exc:
+        print(f"{args.service}: {exc}", file=sys.stderr)
+        return 2
     finally:
         await engine.dispose()
     if report.broken is not None:
