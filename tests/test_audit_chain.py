@@ -23,7 +23,7 @@ from portfolio_shared.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 # service → the revision just before its chain revision
-BEFORE_CHAIN = {"identity": "0003", "records": "0004"}
+BEFORE_CHAIN = {"identity": "0004", "records": "0005"}
 
 
 def _entry(service: str, n: int) -> dict[str, Any]:

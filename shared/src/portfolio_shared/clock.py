@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import overload
 
+from . import timefmt
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -19,7 +21,5 @@ def as_utc(value: datetime) -> datetime: ...
 @overload
 def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
-    """The same instant, aware and in UTC; a naive value is taken to be UTC already."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """portfolio_shared.timefmt.as_utc that lets None through (nullable columns)."""
+    return None if value is None else timefmt.as_utc(value)

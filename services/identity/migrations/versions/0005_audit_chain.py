@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    upgrade_to_chain("audit_log", order_by=("at", "id"))
+    upgrade_to_chain("audit_log", order_by=("id",))
 
 
 def downgrade() -> None:
