@@ -35,7 +35,9 @@ HTTP_MODULES = ("fastapi", "starlette", "portfolio_shared.problems")
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "union", "union_all", "exists"}
 # Upper-case keywords only: prose ("Select the outcomes from the list") is not SQL, and lower-case
 # SQL text still needs an ``.execute(`` to run, which is caught on its own.
-SQL_TEXT = re.compile(r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|WITH\s+\w+\s+AS\s*\()", re.S)
+SQL_TEXT = re.compile(
+    r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|WITH\s+\w+\s+AS\s*\()", re.S
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def check_module(source: str, package: str, module: list[str], is_package: bool,
 
 
 def service_violations(service: Path) -> list[Violation]:
-    (package_root,) = (service / "src").glob("portfolio_*")
+    (package_root,) = [p for p in (service / "src").glob("portfolio_*") if (p / "__init__.py").is_file()]
     out: list[Violation] = []
     for path in sorted(package_root.rglob("*.py")):
         module = _module_name(package_root, path)

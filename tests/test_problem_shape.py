@@ -26,7 +26,7 @@ MISSING = str(uuid.UUID(int=1))
 # Per service: an object that does not exist, asked for with a token that may look (so the 404 is
 # the service layer's "not there or not yours", not a missing permission).
 BAD_REQUEST: dict[str, tuple[str, dict[str, Any]]] = {
-    "identity": (f"/api/v1/schools/{MISSING}/users/{MISSING}", {"schools": {MISSING: ["users:manage"]}}),
+    "identity": (f"/api/v1/schools/{MISSING}/users/{MISSING}", {"schools": {MISSING: ["users:read"]}}),
     "records": ("/api/v1/schools/sch-A/students/" + MISSING, {"schools": {"sch-A": ["records:read"]}}),
     "artifacts": ("/api/v1/outcomes/" + MISSING, {"roles": {"sch-A": ["student"]}, "kind": "student"}),
     "submission": ("/api/v1/no-such-resource/" + MISSING, {}),
@@ -98,11 +98,17 @@ async def test_a_validation_failure_has_the_same_shape_in_every_service(service:
     }[service]
     auth = minter.headers("u-1", schools={"sch-A": ["course_plan:write"]}, roles={"sch-A": ["student"]})
     async with running(runtime, create) as client:
-        r = await client.post(path, content=b"{not json", headers={**auth, "Content-Type": "application/json", "Accept-Language": "en"})
+        r = await client.post(
+            path, content=b"{not json", headers={**auth, "Content-Type": "application/json", "Accept-Language": "en"}
+        )
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["type"] == "https://portfolio.example.org/problems/validation-failed"
-    assert (body["title"], body["title_en"], body["title_zh"]) == ("Validation failed", "Validation failed", "資料驗證失敗")
+    assert (body["title"], body["title_en"], body["title_zh"]) == (
+        "Validation failed",
+        "Validation failed",
+        "資料驗證失敗",
+    )
     assert body["errors"] and body["field"] == body["errors"][0]["field"]
 
 

@@ -6,8 +6,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from portfolio_shared.problems import problem_body
-
 from portfolio_artifacts.domain.errors import (
     DescriptionInvalid,
     DomainError,
@@ -33,6 +31,7 @@ from portfolio_artifacts.domain.file_rules import (
     safe_content_disposition,
 )
 from portfolio_artifacts.domain.filetypes import FileKind
+from portfolio_shared.problems import problem_body
 
 PDF_BYTES = b"%PDF-1.7\n" + b"x" * 1000
 MZ_BYTES = b"MZ\x90\x00" + b"\x00" * 1000

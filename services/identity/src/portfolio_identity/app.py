@@ -21,6 +21,7 @@ from .config import Settings
 from .service_layer.nightly_sync import start_nightly_sync
 from .service_layer.startup import on_startup
 
+
 class RejectNulInUrl:
     """PostgreSQL text cannot hold NUL: a path or query with one is bad input (422), not a server error."""
 

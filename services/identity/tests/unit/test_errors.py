@@ -1,10 +1,9 @@
 """Identity's domain errors are the shared kind: one code style, both titles, one mapping."""
 
+from portfolio_identity.domain import errors
 from portfolio_shared.errors import DomainError as SharedDomainError
 from portfolio_shared.errors import is_kebab_code
 from portfolio_shared.problems import problem_body
-
-from portfolio_identity.domain import errors
 
 
 def _subclasses(cls: type[errors.DomainError]) -> list[type[errors.DomainError]]:

@@ -1,8 +1,5 @@
 """Records' domain errors are the shared kind and map to the one problem+json shape."""
 
-from portfolio_shared.errors import DomainError as SharedDomainError
-from portfolio_shared.problems import problem_body
-
 from portfolio_records.domain.errors import (
     DecryptionFailed,
     DomainError,
@@ -12,6 +9,8 @@ from portfolio_records.domain.errors import (
     RecordConflict,
     WindowClosed,
 )
+from portfolio_shared.errors import DomainError as SharedDomainError
+from portfolio_shared.problems import problem_body
 
 
 def test_problem_members() -> None:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response, status
 
 from portfolio_shared.auth import CurrentPrincipal
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.permissions import Permission
 from portfolio_shared.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
+from portfolio_shared.permissions import Permission
 
 from ..adapters import keys
 from ..adapters.verifier import DatabaseKeyVerifier

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import RowMapping, func, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.permissions import Permission
 from portfolio_shared.errors import forbidden, not_found
+from portfolio_shared.permissions import Permission
 
 from ..adapters import queries
 from ..adapters.orm import memberships, users
@@ -51,9 +51,7 @@ def check_roles(kind: str, roles: list[str], field: str = "roles") -> list[str]:
     try:
         parsed = {Role(r) for r in roles}
     except ValueError:
-        raise invalid(
-            "unknown-role", "Unknown role", "未知的角色", f"unknown role in {roles}", field=field
-        ) from None
+        raise invalid("unknown-role", "Unknown role", "未知的角色", f"unknown role in {roles}", field=field) from None
     if parsed & PLATFORM_ROLES:
         raise invalid(
             "platform-role",

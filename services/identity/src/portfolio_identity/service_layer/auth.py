@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import RowMapping, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.permissions import Permission
 from portfolio_shared.errors import InvalidInput, NotAuthenticated, TooManyRequests, forbidden
+from portfolio_shared.permissions import Permission
 
 from ..adapters import keys, queries
 from ..adapters.orm import refresh_tokens, users
@@ -47,7 +47,9 @@ def _bad_credentials() -> NotAuthenticated:
 
 
 def _bad_refresh(detail: str) -> NotAuthenticated:
-    return NotAuthenticated(detail, code="invalid-refresh-token", title_en="Invalid refresh token", title_zh="更新憑證無效")
+    return NotAuthenticated(
+        detail, code="invalid-refresh-token", title_en="Invalid refresh token", title_zh="更新憑證無效"
+    )
 
 
 def too_many(seconds: int) -> TooManyRequests:

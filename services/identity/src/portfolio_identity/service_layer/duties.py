@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.events.identity import AbsenceCleared, AbsenceMarked, DelegationOrderChanged
 from portfolio_shared.permissions import Permission
-from portfolio_shared.errors import not_found
 
 from ..adapters import queries
 from ..adapters.orm import absences, duties, duty_people

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.permissions import Permission
 from portfolio_shared.errors import not_found
+from portfolio_shared.permissions import Permission
 from portfolio_shared.spreadsheet import WARNING_EN, WARNING_REASON, WARNING_ZH, formula_warnings
 
 from ..adapters import queries

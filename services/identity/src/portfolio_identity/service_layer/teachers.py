@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.events.identity import OnBehalfAuthorised, OnBehalfRevoked, TeacherAccountExtended
 from portfolio_shared.permissions import Permission
-from portfolio_shared.errors import forbidden, not_found
 
 from ..adapters import queries
 from ..adapters.orm import account_extensions, on_behalf

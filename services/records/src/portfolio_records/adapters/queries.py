@@ -15,7 +15,17 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .orm import audit_log, course_students, course_teachers, courses, enrolment_changes, enrolments, grade_imports, grades, students
+from .orm import (
+    audit_log,
+    course_students,
+    course_teachers,
+    courses,
+    enrolment_changes,
+    enrolments,
+    grade_imports,
+    grades,
+    students,
+)
 
 # --- students ---------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile, status
+
 from portfolio_records.domain.grades_csv import REJECTION_REASONS
 from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer.access import require_any

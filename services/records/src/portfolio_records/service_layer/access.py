@@ -16,11 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portfolio_records.adapters import queries
 from portfolio_records.adapters.queries import STUDENT_VIEW, student_view_query
 from portfolio_shared.auth import Principal
-from portfolio_shared.permissions import Permission
 from portfolio_shared.errors import forbidden, not_found
+from portfolio_shared.permissions import Permission
 
 __all__ = ["STUDENT_VIEW", "is_own", "require_any", "require_read_student", "student_here", "student_view_query"]
-
 
 
 async def student_here(session: AsyncSession, school_id: str, student_id: uuid.UUID) -> Row[Any]:

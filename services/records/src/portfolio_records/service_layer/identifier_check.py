@@ -16,11 +16,7 @@ the API (``PATCH students/{id}``), which validates as every new entry is validat
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import re
-import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field

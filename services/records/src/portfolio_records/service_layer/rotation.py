@@ -8,8 +8,6 @@ audit row. Once it reports zero, the old key can be removed from the settings.
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import Table, and_, or_, select, update
 
 from portfolio_records.adapters.orm import counselling_records, psych_tests, student_contacts, students
