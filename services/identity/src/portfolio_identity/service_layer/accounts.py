@@ -90,7 +90,7 @@ def check_password(password: str, login_name: str, context: Sequence[str] = (), 
             "; ".join(f"{v.message_en} ({v.message_zh})" for v in violations),
             field=field,
         )
-        problem.errors = [
+        problem.extra["errors"] = [
             {"field": field, "rule": v.code.value, "message": v.message_en, "message_zh": v.message_zh}
             for v in violations
         ]
