@@ -196,7 +196,7 @@ class NotEnrolled(ConflictError):
         super().__init__(
             detail,
             field="enrolment_status",
-            extra={"enrolment": {"school_id": school_id, "status": status, "since": since}},
+            extra={"enrolment": {"school_id": school_id, "status": status, "since": since or None}},
         )
         self.status_value = status
         self.since = since
@@ -221,6 +221,6 @@ class OutsideEnrolmentPeriod(ValidationError):
     default_rule = "R-DATA-6"
 
     def __init__(self, detail: str, *, field: str, value: str, starts_on: str) -> None:
-        super().__init__(detail, field=field)
+        super().__init__(detail, field=field, extra={"date": value, "enrolment_period": {"starts_on": starts_on}})
         self.value = value
         self.starts_on = starts_on
