@@ -85,7 +85,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check-identifiers":
-        return asyncio.run(check_identifiers_command(sys.argv[2:] if argv is None else list(argv)[1:], settings=settings))
+        return asyncio.run(
+            check_identifiers_command(sys.argv[2:] if argv is None else list(argv)[1:], settings=settings)
+        )
     if args.command == "rotate-keys":
         return asyncio.run(_rotate(settings or Settings()))
     return asyncio.run(_run(args, settings or Settings()))

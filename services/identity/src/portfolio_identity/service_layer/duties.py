@@ -258,7 +258,7 @@ async def who_acts(
     if teacher_user_id is not None:
         if code != CERTIFICATION_DUTY:
             raise invalid(
-                "identity.not_per_teacher",
+                "not-per-teacher",
                 "This duty is not resolved per teacher",
                 "此職務不依任課教師分別代理",
                 f"teacher_user_id applies to the {CERTIFICATION_DUTY} duty only",

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import DomainError
 from portfolio_shared.events.identity import SisAccountSyncFailed
 from portfolio_shared.nightly import (
     FAILED,
@@ -34,7 +35,6 @@ from portfolio_shared.nightly import (
     parse_run_at,
 )
 from portfolio_shared.permissions import Permission
-from portfolio_shared.errors import DomainError
 from portfolio_shared.service import ServiceRuntime
 
 from ..adapters.orm import nightly_runs, schools
