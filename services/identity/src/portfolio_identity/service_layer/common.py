@@ -15,7 +15,7 @@ from portfolio_shared.audit import append
 from portfolio_shared.auth import Principal
 from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.problems import Problem, forbidden, not_found
+from portfolio_shared.errors import Conflict, InvalidInput, forbidden, not_found
 
 from ..adapters.orm import audit_log
 
@@ -142,11 +142,11 @@ async def audit(
 
 def conflict(
     code: str, title_en: str, title_zh: str, detail: str, *, field: str | None = None, rule: str | None = None
-) -> Problem:
-    return Problem(409, code, title_en, title_zh, detail, field=field, rule=rule)
+) -> Conflict:
+    return Conflict(detail, field=field, rule=rule, code=code, title_en=title_en, title_zh=title_zh)
 
 
 def invalid(
     code: str, title_en: str, title_zh: str, detail: str, *, field: str | None = None, rule: str | None = None
-) -> Problem:
-    return Problem(422, code, title_en, title_zh, detail, field=field, rule=rule)
+) -> InvalidInput:
+    return InvalidInput(detail, field=field, rule=rule, code=code, title_en=title_en, title_zh=title_zh)
