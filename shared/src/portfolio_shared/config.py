@@ -54,6 +54,10 @@ class ServiceSettings(BaseSettings):
     otel_exporter_endpoint: str | None = None
     log_json: bool = True
     run_relay: bool = True
+    # Housekeeping horizons (portfolio_shared.messaging.housekeeping): inbox rows only guard against
+    # redeliveries (hours at most); idempotency keys against client retries (minutes).
+    inbox_keep_days: float = Field(default=30, gt=0)
+    idempotency_keep_days: float = Field(default=7, gt=0)
     run_consumers: bool = True
     # Declare every consumer queue of the platform at start (events/subscribers.py), so no event is
     # published before its consumer's queue exists.

@@ -21,15 +21,20 @@ from .problems import MEDIA_TYPE
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "type": "object",
-    "description": "RFC 9457 problem details, with the title in English and Traditional Chinese.",
+    "description": (
+        "RFC 9457 problem details. `title` is in the language the client prefers by Accept-Language "
+        "(English for `en`, Traditional Chinese otherwise); `title_en` and `title_zh` are always present."
+    ),
     "required": ["type", "title", "status"],
     "properties": {
         "type": {"type": "string", "format": "uri"},
         "title": {"type": "string"},
+        "title_en": {"type": "string"},
         "title_zh": {"type": "string"},
         "status": {"type": "integer"},
         "code": {"type": "string"},
         "detail": {"type": "string"},
+        "detail_zh": {"type": "string"},
         "instance": {"type": "string"},
         "field": {"type": "string", "description": "the field at fault"},
         "rule": {"type": "string", "description": "the DOMAIN.md rule id, when a regulation is why"},

@@ -33,7 +33,7 @@ from prometheus_client import Counter
 from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import MEDIA_TYPE, Problem, from_status
+from .problems import MEDIA_TYPE, Problem, from_status, preferred_language
 
 log = logging.getLogger(__name__)
 
@@ -225,14 +225,23 @@ class AnswerErrors:
             else:
                 log.exception("unhandled error on %s %s", method, path)
                 problem = from_status(500, "an unexpected error occurred; it has been logged")
-            await _send_problem(send, problem, path)
+            await _send_problem(send, problem, path, _language(scope))
 
 
-async def _send_problem(send: Send, problem: Problem, path: str) -> None:
-    body = json.dumps(problem.body(path), ensure_ascii=False).encode()
+def _language(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            return preferred_language(value.decode("latin-1"))
+    return preferred_language(None)
+
+
+async def _send_problem(send: Send, problem: Problem, path: str, lang: str) -> None:
+    body = json.dumps(problem.body(path, lang), ensure_ascii=False).encode()
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
+        (b"content-language", lang.encode()),
+        (b"vary", b"Accept-Language"),
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in (problem.headers or {}).items()]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})

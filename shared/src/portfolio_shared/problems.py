@@ -15,10 +15,28 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from .errors import DomainError, forbidden, not_found
+
+__all__ = [
+    "MEDIA_TYPE",
+    "PROBLEM_BASE",
+    "DomainError",
+    "Problem",
+    "allowed_methods",
+    "forbidden",
+    "from_status",
+    "install",
+    "not_found",
+    "preferred_language",
+    "problem_body",
+    "problem_response",
+]
+
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://portfolio.example.org/problems/"
 MEDIA_TYPE = "application/problem+json"
+DEFAULT_LANGUAGE = "zh-TW"
 
 _STATUS_TITLES: dict[int, tuple[str, str]] = {
     400: ("Bad request", "請求格式錯誤"),
@@ -36,8 +54,12 @@ _STATUS_TITLES: dict[int, tuple[str, str]] = {
 }
 
 
-class Problem(Exception):
-    """An error the API reports as problem+json. Domain errors of the services map onto it."""
+class Problem(DomainError):
+    """An error built at the edge (middleware, framework errors) with its status and code spelled out.
+
+    A subclass of the one domain-error base, so there is one mapping to problem+json
+    (:func:`problem_body`); service and domain layers raise ``portfolio_shared.errors`` classes.
+    """
 
     def __init__(
         self,
@@ -53,41 +75,83 @@ class Problem(Exception):
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail or title_en)
-        self.status, self.code, self.title_en, self.title_zh = status, code, title_en, title_zh
-        self.detail, self.field, self.rule = detail, field, rule
+        members = dict(extra or {})
+        if errors:
+            members["errors"] = errors
+        super().__init__(
+            detail or "",
+            field=field,
+            rule=rule,
+            extra=members,
+            headers=headers,
+            code=code,
+            title_en=title_en,
+            title_zh=title_zh,
+            status=status,
+        )
+        # The edge's problems leave ``detail`` out when none was given.
+        self.detail = detail or ""
         self.errors = errors or []
-        self.extra = extra or {}
-        self.headers = headers
 
-    def body(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": PROBLEM_BASE + self.code,
-            "title": self.title_en,
-            "title_zh": self.title_zh,
-            "status": self.status,
-            "code": self.code,
-        }
-        if self.detail:
-            body["detail"] = self.detail
-        if instance:
-            body["instance"] = instance
-        if self.field:
-            body["field"] = self.field
-        if self.rule:
-            body["rule"] = self.rule
-        if self.errors:
-            body["errors"] = self.errors
-        body.update(self.extra)
-        return body
+    def body(self, instance: str | None = None, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        return problem_body(self, instance=instance, lang=lang)
 
 
-def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+def preferred_language(accept_language: str | None) -> str:
+    """``en`` when the client's most preferred language is English, else ``zh-TW``.
+
+    The users are Taiwanese schools: a browser (or a client that says nothing) gets Traditional
+    Chinese; an API client that asks for ``en`` (``en``, ``en-US``, ``en;q=1, zh;q=0.5``) English.
+    """
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.split("-")[0]
+        if q <= 0 or primary not in ("en", "zh"):
+            continue
+        # Highest q wins; among equal q the header's order decides (RFC 9110 §12.5.4).
+        key = (q, -index, primary)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return "en" if best is not None and best[2] == "en" else DEFAULT_LANGUAGE
+
+
+def problem_body(error: DomainError, *, instance: str | None = None, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The one problem+json shape: ``title`` in the negotiated language, both titles always present."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + error.code,
+        "title": error.title_en if lang == "en" else error.title_zh,
+        "title_en": error.title_en,
+        "title_zh": error.title_zh,
+        "status": error.status,
+    }
+    if error.detail:
+        body["detail"] = error.detail
+    if instance:
+        body["instance"] = instance
+    body.update(error.extensions())
+    return body
+
+
+def problem_response(problem: DomainError, request: Request | None = None) -> JSONResponse:
+    lang = preferred_language(request.headers.get("accept-language")) if request is not None else DEFAULT_LANGUAGE
+    headers = {**(problem.headers or {}), "Content-Language": lang, "Vary": "Accept-Language"}
     return JSONResponse(
-        problem.body(str(request.url.path) if request else None),
+        problem_body(problem, instance=str(request.url.path) if request else None, lang=lang),
         status_code=problem.status,
         media_type=MEDIA_TYPE,
-        headers=problem.headers,
+        headers=headers,
     )
 
 
@@ -95,14 +159,6 @@ def from_status(status: int, detail: str | None = None, **kw: Any) -> Problem:
     en, zh = _STATUS_TITLES.get(status, ("Error", "錯誤"))
     code = en.lower().replace(" ", "-")
     return Problem(status, code, en, zh, detail, **kw)
-
-
-def not_found(what: str) -> Problem:
-    return Problem(404, "not-found", "Not found", "查無資料", f"{what} does not exist or is not visible to you")
-
-
-def forbidden(detail: str = "you lack the permission for this action", *, rule: str | None = None) -> Problem:
-    return Problem(403, "forbidden", "Forbidden", "沒有權限", detail, rule=rule)
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -127,8 +183,11 @@ def allowed_methods(request: Request) -> list[str]:
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on an app."""
 
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.status >= 500:
+            # Only the stable code: never the value (a national ID, counselling text) being processed.
+            log.error("%s on %s %s", exc.code, request.method, request.url.path)
         return problem_response(exc, request)
 
     @app.exception_handler(RequestValidationError)

@@ -24,10 +24,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .clock import as_utc
 from .db import UnitOfWork
+from .dialect import insert_for
 from .events.base import Envelope
 from .events.identity import TokensRevoked
 from .messaging.consumer import Subscriptions
@@ -52,11 +53,6 @@ def revocation_table(metadata: MetaData) -> Table:
 
 def subject_of(event: TokensRevoked) -> str:
     return f"family:{event.family_id}" if event.family_id else f"user:{event.user_id}"
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored here is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class RevocationStore:
@@ -91,9 +87,7 @@ async def record_revocation(session: AsyncSession, table: Table, event: TokensRe
         "reason": event.reason,
         "recorded_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values)
+    stmt = insert_for(session, table).values(**values)
     later = stmt.excluded.not_before > table.c.not_before
     await session.execute(
         stmt.on_conflict_do_update(
@@ -158,8 +152,8 @@ class RevocationSync:
                 await session.execute(delete(self.table).where(self.table.c.not_before < self._horizon(now)))
                 await session.commit()
         for subject, not_before, recorded_at in rows:
-            self.store.revoke(subject, _aware(not_before).timestamp())
-            recorded = _aware(recorded_at)
+            self.store.revoke(subject, as_utc(not_before).timestamp())
+            recorded = as_utc(recorded_at)
             if self._watermark is None or recorded > self._watermark:
                 self._watermark = recorded
         if self._watermark is None:

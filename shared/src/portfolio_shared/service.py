@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from .db import UnitOfWork, make_engine, make_sessionmaker
 from .edge import install_edge
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
 from .messaging.declare import declare_until_done
+from .messaging.housekeeping import Purge
 from .metrics_port import serve_metrics
 from .migrations import upgrade
 from .operation_ids import operation_id
@@ -148,7 +150,13 @@ def build_runtime(
     )
     topology = Topology(prefix=settings.topology_prefix, delivery_limit=settings.delivery_limit)
     the_bus = bus or make_bus(settings.broker_url, topology)
-    relay = OutboxRelay(engine, outbox, the_bus, service=settings.service_name)
+    relay = OutboxRelay(
+        engine,
+        outbox,
+        the_bus,
+        service=settings.service_name,
+        purges=[Purge(inbox, "processed_at", timedelta(days=settings.inbox_keep_days))],
+    )
     the_verifier = verifier or JWKSVerifier(
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,

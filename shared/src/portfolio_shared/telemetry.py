@@ -36,9 +36,31 @@ def setup_tracing(
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+        instrument_clients()
     for processor in extra_processors or []:
         _provider.add_span_processor(processor)
     return _provider
+
+
+_clients_instrumented = False
+
+
+def instrument_clients() -> None:
+    """Spans for outgoing HTTP (httpx: JWKS fetches, S3 presign checks, service calls) and for the
+    asyncpg driver under SQLAlchemy (connects, prepares, COPY — what the engine tracer does not see).
+
+    Both instrumentors patch their library for the whole process, so this runs once per process
+    (the standalone shape runs five services in one).
+    """
+    global _clients_instrumented
+    if _clients_instrumented:
+        return
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()
+    _clients_instrumented = True
 
 
 class JsonFormatter(logging.Formatter):

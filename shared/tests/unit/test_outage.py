@@ -141,7 +141,8 @@ async def test_an_outage_answers_503_problem_with_retry_after_one_line_and_a_met
     assert r.headers["retry-after"] == "7"
     body = r.json()
     assert body["code"] == "database-unavailable" and body["status"] == 503 and body["retry_after"] == 7
-    assert body["title"].startswith("The database is unavailable")
+    assert body["title_en"].startswith("The database is unavailable")
+    assert body["title"] == body["title_zh"]  # no Accept-Language: Traditional Chinese
     assert body["title_zh"] == "資料庫暫時無法連線，請稍後再試"
     assert body["instance"] == "/db-gone"
     lines = [rec for rec in caplog.records if rec.name == "portfolio_shared.outage"]

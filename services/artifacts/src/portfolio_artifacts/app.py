@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import drafts, errors, history, outcomes, performances, selfcheck
+from .api import drafts, history, outcomes, performances, selfcheck
 from .bootstrap import bootstrap, make_deps
 from .config import Settings
 from .jobs import IntegrityJob
@@ -41,7 +41,6 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         description=__doc__ or "",
         routers=[outcomes.router, performances.router, selfcheck.router, history.router, drafts.router],
     )
-    errors.install(app)
     app.state.deps = deps
     job = IntegrityJob(deps, deps.settings.verify_interval_seconds)
     app.state.integrity_job = job

@@ -1,11 +1,13 @@
 """The one place where the artifacts service is wired (tests swap parts here)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from portfolio_shared.messaging.housekeeping import Purge
 from portfolio_shared.service import ServiceRuntime, build_runtime
 
-from .adapters.orm import inbox, metadata, outbox
+from .adapters.orm import idempotency_keys, inbox, metadata, outbox
 from .config import Settings
 from .consumers import SUBSCRIPTIONS
 from .domain.catalog_files import build_registry
@@ -16,8 +18,9 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRuntime:
     overrides.setdefault("with_storage", True)  # files go to object storage, never through the database
-    return build_runtime(
-        settings or Settings(),
+    settings = settings or Settings()
+    runtime = build_runtime(
+        settings,
         service_dir=SERVICE_DIR,
         metadata=metadata,
         outbox=outbox,
@@ -25,6 +28,10 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRunt
         subscriptions=SUBSCRIPTIONS,
         **overrides,
     )
+    # Idempotency keys are purged on the relay's schedule, after their horizon (issue 10).
+    keep = timedelta(days=settings.idempotency_keep_days)
+    runtime.relay.purges.append(Purge(idempotency_keys, "created_at", keep))
+    return runtime
 
 
 def make_deps(runtime: ServiceRuntime, **overrides: Any) -> Deps:

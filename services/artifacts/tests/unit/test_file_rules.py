@@ -31,6 +31,7 @@ from portfolio_artifacts.domain.file_rules import (
     safe_content_disposition,
 )
 from portfolio_artifacts.domain.filetypes import FileKind
+from portfolio_shared.problems import problem_body
 
 PDF_BYTES = b"%PDF-1.7\n" + b"x" * 1000
 MZ_BYTES = b"MZ\x90\x00" + b"\x00" * 1000
@@ -306,7 +307,9 @@ def test_description_is_required_and_has_no_control_characters(text: str | None)
 def test_domain_errors_carry_what_the_problem_json_needs() -> None:
     with pytest.raises(DomainError) as exc:
         check_description("")
-    data = exc.value.to_dict()
+    # The one shared mapping (portfolio_shared.problems) turns it into the problem body.
+    data = problem_body(exc.value)
+    assert data["type"].endswith("/problems/description-invalid")
     assert data["code"] == "description-invalid"
     assert data["status"] == 422
     assert data["title_zh"]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portfolio_shared.errors import Conflict
 from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
 from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
@@ -18,11 +19,8 @@ from .api import auth, catalogue, duties, schools, sync, teachers, users
 from .api.token_cors import TokenEndpointCORS
 from .bootstrap import bootstrap
 from .config import Settings
-from .domain.errors import DomainError, MassDeactivationRefused, NoActingPerson
 from .service_layer.nightly_sync import start_nightly_sync
 from .service_layer.startup import on_startup
-
-_CONFLICTS = (MassDeactivationRefused, NoActingPerson)
 
 
 class RejectNulInUrl:
@@ -41,35 +39,12 @@ class RejectNulInUrl:
         await self.app(scope, receive, send)
 
 
-def domain_problem(error: DomainError) -> Problem:
-    fields = error.as_problem_fields()
-    status = 409 if isinstance(error, _CONFLICTS) else 422
-    return Problem(
-        status,
-        fields["code"],
-        fields["title"],
-        fields["title_zh"],
-        fields["detail"],
-        field=fields["field"],
-        rule=fields["rule"],
-    )
-
-
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # Two requests raced for the same unique name (login, school code…): the loser gets a conflict.
-    problem = Problem(
-        409,
-        "identity.concurrent_change",
-        "Conflict",
-        "資料狀態衝突",
-        "the data was changed by another request at the same time; reload and retry",
+    problem = Conflict(
+        "the data was changed by another request at the same time; reload and retry", code="concurrent-change"
     )
     return problem_response(problem, request)
-
-
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return problem_response(domain_problem(exc), request)
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
@@ -99,7 +74,6 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
     app.state.body_limits["/api/v1/schools/{school_id}/sis-sync"] = (
         runtime.settings.sync_max_file_bytes + MULTIPART_OVERHEAD_BYTES  # type: ignore[attr-defined]
     )
-    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_middleware(RejectNulInUrl)
     app.add_middleware(TokenEndpointCORS, origins=runtime.settings.token_cors_origins)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from portfolio_shared.nightly import FAILED, PARTIAL
-from portfolio_shared.problems import Problem
+from portfolio_shared.problems import problem_body
 from portfolio_shared.service import ServiceRuntime
 
 from .bootstrap import bootstrap
@@ -139,11 +139,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     args = _parser().parse_args(argv)
     try:
         return asyncio.run(_run(args, settings or Settings()))
-    except Problem as problem:
-        _print(problem.body())
-        return EXIT_FAILED
     except DomainError as error:
-        _print(error.as_problem_fields())
+        # An operator's terminal: the English title (both titles are in the body).
+        _print(problem_body(error, lang="en"))
         return EXIT_FAILED
 
 

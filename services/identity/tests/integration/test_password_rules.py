@@ -27,7 +27,7 @@ async def test_weak_passwords_are_refused_with_the_rule(client: httpx.AsyncClien
         assert r.status_code == 422, (password, r.text)
         problem = r.json()
         assert r.headers["content-type"].startswith("application/problem+json")
-        assert problem["code"] == "identity.password_policy" and problem["field"] == "password"
+        assert problem["code"] == "password-policy" and problem["field"] == "password"
         assert rule in {e["rule"] for e in problem["errors"]}, password
         assert all(e["message"] and e["message_zh"] for e in problem["errors"])
     body = {"login_name": "lin.meiling", "display_name": "x", "kind": "teacher", "roles": [], "password": PASSWORD}

@@ -169,7 +169,7 @@ async def test_a_truncated_export_does_not_deactivate_the_school(client: httpx.A
         files={"file": ("x.csv", export("330301", CLEAN[0]))},
         headers=world.headers["a-it"],
     )
-    assert r.status_code == 409 and r.json()["code"] == "identity.mass_deactivation_refused"
+    assert r.status_code == 409 and r.json()["code"] == "mass-deactivation-refused"
     dry = await client.post(
         f"/api/v1/schools/{a}/sis-sync",
         files={"file": ("x.csv", export("330301", *CLEAN[:3]))},

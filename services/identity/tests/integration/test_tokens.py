@@ -162,7 +162,7 @@ async def test_failed_sign_ins_are_slowed_down_and_audited(client: httpx.AsyncCl
     r = await client.post("/api/v1/auth/login", json={"login_name": "a-clerk", "password": PASSWORD})
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) >= 1
-    assert r.json()["code"] == "identity.login_throttled"
+    assert r.json()["code"] == "login-throttled"
     # another login name from the same address is not locked by this one
     assert (
         await client.post("/api/v1/auth/login", json={"login_name": "a-registry", "password": PASSWORD})
@@ -176,7 +176,7 @@ async def test_failed_sign_ins_are_slowed_down_and_audited(client: httpx.AsyncCl
     assert failed.count("a-clerk") == free
     # unknown login names fail the same way (no account enumeration)
     r = await client.post("/api/v1/auth/login", json={"login_name": "nobody-here", "password": PASSWORD})
-    assert r.status_code == 401 and r.json()["code"] == "identity.invalid_credentials"
+    assert r.status_code == 401 and r.json()["code"] == "invalid-credentials"
 
 
 async def test_suspended_account_cannot_sign_in_or_refresh(client: httpx.AsyncClient) -> None:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import deliveries, errors, inbox, letters, preferences, schools
+from .api import deliveries, inbox, letters, preferences, schools
 from .bootstrap import bootstrap, deps_of
 from .config import Settings
 from .service_layer.jobs import EmailDispatcher, ReminderScheduler
@@ -26,7 +26,6 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         description=__doc__ or "",
         routers=[inbox.router, preferences.router, letters.router, deliveries.router, schools.router],
     )
-    errors.install(app)
     app.state.deps = deps
     dispatcher = EmailDispatcher(deps)
     scheduler = ReminderScheduler(deps)

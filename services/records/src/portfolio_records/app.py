@@ -13,59 +13,24 @@ from sqlalchemy.exc import IntegrityError
 
 from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
 from portfolio_shared.nightly import NightlyScheduler, parse_run_at
-from portfolio_shared.problems import Problem, problem_response
+from portfolio_shared.problems import problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
 from .api import ROUTERS
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.calendar import school_zone
-from .domain.errors import (
-    CipherError,
-    DomainError,
-    InvalidEnrolmentTransition,
-    RecordConflict,
-    WindowClosed,
-)
+from .domain.errors import RecordConflict
 from .service_layer.nightly_sync import run_night
 from .service_layer.security import RecordsCrypto
 
 log = logging.getLogger(__name__)
 
 
-def status_of(exc: DomainError) -> int:
-    """422 for invalid input, 409 for state conflicts, 500 for a key/cipher failure."""
-    if isinstance(exc, InvalidEnrolmentTransition | RecordConflict | WindowClosed):
-        return 409
-    if isinstance(exc, CipherError):
-        return 500
-    return 422
-
-
-async def domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    status = status_of(exc)
-    if status == 500:
-        # Only the stable code: never the value (a national ID or counselling text) being processed.
-        log.error("cipher failure %s on %s %s", exc.code, request.method, request.url.path)
-    problem = Problem(
-        status,
-        exc.code,
-        exc.title_en,
-        exc.title_zh,
-        exc.detail_en,
-        field=exc.field,
-        rule=exc.rule,
-        extra={"detail_zh": exc.detail_zh, **exc.extra},
-    )
-    return problem_response(problem, request)
-
-
 async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # A concurrent request won a uniqueness race (same student number, course code, national ID).
     log.warning("integrity conflict on %s %s", request.method, request.url.path)
-    problem = Problem(409, "record_conflict", "Conflicting record", "資料衝突", "the record collides with another one")
-    return problem_response(problem, request)
+    return problem_response(RecordConflict("the record collides with another one"), request)
 
 
 def start_nightly_sync(runtime: ServiceRuntime) -> None:
@@ -98,6 +63,5 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
     app.state.body_limits["/api/v1/schools/{school_id}/grade-imports"] = (
         runtime.settings.grade_file_max_bytes + MULTIPART_OVERHEAD_BYTES
     )
-    app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(IntegrityError, integrity_error)
     return app

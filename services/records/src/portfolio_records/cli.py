@@ -4,6 +4,10 @@
 what the Kubernetes CronJob runs. Each school's night is leased in the database, so a CronJob
 beside in-process schedulers, or two overlapping CronJob pods, still import each night once.
 Exit 0 when every school succeeded, 3 when lines were rejected somewhere, 2 when a school failed.
+
+`check-identifiers [--fail-on-findings]` (R-DATA-1, after a migration) and `rotate-keys` (field
+keys) are here, not in the service layer, because only this edge builds a runtime (bootstrap): the
+service layer never imports upward (issue 10).
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from portfolio_shared.nightly import FAILED, PARTIAL
+from portfolio_shared.service import ServiceRuntime
 
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.calendar import school_zone
+from .service_layer.identifier_check import check_identifiers
 from .service_layer.nightly_sync import run_night
+from .service_layer.rotation import rotate_keys
+from .service_layer.security import RecordsCrypto
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED_LINES = 0, 2, 3
 
@@ -31,7 +40,28 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="upgrade the records database to the newest schema")
     nightly = commands.add_parser("nightly-sync", help="import each school's SIS grade export of the night")
     nightly.add_argument("--night", type=date.fromisoformat, help="default: today in the school time zone")
+    checks = commands.add_parser("check-identifiers", help="re-validate every stored identifier (R-DATA-1)")
+    checks.add_argument("--fail-on-findings", action="store_true", help="exit with status 1 when a value fails")
+    checks.add_argument("--batch", type=int, default=500)
+    commands.add_parser("rotate-keys", help="re-encrypt every field not yet under the current key")
     return parser
+
+
+async def check_identifiers_command(
+    argv: Sequence[str] | None = None, *, settings: Any = None, runtime: ServiceRuntime | None = None
+) -> int:
+    """Print the JSON report; exit 1 on findings only with ``--fail-on-findings``."""
+    args = _parser().parse_args(["check-identifiers", *(argv or [])])
+    settings = settings or Settings()
+    own = runtime is None
+    runtime = runtime or bootstrap(settings)
+    try:
+        report = await check_identifiers(runtime, RecordsCrypto.from_settings(settings), batch=args.batch)
+    finally:
+        if own:
+            await runtime.engine.dispose()
+    print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    return 1 if args.fail_on_findings and report.findings else 0
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -54,7 +84,22 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "check-identifiers":
+        return asyncio.run(
+            check_identifiers_command(sys.argv[2:] if argv is None else list(argv)[1:], settings=settings)
+        )
+    if args.command == "rotate-keys":
+        return asyncio.run(_rotate(settings or Settings()))
     return asyncio.run(_run(args, settings or Settings()))
+
+
+async def _rotate(settings: Settings) -> int:
+    runtime = bootstrap(settings)
+    try:
+        print(await rotate_keys(runtime, RecordsCrypto.from_settings(settings)))
+    finally:
+        await runtime.engine.dispose()
+    return 0
 
 
 if __name__ == "__main__":

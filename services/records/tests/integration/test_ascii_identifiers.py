@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import update
 
 from portfolio_records.adapters.orm import courses, enrolments, grades, students
-from portfolio_records.service_layer.identifier_check import check_identifiers, run
+from portfolio_records.cli import check_identifiers_command as run
+from portfolio_records.service_layer.identifier_check import check_identifiers
 from portfolio_records.service_layer.security import RecordsCrypto
 from portfolio_shared.testing.unicode_digits import FULL_WIDTH_ZERO, OTHER_ZEROS, in_script, script_name
 

@@ -177,7 +177,7 @@ async def test_phases_of_a_semester_must_be_in_order(records: Any) -> None:
     early = window("outcome_certification", "2025-08-31T00:00:00", "2026-01-31T00:00:00", "2026-01-25T00:00:00")
     r = await records.client.put(url, json={"windows": [upload, early]}, headers=staff)
     assert r.status_code == 422, r.text
-    assert r.json()["code"] == "phases_out_of_order" and r.json()["rule"] == "R-SCHED-1"
+    assert r.json()["code"] == "phases-out-of-order" and r.json()["rule"] == "R-SCHED-1"
     assert r.json()["phases"] == ["outcome_upload", "outcome_certification"]
     assert r.json()["title_zh"] == "時程階段順序錯誤"
 

@@ -108,7 +108,7 @@ async def test_big5_file_with_chinese_headers(records: Any) -> None:
 async def test_a_file_without_the_required_columns_is_rejected_whole(records: Any) -> None:
     r = await _import(records, b"student_number,score\nS1,80\n")
     assert r.status_code == 422
-    assert r.json()["code"] == "grades_file_invalid" and "academic_year" in r.json()["missing_columns"]
+    assert r.json()["code"] == "grades-file-invalid" and "academic_year" in r.json()["missing_columns"]
 
 
 def _window(start: str, end: str) -> dict[str, Any]:

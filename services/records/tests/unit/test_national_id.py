@@ -127,13 +127,13 @@ def test_error_carries_field_rule_and_both_languages() -> None:
         validate_national_id("A123456788")
     error = info.value
     assert isinstance(error, DomainError)
-    assert error.code == "invalid_national_id"
+    assert error.code == "invalid-national-id"
     assert error.field == "national_id"
     assert error.rule == "R-DATA-1"
     assert "check digit" in error.detail_en
     assert "檢查碼" in error.detail_zh
     assert error.extensions()["reason"] == "checksum"
-    assert error.to_dict("zh-TW")["title"] == "身分證明號碼格式錯誤"
+    assert error.title_zh == "身分證明號碼格式錯誤"
 
 
 def test_is_valid() -> None:
@@ -179,7 +179,7 @@ def test_non_ascii_letters_are_refused() -> None:
 def test_non_ascii_is_the_same_422_as_other_bad_forms() -> None:
     with pytest.raises(InvalidNationalId) as info:
         validate_national_id("B1" + in_script("23456780", "\u0660"))
-    assert info.value.code == "invalid_national_id"
+    assert info.value.code == "invalid-national-id"
     assert info.value.field == "national_id"
     assert info.value.rule == "R-DATA-1"
     assert "ASCII" in info.value.detail_en

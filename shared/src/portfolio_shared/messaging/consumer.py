@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -27,13 +28,14 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Gauge
 from pydantic import ValidationError
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import context
 from ..db import UnitOfWork
+from ..dialect import insert_for
 from ..events.base import Envelope, EventPayload
 from ..outage import UNAVAILABLE, Outage, classify
+from . import metrics
 from .bus import IncomingMessage, MessageBus, PermanentFailure
 
 log = logging.getLogger(__name__)
@@ -70,14 +72,8 @@ async def record_in_inbox(
     session: AsyncSession, inbox: Table, consumer: str, event_id: uuid.UUID, routing_key: str
 ) -> bool:
     """Insert the inbox row; False if this consumer already processed the event."""
-    dialect = session.get_bind().dialect.name
     values = {"consumer": consumer, "event_id": event_id, "routing_key": routing_key}
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(inbox).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two dialects above are supported
-        raise RuntimeError(f"unsupported dialect {dialect}")
+    stmt = insert_for(session, inbox).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -86,13 +82,11 @@ async def record_many_in_inbox(
     session: AsyncSession, inbox: Table, consumer: str, events: list[tuple[uuid.UUID, str]]
 ) -> set[uuid.UUID]:
     """Insert many inbox rows in one statement; return the ids that were new for this consumer."""
-    dialect = session.get_bind().dialect.name
     rows = [
         {"consumer": consumer, "event_id": eid, "routing_key": key}
         for eid, key in sorted(dict(events).items(), key=lambda item: str(item[0]))  # one order: no deadlocks
     ]
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    stmt = insert_for(session, inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
     return set((await session.execute(stmt)).scalars().all())
 
 
@@ -195,6 +189,18 @@ class EventConsumer:
             yield
 
     async def handle(self, message: IncomingMessage) -> None:
+        consumer = self.subscriptions.consumer
+        if message.delivery_count > 1:
+            metrics.REDELIVERED.labels(consumer).inc()
+        try:
+            occurred_at = await self._handle(message)
+        except BaseException:
+            metrics.FAILED.labels(consumer).inc()
+            raise
+        metrics.HANDLED.labels(consumer).inc()
+        metrics.LAG.labels(consumer).observe(max(0.0, (datetime.now(UTC) - occurred_at).total_seconds()))
+
+    async def _handle(self, message: IncomingMessage) -> datetime:
         envelope, payload, handler = self._decode(message)
         probing = False  # this delivery met the outage and retries itself until it gets through
         attempt = 0
@@ -204,7 +210,7 @@ class EventConsumer:
                     await self._running.wait()
                 try:
                     await self._dispatch(message, envelope, payload, handler)
-                    return
+                    return envelope.occurred_at
                 except Exception as exc:
                     found = classify(exc)
                     if found is None or found.statement_cancelled:

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
+from .metrics import DEAD_LETTERED
 from .topology import Topology
 
 log = logging.getLogger(__name__)
@@ -244,10 +245,12 @@ class InProcessBus:
             await handler(incoming)
         except PermanentFailure as exc:
             values = {"state": "dead", "reason": f"rejected: {exc}"[:200]}
+            DEAD_LETTERED.labels(str(row["queue"])).inc()
         except Exception as exc:
             log.exception("in-process bus: handler of %s failed (delivery %d)", row["queue"], count)
             if count > self.topology.delivery_limit:
                 values = {"state": "dead", "reason": f"delivery_limit: {exc}"[:200]}
+                DEAD_LETTERED.labels(str(row["queue"])).inc()
             else:
                 values = {"available_at": time.time() + self.topology.retry_delay(count)}
         else:

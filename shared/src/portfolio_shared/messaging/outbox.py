@@ -20,9 +20,12 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..clock import as_utc
 from ..events.subscribers import subscribed_keys
 from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
+from .housekeeping import Purge
+from .metrics import OUTBOX_OLDEST_AGE
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,11 @@ class OutboxRelay:
         keep_published: timedelta = timedelta(days=7),
         on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None,
         must_route: frozenset[str] | None = None,
+        purges: Sequence[Purge] = (),
     ) -> None:
         self.engine = engine
+        # Other rows with a horizon (inbox, idempotency keys), purged on the same schedule.
+        self.purges = list(purges)
         self.outbox = outbox
         self.bus = bus
         self.service = service
@@ -69,6 +75,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_purge = datetime.min.replace(tzinfo=UTC)
+        self._last_backlog = datetime.min.replace(tzinfo=UTC)
 
     def wake(self) -> None:
         """Called after a commit in this process so the event goes out without waiting for a poll."""
@@ -149,6 +156,20 @@ class OutboxRelay:
                 ).scalar_one()
             )
 
+    async def observe_backlog(self) -> tuple[int, float]:
+        """Set the backlog gauges (unpublished rows, age of the oldest in seconds) and return them."""
+        o = self.outbox.c
+        async with self.engine.connect() as conn:
+            count, oldest = (
+                await conn.execute(select(func.count(), func.min(o.created_at)).where(o.published_at.is_(None)))
+            ).one()
+        age = 0.0
+        if oldest is not None:
+            age = max(0.0, (datetime.now(UTC) - as_utc(oldest)).total_seconds())
+        PENDING.labels(self.service).set(int(count))
+        OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+        return int(count), age
+
     async def purge_published(self) -> int:
         cutoff = datetime.now(UTC) - self.keep_published
         async with self.engine.begin() as conn:
@@ -168,10 +189,14 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 published = await self.run_once()
+                if datetime.now(UTC) - self._last_backlog > timedelta(seconds=15):
+                    self._last_backlog = datetime.now(UTC)
+                    await self.observe_backlog()
                 if datetime.now(UTC) - self._last_purge > timedelta(minutes=10):
                     self._last_purge = datetime.now(UTC)
                     await self.purge_published()
-                    PENDING.labels(self.service).set(await self.pending_count())
+                    for purge in self.purges:
+                        await purge.run(self.engine, service=self.service)
                 outage_rounds = 0
             except Exception as exc:
                 found = classify(exc)

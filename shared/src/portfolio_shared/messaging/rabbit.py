@@ -17,6 +17,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import PublishError
 
 from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
+from .metrics import DEAD_LETTERED
 from .topology import Topology
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ class RabbitBus:
                 await handler(incoming)
             except PermanentFailure:
                 log.exception("dead-lettering message %s from %s at once", incoming.message_id, consumer)
+                DEAD_LETTERED.labels(self.topology.queue(consumer)).inc()
                 await message.reject(requeue=False)
                 return
             except Exception:
@@ -196,6 +198,8 @@ class RabbitBus:
                 )
                 await asyncio.sleep(delay)
                 # The quorum queue counts this return; past the delivery limit it dead-letters.
+                if delivery_count > self.topology.delivery_limit:
+                    DEAD_LETTERED.labels(self.topology.queue(consumer)).inc()
                 await message.nack(requeue=True)
                 return
             await message.ack()

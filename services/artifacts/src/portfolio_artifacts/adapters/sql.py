@@ -10,22 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from portfolio_shared.dialect import insert_for
 
 from .orm import student_locks
 
 Executor = AsyncSession | AsyncConnection
 """Anything read-only helpers may run statements on: a session in a transaction, or an autocommit connection."""
-
-
-def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported dialect {dialect}")  # pragma: no cover
 
 
 async def upsert_newer(
@@ -44,7 +36,7 @@ async def upsert_newer(
     Returns True when the row now reflects this event.
     """
     row = {**values, "event_at": event_at}
-    stmt = _insert(session, table).values(**row)
+    stmt = insert_for(session, table).values(**row)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={k: stmt.excluded[k] for k in row if k not in keys} | dict(on_update or {}),
@@ -56,7 +48,7 @@ async def upsert_newer(
 
 async def insert_ignore(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
-        await session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
+        await session.execute(insert_for(session, table).on_conflict_do_nothing(), list(rows))
 
 
 # Per-process locks for SQLite (the standalone shape runs one process): SQLite has no row locks.
@@ -81,7 +73,7 @@ async def student_scope_lock(session: AsyncSession, scope: str) -> AsyncIterator
             yield
         return
     # One statement: the upsert creates the row if needed and holds its row lock to the end of the transaction.
-    stmt = postgresql.insert(student_locks).values(scope=scope, created_at=datetime.now(UTC))
+    stmt = insert_for(session, student_locks).values(scope=scope, created_at=datetime.now(UTC))
     await session.execute(
         stmt.on_conflict_do_update(index_elements=["scope"], set_={"created_at": stmt.excluded.created_at})
     )

@@ -1,48 +1,17 @@
 """Domain exceptions of the artifacts service.
 
-Every error carries a stable machine ``code`` (used as the RFC 9457 problem ``type`` suffix),
-English and Chinese titles, a human ``detail``, the offending ``field`` if any, the DOMAIN.md ``rule``
-it enforces, and the HTTP ``status`` the API layer should answer with: 422 for input that can never
-be valid, 409 for a conflict with current state, a window or a cap.
+All subclass the one base of every service, ``portfolio_shared.errors.DomainError``: a stable
+kebab-case ``code`` (the RFC 9457 problem ``type`` suffix), English and Chinese titles, a human
+``detail``, the offending ``field`` if any, the DOMAIN.md ``rule`` it enforces, and the class of
+outcome (``status``) the shared edge answers with: 422 for input that can never be valid, 409 for a
+conflict with current state, a window or a cap.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from portfolio_shared.errors import DomainError
 
-
-class DomainError(Exception):
-    """Base class; subclasses set the class-level defaults."""
-
-    code: ClassVar[str] = "domain-error"
-    title_en: ClassVar[str] = "Domain rule violated"
-    title_zh: ClassVar[str] = "違反業務規則"
-    status: ClassVar[int] = 422
-    default_rule: ClassVar[str | None] = None
-
-    def __init__(self, detail: str, *, field: str | None = None, rule: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-        self.rule = rule if rule is not None else self.default_rule
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for logging and for the HTTP layer's problem+json mapping."""
-        return {
-            "code": self.code,
-            "title_en": self.title_en,
-            "title_zh": self.title_zh,
-            "status": self.status,
-            "detail": self.detail,
-            "field": self.field,
-            "rule": self.rule,
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(code={self.code!r}, field={self.field!r}, "
-            f"rule={self.rule!r}, detail={self.detail!r})"
-        )
+__all__ = ["ConflictError", "DomainError", "ValidationError"]
 
 
 class ValidationError(DomainError):
@@ -224,7 +193,11 @@ class NotEnrolled(ConflictError):
     default_rule = "R-DATA-6"
 
     def __init__(self, detail: str, *, status: str, since: str, school_id: str) -> None:
-        super().__init__(detail, field="enrolment_status")
+        super().__init__(
+            detail,
+            field="enrolment_status",
+            extra={"enrolment": {"school_id": school_id, "status": status, "since": since or None}},
+        )
         self.status_value = status
         self.since = since
         self.school_id = school_id
@@ -248,6 +221,6 @@ class OutsideEnrolmentPeriod(ValidationError):
     default_rule = "R-DATA-6"
 
     def __init__(self, detail: str, *, field: str, value: str, starts_on: str) -> None:
-        super().__init__(detail, field=field)
+        super().__init__(detail, field=field, extra={"date": value, "enrolment_period": {"starts_on": starts_on}})
         self.value = value
         self.starts_on = starts_on

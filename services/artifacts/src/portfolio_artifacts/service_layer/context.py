@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from portfolio_artifacts.adapters.content_check import ContentChecker
@@ -12,13 +12,10 @@ from portfolio_artifacts.config import Settings
 from portfolio_artifacts.domain.file_rules import FileRules
 from portfolio_artifacts.domain.performances import DEFAULT_CATALOG, CatalogRegistry
 from portfolio_artifacts.service_layer.authority import Moment
+from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.service import ServiceRuntime
 from portfolio_shared.storage import ObjectStorage
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -28,7 +25,7 @@ class Deps:
     rules: FileRules
     catalogs: CatalogRegistry = field(default_factory=lambda: CatalogRegistry(DEFAULT_CATALOG))
     current_catalog: str = DEFAULT_CATALOG.version
-    clock: Callable[[], datetime] = _utcnow
+    clock: Callable[[], datetime] = utcnow
     content: ContentChecker | None = None  # built from the settings unless a test swaps it
 
     def __post_init__(self) -> None:

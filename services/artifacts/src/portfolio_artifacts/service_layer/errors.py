@@ -27,7 +27,7 @@ class OutsideWindow(WindowClosed):
     def __init__(
         self, detail: str, *, field: str, rule: str, windows: list[dict[str, Any]], reason: str = "outside_window"
     ) -> None:
-        super().__init__(detail, field=field, rule=rule)
+        super().__init__(detail, field=field, rule=rule, extra={"windows": windows, "reason": reason})
         self.windows = windows
         self.reason = reason  # "no_window" when the school set none (closed by default, R-SCHED-1)
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import idempotency_keys
 from portfolio_artifacts.adapters.sql import Executor
 from portfolio_artifacts.domain.errors import ValidationError
+from portfolio_shared.dialect import insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +85,12 @@ async def remember(session: AsyncSession, claim: IdempotencyClaim | None, body: 
         "response": encoded,
         "created_at": now,
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(idempotency_keys).values(**values).on_conflict_do_nothing().returning(idempotency_keys.c.key)
+    stmt = (
+        insert_for(session, idempotency_keys)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(idempotency_keys.c.key)
+    )
     if (await session.execute(stmt)).first() is None:
         row = (await session.execute(select(idempotency_keys).where(_where(claim)))).first()
         raise _replay_or_refuse(claim, row)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from portfolio_shared.audit import chain_columns
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
 from portfolio_shared.nightly import nightly_runs_table
@@ -216,6 +217,7 @@ audit_log = Table(
     Column("after", JSON, nullable=True),
     Column("client_ip", String(64), nullable=True),
     Index("ix_audit_log_school_time", "school_id", "occurred_at"),
+    *chain_columns("audit_log"),  # tamper-evident chain (R-RET-3), see portfolio_shared.audit
 )
 
 sis_sync_runs = Table(

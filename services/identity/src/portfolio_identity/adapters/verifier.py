@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portfolio_shared.auth import JWKSVerifier
 
-from ..service_layer.common import utcnow
 from .keys import published_jwks
 
 
@@ -28,7 +28,7 @@ class DatabaseKeyVerifier(JWKSVerifier):
         if self._sessionmaker is None:
             return
         async with self._sessionmaker() as session:
-            self.load(await published_jwks(session, utcnow()))
+            self.load(await published_jwks(session, datetime.now(UTC)))
 
     async def _refresh(self) -> None:
         async with self._lock:

@@ -10,8 +10,8 @@ from fastapi.security import OAuth2PasswordRequestFormStrict
 
 from portfolio_shared.auth import CurrentPrincipal
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import Problem
 
 from ..adapters import keys
 from ..adapters.verifier import DatabaseKeyVerifier
@@ -36,7 +36,8 @@ async def _commit_always(uow: UnitOfWork, work: Awaitable[T]) -> T:
     """Failure counters, revocations and audit rows must persist even when the request fails."""
     try:
         result = await work
-    except Problem:
+    except (NotAuthenticated, TooManyRequests, Forbidden, NotFound, InvalidInput):
+        # The refusals of sign-in (formerly edge problems): counters and audit rows still persist.
         await uow.commit()
         raise
     await uow.commit()

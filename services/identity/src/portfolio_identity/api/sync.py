@@ -33,7 +33,7 @@ async def run_sync(
     if len(data) > settings.sync_max_file_bytes:
         raise Problem(
             413,
-            "identity.sync_file_too_large",
+            "sync-file-too-large",
             "File too large",
             "檔案過大",
             over_limit(settings.sync_max_file_bytes, file.size or len(data), what="this export"),

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy import RowMapping, delete, insert, update
 
+from portfolio_shared.audit import append
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.identity import RoleGranted, RoleRevoked, UserCreated, UserDeactivated, UserUpdated
 
@@ -80,7 +81,7 @@ async def insert_users(
     if created:
         await uow.session.execute(insert(users), created)
         await uow.session.execute(insert(memberships), member_rows)
-        await uow.session.execute(insert(audit_log), audit_rows)
+        await append(uow.session, audit_log, audit_rows)
     if role_rows:
         await uow.session.execute(insert(school_roles), role_rows)
     return created

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import RowMapping, func, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import forbidden, not_found
 
 from ..adapters import queries
 from ..adapters.orm import memberships, users
@@ -51,12 +51,10 @@ def check_roles(kind: str, roles: list[str], field: str = "roles") -> list[str]:
     try:
         parsed = {Role(r) for r in roles}
     except ValueError:
-        raise invalid(
-            "identity.unknown_role", "Unknown role", "未知的角色", f"unknown role in {roles}", field=field
-        ) from None
+        raise invalid("unknown-role", "Unknown role", "未知的角色", f"unknown role in {roles}", field=field) from None
     if parsed & PLATFORM_ROLES:
         raise invalid(
-            "identity.platform_role",
+            "platform-role",
             "Platform role",
             "平台角色不可由學校授予",
             "district and system roles are not granted by a school",
@@ -64,7 +62,7 @@ def check_roles(kind: str, roles: list[str], field: str = "roles") -> list[str]:
         )
     if (kind == "student") != (Role.STUDENT in parsed) and parsed:
         raise invalid(
-            "identity.role_kind",
+            "role-kind",
             "Role does not fit the account kind",
             "角色與身分別不符",
             "students hold only the student role; staff and teachers never hold it",
@@ -72,7 +70,7 @@ def check_roles(kind: str, roles: list[str], field: str = "roles") -> list[str]:
         )
     if kind == "student" and parsed - {Role.STUDENT}:
         raise invalid(
-            "identity.role_kind",
+            "role-kind",
             "Role does not fit the account kind",
             "角色與身分別不符",
             "a student account may only have the student role",
@@ -86,13 +84,13 @@ def check_password(password: str, login_name: str, context: Sequence[str] = (), 
     violations = check_password_policy(password, login_name, context)
     if violations:
         problem = invalid(
-            "identity.password_policy",
+            "password-policy",
             "Password does not meet the policy",
             "密碼不符合安全規則",
             "; ".join(f"{v.message_en} ({v.message_zh})" for v in violations),
             field=field,
         )
-        problem.errors = [
+        problem.extra["errors"] = [
             {"field": field, "rule": v.code.value, "message": v.message_en, "message_zh": v.message_zh}
             for v in violations
         ]
@@ -123,7 +121,7 @@ async def create_user(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
     roles = check_roles(body["kind"], body.get("roles") or [])
     if await queries.user_by_login(uow.session, login) is not None:
         raise conflict(
-            "identity.login_taken",
+            "login-taken",
             "Login name taken",
             "帳號已被使用",
             f"login name {login} is taken",
@@ -162,7 +160,7 @@ async def add_member(
     checked = check_roles(user["kind"], roles)
     if await queries.member_of_school(uow.session, user["id"], school_id) is not None:
         raise conflict(
-            "identity.already_member",
+            "already-member",
             "Already a member",
             "已是本校人員",
             "the person already belongs to this school",
@@ -229,7 +227,7 @@ async def update_user(
     end_date: date | None = changes.get("end_date", user["end_date"])
     if status == "left" and end_date is None:
         raise invalid(
-            "identity.end_date_required",
+            "end-date-required",
             "End date required",
             "離職需填寫離職日期",
             "an account that left needs an end date",
@@ -256,7 +254,7 @@ async def set_roles(uow: UnitOfWork, caller: Caller, school_id: str, user_id: st
         and not caller.can(Permission.SCHOOLS_MANAGE, school_id)
     ):
         raise conflict(
-            "identity.self_lockout",
+            "self-lockout",
             "Cannot remove own account rights",
             "不可移除自己的帳號管理權限",
             "ask another administrator to remove your IT role",

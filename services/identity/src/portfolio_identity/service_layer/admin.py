@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import not_found
 
 from ..adapters import queries
 from ..adapters.orm import audit_log, platform_roles, users

@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import RowMapping, insert, select, update
 
+from portfolio_shared.clock import as_utc
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import InvalidInput, NotAuthenticated, TooManyRequests, forbidden
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import Problem, forbidden
 
 from ..adapters import keys, queries
 from ..adapters.orm import refresh_tokens, users
@@ -29,35 +30,35 @@ from ..config import Settings
 from ..domain.passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from . import throttle
 from .accounts import check_password, school_words
-from .common import Caller, as_utc, audit, new_id, utcnow
+from .common import Caller, audit, new_id, utcnow
 from .revocation import revoke_family_tokens, revoke_user_tokens
 from .tokens import build_claims, may_sign_in, sign
 
 log = logging.getLogger(__name__)
 
 
-def _bad_credentials() -> Problem:
-    return Problem(
-        401,
-        "identity.invalid_credentials",
-        "Invalid login name or password",
-        "帳號或密碼錯誤",
+def _bad_credentials() -> NotAuthenticated:
+    return NotAuthenticated(
         "the login name or the password is wrong",
+        code="invalid-credentials",
+        title_en="Invalid login name or password",
+        title_zh="帳號或密碼錯誤",
         headers={"WWW-Authenticate": "Bearer"},
     )
 
 
-def _bad_refresh(detail: str) -> Problem:
-    return Problem(401, "identity.invalid_refresh_token", "Invalid refresh token", "更新憑證無效", detail)
+def _bad_refresh(detail: str) -> NotAuthenticated:
+    return NotAuthenticated(
+        detail, code="invalid-refresh-token", title_en="Invalid refresh token", title_zh="更新憑證無效"
+    )
 
 
-def too_many(seconds: int) -> Problem:
-    return Problem(
-        429,
-        "identity.login_throttled",
-        "Too many failed sign-ins",
-        "登入失敗次數過多，請稍後再試",
+def too_many(seconds: int) -> TooManyRequests:
+    return TooManyRequests(
         f"try again in {seconds} seconds",
+        code="login-throttled",
+        title_en="Too many failed sign-ins",
+        title_zh="登入失敗次數過多，請稍後再試",
         headers={"Retry-After": str(seconds)},
     )
 
@@ -260,7 +261,7 @@ async def logout(uow: UnitOfWork, token: str, client_ip: str | None) -> None:
     """Revoke the whole sign-in (the token's family). Unknown tokens are ignored: logout is idempotent."""
     try:
         row = await _refresh_row(uow, token)
-    except Problem:
+    except NotAuthenticated:
         return
     await _revoke_family(uow, row["family_id"], "logout", utcnow(), user_id=row["user_id"], actor=row["user_id"])
     await audit(
@@ -289,13 +290,12 @@ async def logout_everywhere(uow: UnitOfWork, caller: Caller) -> int:
 async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new: str) -> None:
     user = await queries.get_user(uow.session, caller.actor_id)
     if user is None or user["password_hash"] is None or not verify_password(user["password_hash"], current):
-        raise Problem(
-            422,
-            "identity.wrong_password",
-            "Current password is wrong",
-            "目前密碼錯誤",
+        raise InvalidInput(
             "the current password does not match",
             field="current_password",
+            code="wrong-password",
+            title_en="Current password is wrong",
+            title_zh="目前密碼錯誤",
         )
     context = await school_words(uow, user["home_school_id"])
     new_hash = check_password(new, user["login_name"], context, field="new_password")

@@ -8,31 +8,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
-
+from portfolio_shared.audit import append
 from portfolio_shared.auth import Principal
+from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.problems import Problem, forbidden, not_found
+from portfolio_shared.errors import Conflict, InvalidInput, forbidden, not_found
 
 from ..adapters.orm import audit_log
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def today() -> date:
     return utcnow().date()
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (stored in UTC); PostgreSQL aware ones."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def new_id() -> str:
@@ -148,16 +137,16 @@ async def audit(
 ) -> None:
     """Record one mutation in the audit trail, inside the caller's transaction (R-RET-3)."""
     row = audit_row(caller, action, object_type, object_id, school_id=school_id, before=before, after=after)
-    await uow.session.execute(insert(audit_log).values(**row))
+    await append(uow.session, audit_log, [row])
 
 
 def conflict(
     code: str, title_en: str, title_zh: str, detail: str, *, field: str | None = None, rule: str | None = None
-) -> Problem:
-    return Problem(409, code, title_en, title_zh, detail, field=field, rule=rule)
+) -> Conflict:
+    return Conflict(detail, field=field, rule=rule, code=code, title_en=title_en, title_zh=title_zh)
 
 
 def invalid(
     code: str, title_en: str, title_zh: str, detail: str, *, field: str | None = None, rule: str | None = None
-) -> Problem:
-    return Problem(422, code, title_en, title_zh, detail, field=field, rule=rule)
+) -> InvalidInput:
+    return InvalidInput(detail, field=field, rule=rule, code=code, title_en=title_en, title_zh=title_zh)

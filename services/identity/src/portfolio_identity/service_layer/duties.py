@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.events.identity import AbsenceCleared, AbsenceMarked, DelegationOrderChanged
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import not_found
 
 from ..adapters import queries
 from ..adapters.orm import absences, duties, duty_people
@@ -96,7 +96,7 @@ def _roles(values: list[str], field: str) -> list[str]:
         roles = [Role(v) for v in values]
     except ValueError:
         raise invalid(
-            "identity.unknown_role",
+            "unknown-role",
             "Unknown role",
             "未知的角色",
             f"unknown role in {values}",
@@ -105,7 +105,7 @@ def _roles(values: list[str], field: str) -> list[str]:
         ) from None
     if set(roles) & PLATFORM_ROLES or Role.STUDENT in roles:
         raise invalid(
-            "identity.role_not_for_duty",
+            "role-not-for-duty",
             "Role cannot hold a duty",
             "此角色不可負責職務",
             "duties belong to school offices, not to students or platform administrators",
@@ -123,7 +123,7 @@ async def create_duty(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
     wanted = set(body.get("permissions") or [])
     if not wanted <= {p.value for p in granted}:
         raise invalid(
-            "identity.duty_permissions",
+            "duty-permissions",
             "Duty permissions exceed its office",
             "職務權限超出負責單位權限",
             f"permissions {sorted(wanted - set(granted))} are not held by the responsible offices",
@@ -132,7 +132,7 @@ async def create_duty(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
         )
     exists = select(duties.c.id).where(duties.c.school_id == school_id, duties.c.code == body["code"])
     if (await uow.session.execute(exists)).first() is not None:
-        raise conflict("identity.duty_exists", "Duty exists", "職務已存在", f"duty {body['code']} exists", field="code")
+        raise conflict("duty-exists", "Duty exists", "職務已存在", f"duty {body['code']} exists", field="code")
     row: dict[str, Any] = {
         "id": new_id(),
         "school_id": school_id,
@@ -194,7 +194,7 @@ async def set_order(
     for field, ids in (("responsible_user_ids", responsible), ("delegate_user_ids", delegates)):
         if len(set(ids)) != len(ids):
             raise invalid(
-                "identity.duplicate_person",
+                "duplicate-person",
                 "A person is listed twice",
                 "人員重複列出",
                 "each person appears once in a list",
@@ -204,7 +204,7 @@ async def set_order(
         missing = set(ids) - await queries.members_by_ids(uow.session, school_id, ids, staff_only=True)
         if missing:
             raise invalid(
-                "identity.not_a_member",
+                "not-a-member",
                 "Not a member of the school",
                 "非本校人員",
                 f"users {sorted(missing)} are not staff or teachers of this school",
@@ -258,7 +258,7 @@ async def who_acts(
     if teacher_user_id is not None:
         if code != CERTIFICATION_DUTY:
             raise invalid(
-                "identity.not_per_teacher",
+                "not-per-teacher",
                 "This duty is not resolved per teacher",
                 "此職務不依任課教師分別代理",
                 f"teacher_user_id applies to the {CERTIFICATION_DUTY} duty only",

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import DomainError
 from portfolio_shared.events.identity import SisAccountSyncFailed
 from portfolio_shared.nightly import (
     FAILED,
@@ -34,7 +35,6 @@ from portfolio_shared.nightly import (
     parse_run_at,
 )
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import Problem
 from portfolio_shared.service import ServiceRuntime
 
 from ..adapters.orm import nightly_runs, schools
@@ -55,7 +55,7 @@ def replica_name() -> str:
 def _reason(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, DropFolderError):
         return exc.reason, exc.detail
-    if isinstance(exc, Problem):
+    if isinstance(exc, DomainError):
         return ("unreadable" if exc.status == 422 else "refused"), exc.detail or exc.title_en
     # Never the message of an unexpected error: it could quote a line of the file.
     return "error", f"the sync failed with {type(exc).__name__}"

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import Problem, not_found
 from portfolio_shared.spreadsheet import WARNING_EN, WARNING_REASON, WARNING_ZH, formula_warnings
 
 from ..adapters import queries
 from ..adapters.orm import memberships, school_roles, sis_sync_runs, users
-from ..domain.errors import DomainError
+from ..domain.errors import SisFileUnreadable
 from ..domain.roles import Role
 from ..domain.sis_sync import (
     AccountKind,
@@ -72,11 +72,6 @@ class SyncReport:
             "warnings": self.warnings,
             "ignored_columns": self.ignored_columns,
         }
-
-
-def _problem(error: DomainError, status: int) -> Problem:
-    f = error.as_problem_fields()
-    return Problem(status, f["code"], f["title"], f["title_zh"], f["detail"], field=f["field"], rule=f["rule"])
 
 
 async def _existing(uow: UnitOfWork, school_id: str, school_code: str, logins: set[str]) -> dict[str, ExistingAccount]:
@@ -169,32 +164,19 @@ async def run_sync(
     if school is None:
         raise not_found("school")
     if b"\x00" in data:
-        raise Problem(
-            422,
-            "identity.sis_file_unreadable",
-            "The SIS export cannot be read",
-            "無法讀取校務行政系統匯出檔",
-            "the file contains NUL bytes: not a UTF-8 or Big5 text export",
-            field="file",
-            rule="R-DUTY-3",
-        )
-    try:
-        parsed = parse_sis_export(data, expected_school_code=school["code"])
-    except DomainError as error:
-        raise _problem(error, 422) from None
+        raise SisFileUnreadable("the file contains NUL bytes: not a UTF-8 or Big5 text export", field="file")
+    parsed = parse_sis_export(data, expected_school_code=school["code"])
     existing = await _existing(uow, school_id, school["code"], {r.login_name for r in parsed.rows})
     # An unreadable line hides whose account it is: deactivate nobody on such a file (R-DUTY-3).
     keep = frozenset(existing) if parsed.unattributed_lines else parsed.rejected_login_names
-    try:
-        plan = plan_sync(
-            existing,
-            parsed.rows,
-            school["code"],
-            keep=keep,
-            max_deactivation_share=max_deactivation_share,
-        )
-    except DomainError as error:
-        raise _problem(error, 409) from None
+    # A refused mass deactivation is a Conflict (409) by its class (R-DUTY-3).
+    plan = plan_sync(
+        existing,
+        parsed.rows,
+        school["code"],
+        keep=keep,
+        max_deactivation_share=max_deactivation_share,
+    )
     report = SyncReport(
         school["code"],
         hashlib.sha256(data).hexdigest(),

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.events.identity import OnBehalfAuthorised, OnBehalfRevoked, TeacherAccountExtended
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import forbidden, not_found
 
 from ..adapters import queries
 from ..adapters.orm import account_extensions, on_behalf
@@ -29,7 +29,7 @@ from .revocation import revoke_user_tokens
 def _future(until: date, field: str = "until") -> None:
     if until < today():
         raise invalid(
-            "identity.date_in_past",
+            "date-in-past",
             "Date in the past",
             "日期已過",
             f"{until} is in the past",
@@ -47,7 +47,7 @@ async def extend_teacher(uow: UnitOfWork, caller: Caller, school_id: str, user_i
     roles = await queries.roles_at_school(uow.session, user_id, school_id)
     if user["kind"] != "teacher" or Role.COURSE_TEACHER not in roles:
         raise invalid(
-            "identity.not_a_teacher",
+            "not-a-teacher",
             "Not a course teacher",
             "非任課教師",
             "only a course teacher's account is extended for certification",
@@ -56,7 +56,7 @@ async def extend_teacher(uow: UnitOfWork, caller: Caller, school_id: str, user_i
         )
     if user["status"] != "left" and user["end_date"] is None:
         raise invalid(
-            "identity.not_leaving",
+            "not-leaving",
             "Teacher is not leaving",
             "教師未離職",
             "set the teacher's status to left (with an end date) first",
@@ -112,7 +112,7 @@ async def authorise_on_behalf(
     teacher_id = teacher_user_id or caller.user_id
     if teacher_id is None:
         raise invalid(
-            "identity.teacher_required",
+            "teacher-required",
             "Teacher required",
             "需指定教師",
             "name the teacher",
@@ -131,7 +131,7 @@ async def authorise_on_behalf(
     staff = await queries.member_of_school(uow.session, staff_user_id, school_id)
     if staff is None:
         raise invalid(
-            "identity.not_a_member",
+            "not-a-member",
             "Not a member of the school",
             "非本校人員",
             "the staff member does not belong to this school",
@@ -140,7 +140,7 @@ async def authorise_on_behalf(
         )
     if staff["kind"] not in ("staff", "teacher") or staff["id"] == teacher_id or staff["status"] != "active":
         raise invalid(
-            "identity.not_staff",
+            "not-staff",
             "Not an active staff member",
             "非在職教職員",
             "name another active staff member or teacher",

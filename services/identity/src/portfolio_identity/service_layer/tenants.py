@@ -12,9 +12,9 @@ from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.events.identity import SchoolCreated, SchoolUpdated
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import forbidden, not_found
 
 from ..adapters import queries
 from ..adapters.orm import districts, schools
@@ -33,9 +33,7 @@ async def create_district(uow: UnitOfWork, caller: Caller, code: str, name: str)
     caller.require_global(Permission.SCHOOLS_MANAGE)
     existing = (await uow.session.execute(select(districts.c.id).where(districts.c.code == code))).first()
     if existing is not None:
-        raise conflict(
-            "identity.district_exists", "District exists", "主管機關已存在", f"district {code} exists", field="code"
-        )
+        raise conflict("district-exists", "District exists", "主管機關已存在", f"district {code} exists", field="code")
     row: dict[str, Any] = {"id": new_id(), "code": code, "name": name, "created_at": utcnow()}
     await uow.session.execute(insert(districts).values(**row))
     await audit(
@@ -68,9 +66,7 @@ async def create_school(uow: UnitOfWork, caller: Caller, code: str, name: str, d
         raise not_found("district")
     code = validate_school_code(code)
     if await queries.school_by_code(uow.session, code) is not None:
-        raise conflict(
-            "identity.school_exists", "School exists", "學校已存在", f"school code {code} is taken", field="code"
-        )
+        raise conflict("school-exists", "School exists", "學校已存在", f"school code {code} is taken", field="code")
     now = utcnow()
     row: dict[str, Any] = {
         "id": new_id(),
@@ -84,7 +80,7 @@ async def create_school(uow: UnitOfWork, caller: Caller, code: str, name: str, d
         await uow.session.execute(insert(schools).values(**row))
     except IntegrityError:
         raise conflict(
-            "identity.school_exists", "School exists", "學校已存在", f"school code {code} is taken", field="code"
+            "school-exists", "School exists", "學校已存在", f"school code {code} is taken", field="code"
         ) from None
     await seed_duties(uow, row["id"])
     uow.publish(

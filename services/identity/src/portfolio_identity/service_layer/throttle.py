@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portfolio_shared.clock import as_utc
+from portfolio_shared.dialect import insert_for
+
 from ..adapters.orm import login_throttle
-from .common import as_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +87,7 @@ async def record_failure(session: AsyncSession, key: str, policy: ThrottlePolicy
         "last_failure_at": now,
         "locked_until": now + timedelta(seconds=wait) if wait else None,
     }
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(login_throttle).values(**values)
+    stmt = insert_for(session, login_throttle).values(**values)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=["key"],

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from portfolio_shared.dialect import insert_for
 
 from ..domain.model import Contact, Trigger, aware
 from .crypto import FieldCipher
@@ -35,7 +36,7 @@ def _aware(row: Any, *names: str) -> dict[str, Any]:
 
 
 def _insert(session: AsyncSession, table: sa.Table) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    return insert_for(session, table)
 
 
 async def upsert(

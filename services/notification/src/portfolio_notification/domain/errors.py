@@ -1,27 +1,16 @@
 """Domain exceptions of the notification service (the artifacts pattern, smallest form).
 
-Every error carries a stable machine ``code`` (the RFC 9457 problem ``type`` suffix), English and
-Chinese titles, a ``detail``, the offending ``field`` if any, the DOMAIN.md ``rule`` it enforces and
-the HTTP ``status`` the edge answers with. Only ``api/errors.py`` turns them into HTTP.
+All subclass the one base of every service, ``portfolio_shared.errors.DomainError``: a stable
+kebab-case ``code`` (the RFC 9457 problem ``type`` suffix), English and Chinese titles, a ``detail``,
+the offending ``field`` if any, the DOMAIN.md ``rule`` it enforces and the class of outcome
+(``status``). Only the shared edge (``portfolio_shared.problems``) turns them into HTTP.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from portfolio_shared.errors import DomainError
 
-
-class DomainError(Exception):
-    code: ClassVar[str] = "domain-error"
-    title_en: ClassVar[str] = "Domain rule violated"
-    title_zh: ClassVar[str] = "違反業務規則"
-    status: ClassVar[int] = 422
-    default_rule: ClassVar[str | None] = None
-
-    def __init__(self, detail: str, *, field: str | None = None, rule: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-        self.rule = rule if rule is not None else self.default_rule
+__all__ = ["ConflictError", "DomainError", "NotFound", "ValidationError"]
 
 
 class ValidationError(DomainError):

@@ -8,9 +8,11 @@ run maps onto the same key and the database's unique constraint makes it a no-op
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
+
+from portfolio_shared.clock import as_utc
 
 Channel = Literal["inbox", "email", "postal"]
 
@@ -102,6 +104,4 @@ def message_id(delivery_id: str, domain: str) -> str:
     return f"<{delivery_id}@{domain}>"
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+aware = as_utc  # SQLite hands back naive datetimes; every stored time is UTC (portfolio_shared.clock)

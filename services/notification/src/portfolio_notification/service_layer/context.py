@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.service import ServiceRuntime
 
 from ..adapters.crypto import FieldCipher
 from ..adapters.mailer import EmlFolderMailer, Mailer, SmtpMailer
 from ..config import Settings
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_mailer(settings: Settings) -> Mailer:
@@ -38,7 +35,7 @@ class Deps:
     settings: Settings
     cipher: FieldCipher
     mailer: Mailer
-    clock: Callable[[], datetime] = _utcnow
+    clock: Callable[[], datetime] = utcnow
     runtime: ServiceRuntime | None = None
     # Set when new e-mails are recorded, so the dispatcher does not wait for its next poll.
     email_ready: asyncio.Event = field(default_factory=asyncio.Event)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from portfolio_shared.audit import chain_columns
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.nightly import nightly_runs_table
 
@@ -292,5 +293,6 @@ audit_log = Table(
     Column("entity_id", String(100), nullable=False),
     Column("at", TS, nullable=False),
     Column("details", JSON, nullable=False),  # never a national ID or counselling content
+    *chain_columns("audit_log"),  # tamper-evident chain (R-RET-3), see portfolio_shared.audit
 )
 Index("ix_audit_log_school_at", audit_log.c.school_id, audit_log.c.at)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_records.adapters.orm import course_students, course_teachers, courses
 from portfolio_records.service_layer import courses as handlers
+from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.commands import CourseCreate, CourseStudents, TeacherAssignment
 from portfolio_shared.permissions import Permission
@@ -48,27 +47,10 @@ async def list_courses(
     semester: SemesterQuery | None = None,
 ) -> list[CoursePublic]:
     require_any(principal, school_id, *_READERS)
-    query = select(courses).where(courses.c.school_id == school_id)
-    if academic_year is not None:
-        query = query.where(courses.c.academic_year == academic_year)
-    if semester is not None:
-        query = query.where(courses.c.semester == semester)
-    rows = (
-        await uow.session.execute(query.order_by(courses.c.academic_year, courses.c.semester, courses.c.course_code))
-    ).all()
-    # Two queries for all teachers and students of the listed courses, not two per course.
-    ids = [r.id for r in rows]
-    teachers: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
-    takers: defaultdict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for t in await uow.session.execute(select(course_teachers).where(course_teachers.c.course_id.in_(ids))):
-        teachers[t.course_id].append(t.teacher_user_id)
-    for c in await uow.session.execute(select(course_students).where(course_students.c.course_id.in_(ids))):
-        takers[c.course_id].append(c.student_id)
+    plan = await reads.course_plan(uow, school_id, academic_year, semester)
     return [
-        CoursePublic.model_validate(
-            {**r._mapping, "teacher_user_ids": sorted(teachers[r.id]), "student_ids": sorted(takers[r.id])}
-        )
-        for r in rows
+        CoursePublic.model_validate({**r._mapping, "teacher_user_ids": teachers, "student_ids": takers})
+        for r, teachers, takers in plan
     ]
 
 

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from portfolio_records.service_layer.security import RecordsCrypto
+from portfolio_shared.api_deps import UowDep as UowDep
 from portfolio_shared.auth import CurrentPrincipal, Principal
-from portfolio_shared.db import UnitOfWork
 from portfolio_shared.problems import forbidden
-from portfolio_shared.service import ServiceRuntime
-
-
-def get_runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
 
 
 def get_crypto(request: Request) -> RecordsCrypto:
@@ -25,12 +18,6 @@ def get_crypto(request: Request) -> RecordsCrypto:
     return crypto
 
 
-async def get_uow(runtime: Annotated[ServiceRuntime, Depends(get_runtime)]) -> AsyncIterator[UnitOfWork]:
-    async with runtime.uow() as uow:
-        yield uow
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 CryptoDep = Annotated[RecordsCrypto, Depends(get_crypto)]
 SchoolId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="School (tenant) id")]
 StudentId = Annotated[uuid.UUID, Path(description="Student id")]

@@ -11,14 +11,12 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from sqlalchemy import select
 
-from portfolio_records.adapters.orm import grade_imports
 from portfolio_records.domain.grades_csv import REJECTION_REASONS
+from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.selfcheck import self_check
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import not_found
 from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, WARNING_EN, WARNING_ZH, csv_response
 
 from .deps import AcademicYearQuery, CurrentPrincipal, SchoolId, SemesterQuery, UowDep
@@ -107,13 +105,7 @@ async def grade_import_report_csv(
     school_id: SchoolId, import_id: Annotated[uuid.UUID, Path()], principal: CurrentPrincipal, uow: UowDep
 ) -> Response:
     require_any(principal, school_id, Permission.GRADES_WRITE, Permission.RECORDS_READ)
-    row = (
-        await uow.session.execute(
-            select(grade_imports).where(grade_imports.c.id == import_id, grade_imports.c.school_id == school_id)
-        )
-    ).first()
-    if row is None:
-        raise not_found("grade import")
+    row = await reads.grade_import(uow, school_id, import_id)
     lines = [
         {**r, "kind": "rejected", "message": en, "message_zh": zh}
         for r in row.rejected

@@ -6,14 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile, status
-from sqlalchemy import select
 
-from portfolio_records.adapters.orm import grade_imports
 from portfolio_records.domain.grades_csv import REJECTION_REASONS
+from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.grades import import_grades
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import Problem, not_found
+from portfolio_shared.problems import Problem
 from portfolio_shared.sizes import over_limit
 from portfolio_shared.spreadsheet import WARNING_EN, WARNING_ZH
 
@@ -48,13 +47,7 @@ async def get_import(
     school_id: SchoolId, import_id: Annotated[uuid.UUID, Path()], principal: CurrentPrincipal, uow: UowDep
 ) -> GradeImportPublic:
     require_any(principal, school_id, Permission.GRADES_WRITE, Permission.RECORDS_READ)
-    row = (
-        await uow.session.execute(
-            select(grade_imports).where(grade_imports.c.id == import_id, grade_imports.c.school_id == school_id)
-        )
-    ).first()
-    if row is None:
-        raise not_found("grade import")
+    row = await reads.grade_import(uow, school_id, import_id)
     rejected = [
         {**r, "message": REJECTION_REASONS[r["reason"]][0], "message_zh": REJECTION_REASONS[r["reason"]][1]}
         for r in row.rejected

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from portfolio_records.adapters.orm import audit_log
+from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer.selfcheck import self_check
 from portfolio_shared.permissions import Permission
 
@@ -34,11 +33,5 @@ async def get_audit(
     school_id: SchoolId, principal: CurrentPrincipal, uow: UowDep, limit: Limit = 100, offset: Offset = 0
 ) -> list[AuditEntryPublic]:
     principal.require(Permission.AUDIT_READ, school_id, rule="R-RET-3")
-    rows = await uow.session.execute(
-        select(audit_log)
-        .where(audit_log.c.school_id == school_id)
-        .order_by(audit_log.c.at.desc(), audit_log.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    rows = await reads.audit_page(uow, school_id, limit, offset)
     return [AuditEntryPublic.model_validate(r) for r in rows]

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row
 
-from portfolio_records.adapters.orm import enrolment_changes, enrolments, grades, students
+from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer import students as handlers
 from portfolio_records.service_layer.access import (
     require_any,
     require_read_student,
     student_here,
-    student_view_query,
 )
 from portfolio_records.service_layer.commands import (
     EnrolmentChangeRequest,
@@ -21,7 +20,6 @@ from portfolio_records.service_layer.commands import (
     StudentArrival,
     StudentUpdate,
 )
-from portfolio_shared.identifiers import fold_full_width
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import not_found
 
@@ -76,21 +74,8 @@ async def list_students(
     offset: Offset = 0,
 ) -> StudentPage:
     principal.require(Permission.RECORDS_READ, school_id, rule="R-DATA-1")
-    conditions = [enrolments.c.school_id == school_id]
-    if grade is not None:
-        conditions.append(enrolments.c.grade == grade)
-    if class_name is not None:
-        # Stored class names have full-width digits folded (commands.ClassName): fold the filter too.
-        conditions.append(enrolments.c.class_name == fold_full_width(class_name).strip())
-    if status_ is not None:
-        conditions.append(enrolments.c.status == status_)
-    total = (await uow.session.execute(select(func.count()).select_from(enrolments).where(*conditions))).scalar_one()
-    rows = await uow.session.execute(
-        student_view_query()
-        .where(*conditions)
-        .order_by(enrolments.c.class_name, enrolments.c.seat_number, enrolments.c.student_number)
-        .limit(limit)
-        .offset(offset)
+    total, rows = await reads.students_page(
+        uow, school_id, grade=grade, class_name=class_name, status=status_, limit=limit, offset=offset
     )
     return StudentPage(items=[public(r) for r in rows], total=total)
 
@@ -110,14 +95,7 @@ async def lookup(
 @router.get("/me", response_model=StudentPublic, summary="The calling student's own basic data")
 async def me(school_id: SchoolId, principal: CurrentPrincipal, uow: UowDep) -> StudentPublic:
     principal.require(Permission.RECORDS_READ_OWN, school_id)
-    row = (
-        await uow.session.execute(
-            student_view_query().where(enrolments.c.school_id == school_id, students.c.user_id == principal.user_id)
-        )
-    ).first()
-    if row is None:
-        raise not_found("student")
-    return public(row)
+    return public(await reads.own_student(uow, school_id, principal.user_id))
 
 
 @router.get("/{student_id}", response_model=StudentPublic, summary="A student; the registry sees the full national ID")
@@ -174,11 +152,7 @@ async def enrolment_history(
     require_any(principal, school_id, Permission.RECORDS_READ, Permission.RECORDS_READ_OWN)
     row = await student_here(uow.session, school_id, student_id)
     require_read_student(principal, school_id, row, rule="R-ENR-1")
-    rows = await uow.session.execute(
-        select(enrolment_changes)
-        .where(enrolment_changes.c.student_id == student_id)
-        .order_by(enrolment_changes.c.effective_on, enrolment_changes.c.recorded_at)
-    )
+    rows = await reads.enrolment_history(uow, student_id)
     return [EnrolmentChangePublic.model_validate(r) for r in rows]
 
 
@@ -194,10 +168,5 @@ async def student_grades(
     require_any(principal, school_id, Permission.RECORDS_READ, Permission.RECORDS_READ_OWN)
     row = await student_here(uow.session, school_id, student_id)
     require_read_student(principal, school_id, row, rule="R-DATA-2")
-    query = select(grades).where(grades.c.student_id == student_id)
-    if academic_year is not None:
-        query = query.where(grades.c.academic_year == academic_year)
-    if semester is not None:
-        query = query.where(grades.c.semester == semester)
-    rows = await uow.session.execute(query.order_by(grades.c.academic_year, grades.c.semester, grades.c.course_code))
+    rows = await reads.grades_of_student(uow, student_id, academic_year, semester)
     return [GradePublic.model_validate(r) for r in rows]

@@ -22,7 +22,7 @@ Only ASCII letters and digits are accepted (R-DATA-1). Python's ``\\d``, ``str.i
 every other Unicode decimal digit; such a number would be a second student for the same person
 and would be submitted as it was typed. Full-width forms are refused with reason ``full_width``
 (the typist knows what to fix), every other non-ASCII character with reason ``non_ascii``; both
-are the same 422 ``invalid_national_id``. The blind index folds full-width forms only (see
+are the same 422 ``invalid-national-id``. The blind index folds full-width forms only (see
 ``domain.crypto.normalise_lookup_value``), never NFKC's other compatibility digits.
 """
 

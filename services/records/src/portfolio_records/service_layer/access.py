@@ -10,43 +10,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_records.adapters.orm import enrolments, students
+from portfolio_records.adapters import queries
+from portfolio_records.adapters.queries import STUDENT_VIEW, student_view_query
 from portfolio_shared.auth import Principal
+from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.permissions import Permission
-from portfolio_shared.problems import forbidden, not_found
 
-STUDENT_VIEW = (
-    students.c.id,
-    students.c.name,
-    students.c.national_id_masked,
-    students.c.national_id_encrypted,
-    students.c.birth_date,
-    students.c.user_id,
-    enrolments.c.school_id,
-    enrolments.c.student_number,
-    enrolments.c.grade,
-    enrolments.c.class_name,
-    enrolments.c.seat_number,
-    enrolments.c.status,
-    enrolments.c.repeating,
-    enrolments.c.enrolled_on,
-)
-
-
-def student_view_query() -> Any:
-    return select(*STUDENT_VIEW).join(enrolments, enrolments.c.student_id == students.c.id)
+__all__ = ["STUDENT_VIEW", "is_own", "require_any", "require_read_student", "student_here", "student_view_query"]
 
 
 async def student_here(session: AsyncSession, school_id: str, student_id: uuid.UUID) -> Row[Any]:
     """The student as enrolled at ``school_id``; 404 when they have no enrolment there."""
-    row = (
-        await session.execute(
-            student_view_query().where(enrolments.c.school_id == school_id, students.c.id == student_id)
-        )
-    ).first()
+    row = await queries.student_at_school(session, school_id, student_id)
     if row is None:
         raise not_found("student")
     return row

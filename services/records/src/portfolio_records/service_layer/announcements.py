@@ -24,8 +24,8 @@ from portfolio_records.domain.calendar import academic_year_of, term_of
 from portfolio_records.domain.enrolment import EnrolmentState, EnrolmentStatus, promote
 from portfolio_records.domain.errors import DomainError, RecordConflict
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.events.records import ContactAddressSet, GradeLevelChanged, StudentBasicDataChanged
-from portfolio_shared.problems import not_found
 
 from .audit import audit, now
 from .commands import ContactInput, PromotionRequest

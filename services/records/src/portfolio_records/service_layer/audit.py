@@ -7,17 +7,15 @@ callers pass ids, codes and changed field names only.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_records.adapters.orm import audit_log
+from portfolio_shared.audit import append
+from portfolio_shared.clock import utcnow
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
+now = utcnow  # the records service layer's clock, one name for its modules
 
 
 async def audit(
@@ -30,15 +28,19 @@ async def audit(
     entity_id: object,
     details: dict[str, Any] | None = None,
 ) -> None:
-    await session.execute(
-        insert(audit_log).values(
-            id=uuid.uuid4(),
-            school_id=school_id,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            at=now(),
-            details=details or {},
-        )
+    await append(
+        session,
+        audit_log,
+        [
+            {
+                "id": uuid.uuid4(),
+                "school_id": school_id,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "at": now(),
+                "details": details or {},
+            }
+        ],
     )

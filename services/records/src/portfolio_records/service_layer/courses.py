@@ -16,8 +16,8 @@ from portfolio_records.adapters.orm import course_students, course_teachers, cou
 from portfolio_records.domain.calendar import Term
 from portfolio_records.domain.errors import InvalidTeacherAssignment, RecordConflict
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.events.records import CourseOffered, TeacherAssignmentChanged
-from portfolio_shared.problems import not_found
 
 from .audit import audit, now
 from .commands import CourseCreate, CourseStudents, TeacherAssignment

@@ -16,11 +16,7 @@ the API (``PATCH students/{id}``), which validates as every new entry is validat
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import re
-import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -171,33 +167,4 @@ async def check_identifiers(runtime: ServiceRuntime, crypto: RecordsCrypto, *, b
     return report
 
 
-async def run(argv: Sequence[str] | None = None, *, settings: Any = None, runtime: ServiceRuntime | None = None) -> int:
-    """The command: print the JSON report; exit 1 on findings only with ``--fail-on-findings``."""
-    from portfolio_records.bootstrap import bootstrap
-    from portfolio_records.config import Settings
-
-    parser = argparse.ArgumentParser(prog="python -m portfolio_records.service_layer.identifier_check")
-    parser.add_argument("--fail-on-findings", action="store_true", help="exit with status 1 when a value fails")
-    parser.add_argument("--batch", type=int, default=500)
-    args = parser.parse_args(argv)
-    settings = settings or Settings()
-    own = runtime is None
-    runtime = runtime or bootstrap(settings)
-    try:
-        report = await check_identifiers(runtime, RecordsCrypto.from_settings(settings), batch=args.batch)
-    finally:
-        if own:
-            await runtime.engine.dispose()
-    print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-    return 1 if args.fail_on_findings and report.findings else 0
-
-
-def main() -> None:  # pragma: no cover - operator command
-    sys.exit(asyncio.run(run()))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-__all__ = ["CheckReport", "Finding", "check_identifiers", "run"]
+__all__ = ["CheckReport", "Finding", "check_identifiers"]

@@ -8,8 +8,6 @@ audit row. Once it reports zero, the old key can be removed from the settings.
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import Table, and_, or_, select, update
 
 from portfolio_records.adapters.orm import counselling_records, psych_tests, student_contacts, students
@@ -103,26 +101,3 @@ async def rotate_keys(runtime: ServiceRuntime, crypto: RecordsCrypto, batch: int
     for table, columns in _SEALED:
         result[table.name] = await _rotate_table(runtime, crypto, table, columns, batch)
     return result
-
-
-def main() -> None:  # pragma: no cover - operator command
-    from portfolio_records.bootstrap import bootstrap
-    from portfolio_records.config import Settings
-
-    settings = Settings()
-    runtime = bootstrap(settings)
-
-    async def run() -> None:
-        try:
-            print(await rotate_keys(runtime, RecordsCrypto.from_settings(settings)))
-        finally:
-            await runtime.engine.dispose()
-
-    asyncio.run(run())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-__all__ = ["rotate_keys"]

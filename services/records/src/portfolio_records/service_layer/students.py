@@ -22,8 +22,8 @@ from portfolio_records.domain.enrolment import (
 )
 from portfolio_records.domain.errors import InvalidEnrolmentTransition, RecordConflict
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.errors import not_found
 from portfolio_shared.events.records import EnrolmentChanged, StudentEnrolled
-from portfolio_shared.problems import not_found
 
 from .announcements import announce_basic_data, announce_grade_level
 from .audit import audit, now
