@@ -460,6 +460,16 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     one = windows[1]
     d.call("records", "PUT", cal + "/{phase}", guidance, path={**term, "phase": one["phase"]},
            json={k: one[k] for k in ("starts_at", "ends_at", "self_check_at")})  # fmt: skip
+    # The school's settings: a standing SIS import window, shown in the school's offset (R-SCHED-1)
+    settings = "/api/v1/schools/{school_id}/settings"
+    d.call("records", "GET", settings, guidance, path=s)
+    standing = {
+        "starts_at": datetime.now(UTC).isoformat(),
+        "ends_at": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
+    }
+    d.call(
+        "records", "PUT", settings, guidance, path=s, json={"time_zone": "Asia/Taipei", "sis_import_window": standing}
+    )
     student_id = d.client.get(f"{node.urls['records']}/api/v1/schools/{school}/students/me", headers=student).json()[
         "id"
     ]
