@@ -9,8 +9,6 @@ titles and the language negotiation are the same everywhere.
 
 from __future__ import annotations
 
-import base64
-import importlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 
 from portfolio_shared.problems import preferred_language
+from portfolio_shared.testing.apps import runtime_and_factory
 from portfolio_shared.testing.harness import running
 from portfolio_shared.testing.tokens import TokenMinter
 
@@ -35,35 +34,10 @@ BAD_REQUEST: dict[str, tuple[str, dict[str, Any]]] = {
 SHAPE = {"type", "title", "title_en", "title_zh", "status", "code", "detail", "instance"}
 
 
-def _runtime(service: str, tmp_path: Path, minter: TokenMinter) -> tuple[Any, Any]:
-    common: dict[str, Any] = {
-        "environment": "test",
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / service}.db",
-        "broker_url": f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
-        "log_json": False,
-    }
-    if service == "records":
-        from portfolio_records.domain.crypto import generate_key
-
-        common |= {
-            "field_keys": f"k1:{base64.b64encode(generate_key()).decode()}",
-            "field_current_kid": "k1",
-            "blind_index_key": base64.b64encode(generate_key()).decode(),
-        }
-    if service == "artifacts":
-        common["storage_url"] = f"file://{tmp_path / 'objects'}"
-    if service == "identity":
-        common["key_encryption_secret"] = "test-secret"
-    create = importlib.import_module(f"portfolio_{service}.app").create
-    bootstrap = importlib.import_module(f"portfolio_{service}.bootstrap").bootstrap
-    settings = importlib.import_module(f"portfolio_{service}.config").Settings(**common)
-    return bootstrap(settings, verifier=minter.verifier()), create
-
-
 @pytest.mark.parametrize("service", SERVICES)
 async def test_the_same_bad_request_answers_the_same_problem_shape(service: str, tmp_path: Path) -> None:
     minter = TokenMinter()
-    runtime, create = _runtime(service, tmp_path, minter)
+    runtime, create = runtime_and_factory(service, tmp_path, minter.verifier())
     path, claims = BAD_REQUEST[service]
     auth = minter.headers("u-1", **claims) if claims else {}
     async with running(runtime, create) as client:
@@ -90,7 +64,7 @@ async def test_the_same_bad_request_answers_the_same_problem_shape(service: str,
 async def test_a_validation_failure_has_the_same_shape_in_every_service(service: str, tmp_path: Path) -> None:
     """A malformed JSON body: the shared 422 with the field named, title by Accept-Language."""
     minter = TokenMinter()
-    runtime, create = _runtime(service, tmp_path, minter)
+    runtime, create = runtime_and_factory(service, tmp_path, minter.verifier())
     path = {
         "identity": "/api/v1/auth/login",
         "records": "/api/v1/schools/sch-A/courses",

@@ -14,8 +14,9 @@ from typing import Any
 SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 
 
-def build(service: str, directory: Path, verifier: Any | None = None) -> Any:
-    """The service's app, configured to touch only files under ``directory``."""
+def runtime_and_factory(service: str, directory: Path, verifier: Any | None = None) -> tuple[Any, Any]:
+    """The service's runtime and its app factory (``create``), configured to touch only files under
+    ``directory``; tests that run the app themselves (``harness.running``) take both."""
     settings_args: dict[str, Any] = {
         "environment": "test",
         "database_url": f"sqlite+aiosqlite:///{directory / service}.db",
@@ -38,8 +39,14 @@ def build(service: str, directory: Path, verifier: Any | None = None) -> Any:
         from .tokens import TokenMinter
 
         verifier = TokenMinter().verifier()
-    runtime = bootstrap(settings, verifier=verifier)
-    return importlib.import_module(f"portfolio_{service}.app").create(runtime=runtime)
+    create = importlib.import_module(f"portfolio_{service}.app").create
+    return bootstrap(settings, verifier=verifier), create
+
+
+def build(service: str, directory: Path, verifier: Any | None = None) -> Any:
+    """The service's app, configured to touch only files under ``directory``."""
+    runtime, create = runtime_and_factory(service, directory, verifier)
+    return create(runtime=runtime)
 
 
 def openapi(service: str) -> dict[str, Any]:
