@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .base import EventPayload, event
 
@@ -37,6 +39,10 @@ class ReceiptAvailable(EventPayload):
     batch_id: str
     school_id: str
     student_user_ids: list[str]
+    kind: str | None = None  # the central database's kind (basic_data, grades, course_outcomes, ...)
+    academic_year: int | None = None
+    semester: int | None = None
+    flagged_student_user_ids: list[str] = Field(default_factory=list)  # an item received different or missing (R-SUB-5)
 
 
 @event("submission.confirmation.window_opened")
@@ -45,6 +51,9 @@ class ConfirmationWindowOpened(EventPayload):
     receipt_id: str
     opens_at: datetime
     closes_at: datetime
+    first_day: date | None = None  # the window in the school's calendar days (R-SUB-6)
+    last_day: date | None = None
+    time_zone: str | None = None
 
 
 @event("submission.confirmation.window_closed")
@@ -62,6 +71,13 @@ class ObjectionRaised(EventPayload):
     school_id: str
     student_user_id: str
     kind: DataKind
+    receipt_id: str | None = None
+    duty_code: str | None = None  # the office that submitted that kind (R-SUB-8)
+    acting_user_id: str | None = None  # its acting person now: a delegate when the responsible one is absent (R-DUTY-2)
+    acting_is_delegate: bool = False
+    on_behalf_of: str | None = None
+    item_count: int = 0
+    by_post: bool = False  # recorded by staff from a mailed answer (R-SUB-9)
 
 
 @event("submission.objection.resolved")
@@ -70,6 +86,11 @@ class ObjectionResolved(EventPayload):
     school_id: str
     student_user_id: str
     resolved_by: str
+    receipt_id: str | None = None
+    outcome: Literal["corrected", "rejected"] | None = None
+    reason: str | None = None  # a rejection's reason, for the student
+    correction_batch_id: str | None = None
+    on_behalf_of: str | None = None
 
 
 @event("submission.record.sealed")
@@ -85,3 +106,49 @@ class RecordSealed(EventPayload):
 class RecordDeleted(EventPayload):
     school_id: str
     student_user_id: str
+
+
+class LetterItem(BaseModel):
+    """One received item as a postal letter lists it: what, and how it compares with what was sent."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sheet: str
+    summary: str
+    status: Literal["received_identical", "received_different", "missing"]
+    file_names: list[str] = Field(default_factory=list)
+
+
+@event("submission.receipt.letter_requested")
+class ReceiptLetterRequested(EventPayload):
+    """A student whose enrolment ended cannot confirm on the platform: notification prints a postal
+    letter (R-SUB-9) with what the central database received, how to answer and by when. The
+    address comes from records' ContactAddressSet; never a national ID here."""
+
+    receipt_id: str
+    school_id: str
+    student_user_id: str
+    kind: str
+    academic_year: int
+    semester: int
+    items: list[LetterItem]
+    opens_at: datetime
+    closes_at: datetime
+    first_day: date
+    last_day: date
+    time_zone: str
+    how_to_answer_zh: str
+    how_to_answer_en: str
+
+
+@event("submission.receipt.confirmation_completed")
+class ReceiptConfirmationCompleted(EventPayload):
+    """The guidance data section completed a receipt's confirmation: every objection settled (R-SUB-8)."""
+
+    receipt_id: str
+    school_id: str
+    completed_by: str
+    confirmed_count: int
+    deemed_count: int
+    objected_count: int
+    resolved_count: int
