@@ -189,7 +189,9 @@ async def _store(
         school_id=batch.school_id,
         actor=actor,
     )
-    return Imported(values, tally)
+    stored = await sql.get_receipt(uow.session, receipt_id)
+    assert stored is not None
+    return Imported(stored, tally)
 
 
 def _item_row(receipt_id: str, r: Reconciled) -> dict[str, Any]:

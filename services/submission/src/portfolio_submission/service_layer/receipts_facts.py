@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from portfolio_shared.db import UnitOfWork
+from portfolio_shared.storage import ObjectStorage
 
 from ..domain.objections import Acting
 from ..domain.receipts import SubmittedItem
@@ -65,3 +66,12 @@ class ReceiptSource(Protocol):
     """The central database's side of a receipt (the CentralPort's ``fetch_receipt``)."""
 
     async def fetch_receipt(self, central_submission_id: str) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ReceiptServices:
+    """What the receipt routes use besides the unit of work (``app.state.receipts``)."""
+
+    facts: ReceiptFacts
+    source: ReceiptSource | None  # None: the manual adapter only (receipt files)
+    storage: ObjectStorage | None  # objection attachments

@@ -1,0 +1,37 @@
+"""Dependencies of the receipt and objection routes as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+
+from portfolio_shared.auth import Principal
+
+from ..service_layer.receipts_facts import ReceiptServices
+
+
+def get_receipt_services(request: Request) -> ReceiptServices:
+    services: ReceiptServices = request.app.state.receipts
+    return services
+
+
+ReceiptServicesDep = Annotated[ReceiptServices, Depends(get_receipt_services)]
+ReceiptId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="Receipt id")]
+ObjectionId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="Objection id")]
+BatchId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Batch id")]
+SchoolIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="School (tenant) id")]
+
+
+def member_schools(principal: Principal) -> list[str]:
+    """The schools whose objects the caller may see at all (another school's object → 404)."""
+    return sorted(principal.school_ids)
+
+
+def window_of(row: dict[str, Any]) -> dict[str, Any] | None:
+    if row.get("opens_at") is None:
+        return None
+    return {
+        k: row[k]
+        for k in ("first_day", "last_day", "time_zone", "opens_at", "closes_at", "announced_by", "announced_at")
+    }
