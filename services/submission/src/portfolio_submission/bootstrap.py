@@ -8,6 +8,7 @@ from portfolio_shared.service import ServiceRuntime, build_runtime
 from .adapters.orm import inbox, metadata, outbox
 from .config import Settings
 from .consumers import SUBSCRIPTIONS
+from .service_layer.context import Deps
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -22,3 +23,9 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRunt
         subscriptions=SUBSCRIPTIONS,
         **overrides,
     )
+
+
+def make_deps(runtime: ServiceRuntime, **overrides: Any) -> Deps:
+    """Use-case dependencies for a runtime (the app and tests use this)."""
+    settings = runtime.settings if isinstance(runtime.settings, Settings) else Settings(**runtime.settings.model_dump())
+    return Deps(runtime=runtime, settings=settings, **overrides)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from portfolio_shared.events.submission import SUBMITTING_DUTY
 from portfolio_submission.domain.objections import (
     MAX_ITEMS,
     REASON_MAX,
-    SUBMITTING_DUTY,
     Acting,
     ObjectionStatus,
     acting_person,

@@ -9,7 +9,28 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .base import EventPayload, event
 
-DataKind = Literal["enrolment", "grades", "cadre", "outcomes", "performances"]
+# The kinds of data submitted, named as the central database's workbooks are (portfolio_central's
+# layout kinds): the one vocabulary of kinds on the bus, in submission and in notification.
+DataKind = Literal["basic_data", "grades", "cadre_records", "course_outcomes", "performances"]
+DATA_KINDS: tuple[DataKind, ...] = ("basic_data", "grades", "cadre_records", "course_outcomes", "performances")
+
+# Which office submits which kind (R-SUB-4): identity's Annex-1 duty codes. Registry: enrolment data
+# and grades; activities section: cadre records; IT section: course outcomes; guidance data section:
+# multiple performances. The one mapping (submission authorises by it, notification routes by it).
+SUBMITTING_DUTY: dict[str, str] = {
+    "basic_data": "enrolment",
+    "grades": "grades",
+    "cadre_records": "cadre",
+    "course_outcomes": "outcome_submission",
+    "performances": "performance_submission",
+}
+KIND_TITLES: dict[str, tuple[str, str]] = {
+    "basic_data": ("enrolment data", "學籍資料"),
+    "grades": ("grades", "成績"),
+    "cadre_records": ("cadre records", "幹部經歷"),
+    "course_outcomes": ("course outcomes", "課程學習成果"),
+    "performances": ("multiple performances", "多元表現"),
+}
 
 
 @event("submission.batch.submitted")
@@ -39,7 +60,7 @@ class ReceiptAvailable(EventPayload):
     batch_id: str
     school_id: str
     student_user_ids: list[str]
-    kind: str | None = None  # the central database's kind (basic_data, grades, course_outcomes, ...)
+    kind: DataKind | None = None
     academic_year: int | None = None
     semester: int | None = None
     flagged_student_user_ids: list[str] = Field(default_factory=list)  # an item received different or missing (R-SUB-5)
@@ -128,7 +149,7 @@ class ReceiptLetterRequested(EventPayload):
     receipt_id: str
     school_id: str
     student_user_id: str
-    kind: str
+    kind: DataKind
     academic_year: int
     semester: int
     items: list[LetterItem]

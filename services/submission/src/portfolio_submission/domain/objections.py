@@ -16,14 +16,6 @@ from enum import StrEnum
 
 from .receipts_errors import NotActingForOffice, ObjectionAlreadySettled, ObjectionInvalid, ObjectionsOutstanding
 
-# The office (identity's duty code) that submits each central-database kind (R-SUB-4).
-SUBMITTING_DUTY: dict[str, str] = {
-    "basic_data": "enrolment",  # registry (註冊組)
-    "grades": "grades",  # registry
-    "cadre_records": "cadre",  # activities section (訓育組)
-    "course_outcomes": "outcome_submission",  # IT section (資訊組)
-    "performances": "performance_submission",  # guidance data section (資料組)
-}
 COMPLETING_DUTY = "receipt_confirmation"  # the guidance data section completes (R-SUB-8)
 REASON_MAX = 500
 MAX_ITEMS = 200

@@ -13,13 +13,12 @@ from typing import Any
 from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import Unavailable, not_found
-from portfolio_shared.events.submission import ObjectionRaised, ObjectionResolved
+from portfolio_shared.events.submission import SUBMITTING_DUTY, ObjectionRaised, ObjectionResolved
 from portfolio_shared.storage import ObjectStorage
 
 from ..adapters import receipts_sql as sql
 from ..domain.confirmation import Answer
 from ..domain.objections import (
-    SUBMITTING_DUTY,
     ObjectionStatus,
     check_resolver,
     settle,
