@@ -112,9 +112,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_objections_receipt_id", "objections", ["receipt_id"])
     op.create_index("ix_objections_school_status", "objections", ["school_id", "status"])
+    op.create_table(
+        "correction_scopes",
+        sa.Column("batch_id", sa.String(36), nullable=False),
+        sa.Column("correction_of", sa.String(36), nullable=False),
+        sa.Column("objection_id", sa.String(36), nullable=True),
+        sa.Column("student_ids", sa.JSON(), nullable=False),
+        sa.Column("item_refs", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("batch_id", name="pk_correction_scopes"),
+    )
+    op.create_index("ix_correction_scopes_correction_of", "correction_scopes", ["correction_of"])
 
 
 def downgrade() -> None:
+    op.drop_table("correction_scopes")
     op.drop_table("objections")
     op.drop_table("receipt_students")
     op.drop_table("receipt_items")

@@ -119,3 +119,19 @@ objections = Table(
     Index("ix_objections_receipt_id", "receipt_id"),
     Index("ix_objections_school_status", "school_id", "status"),
 )
+
+# A correction batch's link to the batch it corrects (``correction_of``) and its scope: only the
+# students and items an objection named (R-SUB-8). ``content.gather`` keeps only these rows, so the
+# pre-check and the package see the same narrowed content.
+correction_scopes = Table(
+    "correction_scopes",
+    metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("correction_of", String(36), nullable=False),
+    Column("objection_id", String(36), nullable=True),
+    Column("student_ids", JSON, nullable=False),  # records' student ids
+    Column("item_refs", JSON, nullable=False),  # the rows' source ids (outcome, grade, cadre record …)
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_correction_scopes_correction_of", "correction_of"),
+)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_shared.clock import as_utc
 
-from .receipts_orm import objections, receipt_items, receipt_students, receipts
+from .receipts_orm import correction_scopes, objections, receipt_items, receipt_students, receipts
 
 _TIMES = ("imported_at", "opens_at", "closes_at", "announced_at", "closed_at", "completed_at")
 
@@ -256,3 +256,24 @@ async def settle_objection(session: AsyncSession, objection_id: str, **values: A
         update(objections).where(objections.c.id == objection_id, objections.c.status == "open").values(**values)
     )
     return getattr(result, "rowcount", 0) == 1
+
+
+# -- correction batches (R-SUB-8) -----------------------------------------------------------------
+
+
+async def add_correction_scope(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(insert(correction_scopes).values(**values))
+
+
+async def correction_scope(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
+    row = (
+        (await session.execute(select(correction_scopes).where(correction_scopes.c.batch_id == batch_id)))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def central_submission_id(session: AsyncSession, batch_id: str) -> str | None:
+    """The central database's id of an accepted batch's submission (the sending's record), if any."""
+    return None

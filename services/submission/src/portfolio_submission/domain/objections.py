@@ -128,3 +128,13 @@ def check_all_settled(statuses: Collection[ObjectionStatus]) -> None:
             f"尚有 {open_count} 件疑義未處理完畢",
             extra={"open_objections": open_count},
         )
+
+
+def in_correction(
+    student_id: str, source_id: str | None, student_ids: Collection[str], item_refs: Collection[str]
+) -> bool:
+    """Whether a workbook row belongs in a correction batch: only the named students, and of them
+    only the named items (every row of the student when no item is named) (R-SUB-8)."""
+    if student_id not in student_ids:
+        return False
+    return not item_refs or source_id in item_refs

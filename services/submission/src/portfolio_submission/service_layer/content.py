@@ -37,6 +37,7 @@ from portfolio_shared.academic import term_bounds
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import not_found
 from portfolio_shared.sealing import SealError, open_sealed
+from portfolio_submission.adapters import receipts_sql
 from portfolio_submission.adapters import repositories as repo
 from portfolio_submission.domain.kinds import (
     CADRE_LEVEL_CODES,
@@ -44,6 +45,7 @@ from portfolio_submission.domain.kinds import (
     FILE_COLUMNS,
     PERFORMANCE_SHEETS,
 )
+from portfolio_submission.domain.objections import in_correction
 from portfolio_submission.domain.precheck import CandidateRow, Issue, StudentRef
 
 from .context import Deps
@@ -189,6 +191,15 @@ async def gather(session: AsyncSession, deps: Deps, batch: RowMapping, excluded:
         "performances": _performances,
     }
     await builders[kind](session, deps, school_id, year, semester, skip, out)
+    scope = await receipts_sql.correction_scope(session, batch["id"])
+    if scope is not None:  # a correction batch: only what the objection named (R-SUB-8)
+        out.rows = [
+            r
+            for r in out.rows
+            if in_correction(r.student.student_id, r.source_id, scope["student_ids"], scope["item_refs"])
+        ]
+        named = {v for r in out.rows for v in r.cells.values() if isinstance(v, str)}
+        out.files = [f for f in out.files if f.name in named]
     return out
 
 

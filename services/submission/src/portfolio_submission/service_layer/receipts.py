@@ -13,12 +13,12 @@ import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import Unavailable, not_found
-from portfolio_shared.events.submission import ReceiptAvailable
+from portfolio_shared.events.submission import DataKind, ReceiptAvailable
 
 from ..adapters import receipts_sql as sql
 from ..domain.receipts import ItemStatus, ReceivedItem, Reconciled, counts, reconcile
@@ -181,7 +181,7 @@ async def _store(
             batch_id=batch.batch_id,
             school_id=batch.school_id,
             student_user_ids=students,
-            kind=batch.kind,
+            kind=cast(DataKind, batch.kind),  # sub-core checks a batch's kind on creation
             academic_year=batch.academic_year,
             semester=batch.semester,
             flagged_student_user_ids=flagged,
