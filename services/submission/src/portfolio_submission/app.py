@@ -1,18 +1,28 @@
-"""ASGI entry point of the submission service: `uvicorn portfolio_submission.app:create --factory`."""
+"""ASGI entry point of the submission service: `uvicorn portfolio_submission.app:create --factory`.
+
+Submission to the central database (學習歷程中央資料庫): the central windows staff enter and what each
+office has due, by when, for how many students (R-SUB-1..3); batches per school, kind and term, built
+and submitted by the office of the kind or its acting delegate (R-SUB-4, R-DUTY-2); the pre-submission
+check (檢核) per student and row, downloadable as a workbook; read copies of records, artifacts and
+identity, with students' personal fields sealed for this service alone.
+"""
 
 from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .bootstrap import bootstrap
+from .api import batches, windows
+from .bootstrap import bootstrap, make_deps
 from .config import Settings
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    return create_app(
+    app = create_app(
         runtime,
         title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)",
         description=__doc__ or "",
-        routers=[],
+        routers=[windows.windows_router, windows.due_router, batches.router],
     )
+    app.state.deps = make_deps(runtime)
+    return app

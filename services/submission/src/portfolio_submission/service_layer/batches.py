@@ -9,6 +9,7 @@ Sending itself (package, central database, BatchSubmitted/BatchFailed) starts fr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from portfolio_shared.auth import Principal
 from portfolio_shared.errors import not_found
 from portfolio_shared.permissions import Permission
 from portfolio_submission.adapters import repositories as repo
+from portfolio_submission.adapters.report_xlsx import write_report
 from portfolio_submission.domain import batches as machine
 from portfolio_submission.domain.batches import BatchStatus
 from portfolio_submission.domain.calendar import Term, data_term_ok
@@ -32,6 +34,8 @@ from portfolio_submission.domain.precheck import Finding, check_rows
 from .access import require
 from .content import gather
 from .context import Deps
+
+__all__ = ["Deps", "NewBatch"]
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,8 @@ async def submit_batch(deps: Deps, actor: Principal, school_id: str, batch_id: s
         s = uow.session
         batch = await _load(s, actor, school_id, batch_id, lock=True)
         submitter = await acting_submitter(s, deps, actor, school_id, batch["kind"])
+        if batch["submitted_by"] is not None and BatchStatus(batch["status"]) in machine.HANDED_OVER:
+            return batch  # a retried submit: already handed to sending, nothing changes
         status = machine.for_submission(BatchStatus(batch["status"]), batch["error_count"])
         now = deps.now()
         await _save(
@@ -309,6 +315,18 @@ async def report(
     async with deps.uow() as uow:
         batch = await _load(uow.session, actor, school_id, batch_id)
         return batch, await repo.findings(uow.session, batch_id), await repo.exclusions(uow.session, batch_id)
+
+
+async def report_workbook(deps: Deps, actor: Principal, school_id: str, batch_id: str) -> tuple[RowMapping, str]:
+    """The batch and a temporary xlsx file of its last check (the caller streams, then removes it)."""
+    batch, found, excluded = await report(deps, actor, school_id, batch_id)
+    path = await asyncio.to_thread(write_report, [dict(f) for f in found], [dict(e) for e in excluded])
+    return batch, path
+
+
+async def excluded_count(deps: Deps, batch_id: str) -> int:
+    async with deps.uow() as uow:
+        return len(await repo.exclusions(uow.session, batch_id))
 
 
 async def people_names(deps: Deps, user_ids: Sequence[str | None]) -> dict[str, str]:
