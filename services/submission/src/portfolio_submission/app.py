@@ -11,7 +11,8 @@ from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import batches, windows
+from .api import batches, objections, receipts, windows
+from .api.receipts_deps import receipt_services, start_window_closer
 from .bootstrap import bootstrap, make_deps
 from .config import Settings
 
@@ -22,7 +23,9 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         runtime,
         title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)",
         description=__doc__ or "",
-        routers=[windows.windows_router, windows.due_router, batches.router],
+        routers=[windows.windows_router, windows.due_router, batches.router, receipts.router, objections.router],
+        on_startup=[start_window_closer],
     )
     app.state.deps = make_deps(runtime)
+    app.state.receipts = receipt_services(app.state.deps)
     return app

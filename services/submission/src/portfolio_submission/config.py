@@ -30,6 +30,9 @@ class Settings(ServiceSettings):
     layout_version: str = "2021.1"
     # The largest batch a pre-check report lists in full (findings past it are counted, not stored).
     max_findings: int = Field(default=20_000, ge=100, le=1_000_000)
+    # How often each replica looks for receipt confirmation windows to close (R-SUB-7); 0: never
+    # (a CronJob runs ``close_due_windows`` instead).
+    receipt_close_poll_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @field_validator("school_timezone")
     @classmethod

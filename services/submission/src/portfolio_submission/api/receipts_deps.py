@@ -7,8 +7,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 
 from portfolio_shared.auth import Principal
+from portfolio_shared.service import ServiceRuntime
 
-from ..service_layer.receipts_facts import ReceiptServices
+from ..service_layer.confirmation_closer import WindowCloser
+from ..service_layer.context import Deps
+from ..service_layer.receipts_facts import CoreFacts, ReceiptServices
 
 
 def get_receipt_services(request: Request) -> ReceiptServices:
@@ -35,3 +38,16 @@ def window_of(row: dict[str, Any]) -> dict[str, Any] | None:
         k: row[k]
         for k in ("first_day", "last_day", "time_zone", "opens_at", "closes_at", "announced_by", "announced_at")
     }
+
+
+def receipt_services(deps: Deps) -> ReceiptServices:
+    """The receipt use cases' collaborators: the service's own facts, the central port's receipts
+    (None: the manual adapter, receipt files only) and storage for objections' files."""
+    return ReceiptServices(facts=CoreFacts(deps), source=None, storage=deps.runtime.storage)
+
+
+def start_window_closer(runtime: ServiceRuntime) -> None:
+    """Every replica polls for windows to close; the conditional close makes it once (R-SUB-7)."""
+    poll = float(getattr(runtime.settings, "receipt_close_poll_seconds", 60.0))
+    if poll > 0:
+        runtime.run_in_background(WindowCloser(runtime, poll_seconds=poll).run_forever())
