@@ -2,10 +2,10 @@
 
 from pydantic_settings import SettingsConfigDict
 
-from portfolio_shared.config import ServiceSettings
+from .sending_config import SendingSettings
 
 
-class Settings(ServiceSettings):
+class Settings(SendingSettings):
     model_config = SettingsConfigDict(env_prefix="PORTFOLIO_SUBMISSION_", env_file=".env", extra="ignore")
 
     service_name: str = "submission"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from .base import EventPayload, event
 
 DataKind = Literal["enrolment", "grades", "cadre", "outcomes", "performances"]
@@ -85,3 +87,25 @@ class RecordSealed(EventPayload):
 class RecordDeleted(EventPayload):
     school_id: str
     student_user_id: str
+
+
+class FrozenSelection(BaseModel):
+    """One student's selected items that went into an accepted batch (platform ids only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    student_user_id: str
+    artifact_ids: list[str]
+
+
+@event("submission.selections.frozen")
+class SelectionsFrozen(EventPayload):
+    """The central database accepted a batch of course outcomes or multiple performances: artifacts
+    locks these selections, so a student cannot deselect what was submitted; a correction goes
+    through a correction batch (R-SUB-7, R-SUB-8)."""
+
+    batch_id: str
+    school_id: str
+    kind: Literal["course_outcomes", "performances"]
+    academic_year: int
+    selections: list[FrozenSelection]
