@@ -84,9 +84,7 @@ async def frozen_selections(uow: UnitOfWork, deps: Deps, batch_id: str) -> list[
     return [FrozenSelection(student_user_id=u, artifact_ids=ids) for u, ids in sorted(owners.items())]
 
 
-async def set_status(
-    session: AsyncSession, batch_id: str, to: str, *, at: datetime, reason: str | None = None
-) -> None:
+async def set_status(session: AsyncSession, batch_id: str, to: str, *, at: datetime, reason: str | None = None) -> None:
     """Move the batch through the core's state machine (a move to where it already is: nothing)."""
     batch = await repo.batch(session, None, batch_id, lock=True)
     if batch is None:
