@@ -32,6 +32,9 @@ FORBIDDEN = {
     "api": {"app", "bootstrap", "cli", "consumers", "jobs"},
 }
 HTTP_MODULES = ("fastapi", "starlette", "portfolio_shared.problems")
+# Libraries every service may import: the shared plumbing and contracts, and the central database's
+# workbook layouts and rules (portfolio_central: no service, one layout source for writer and emulator).
+LIBRARIES = ("portfolio_shared", "portfolio_central")
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "union", "union_all", "exists"}
 # Upper-case keywords only: prose ("Select the outcomes from the list") is not SQL, and lower-case
 # SQL text still needs an ``.execute(`` to run, which is caught on its own.
@@ -85,7 +88,7 @@ def check_module(source: str, package: str, module: list[str], is_package: bool,
     out: list[Violation] = []
     for line, target, names in _imports(tree, module, is_package):
         head = target.split(".")
-        if head[0].startswith("portfolio_") and head[0] not in (package, "portfolio_shared"):
+        if head[0].startswith("portfolio_") and head[0] not in (package, *LIBRARIES):
             out.append(Violation(label, line, f"imports another service: {target}"))
             continue
         if layer is None:

@@ -27,20 +27,9 @@ from .domain.model import IT_SECTION_DUTY, SUBMITTING_DUTY, Recipient, Trigger, 
 from .service_layer.context import Deps
 from .service_layer.handlers import handle
 
-KIND_ZH = {
-    "enrolment": "學籍資料",
-    "grades": "成績",
-    "cadre": "幹部經歷",
-    "outcomes": "課程學習成果",
-    "performances": "多元表現",
-}
-KIND_EN = {
-    "enrolment": "enrolment data",
-    "grades": "grades",
-    "cadre": "cadre records",
-    "outcomes": "course outcomes",
-    "performances": "multiple performances",
-}
+# Kind names and titles: the one mapping in the submission contracts.
+KIND_ZH = {kind: zh for kind, (_, zh) in sub.KIND_TITLES.items()}
+KIND_EN = {kind: en for kind, (en, _) in sub.KIND_TITLES.items()}
 LEFT_CHANGES = {"transfer_out", "leaving"}  # R-SUB-9: reached by post from now on
 BACK_CHANGES = {"admission", "transfer_in", "reinstatement"}
 

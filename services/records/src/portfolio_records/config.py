@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portfolio_shared.config import ServiceSettings
+from portfolio_shared.sealing import DEV_SUBMISSION_PUBLIC_KEY, check_public_key
 
 # Public development keys (32 bytes each, base64). Refused outside development.
 DEV_FIELD_KEYS = "dev:ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZSEhISE="
@@ -27,6 +28,9 @@ class Settings(ServiceSettings):
     field_keys: str = DEV_FIELD_KEYS
     field_current_kid: str = "dev"
     blind_index_key: str = DEV_BLIND_INDEX_KEY
+    # The submission service's public key (X25519, base64url): the personal fields its workbooks need
+    # (national ID, birth date, name) are sealed to it before they travel (portfolio_shared.sealing).
+    submission_public_key: str = DEV_SUBMISSION_PUBLIC_KEY
     grade_file_max_bytes: int = 200 * 1024 * 1024
     # Nightly SIS grade import (R-DUTY-3): where each school's SIS drops its export. The URL names
     # a folder (file:///srv/sis-drop) or an S3 bucket (s3://KEY:SECRET@host:9000/bucket?secure=false);
@@ -43,10 +47,19 @@ class Settings(ServiceSettings):
     @model_validator(mode="after")
     def _refuse_development_keys(self) -> Self:
         if self.environment == "production":
-            public = {"field_keys": DEV_FIELD_KEYS, "blind_index_key": DEV_BLIND_INDEX_KEY}
+            public = {
+                "field_keys": DEV_FIELD_KEYS,
+                "blind_index_key": DEV_BLIND_INDEX_KEY,
+                "submission_public_key": DEV_SUBMISSION_PUBLIC_KEY,
+            }
             used = [name for name, value in public.items() if getattr(self, name) == value]
             if used:
                 raise ValueError(f"the public development keys are refused outside development: {', '.join(used)}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_submission_key(self) -> Self:
+        check_public_key(self.submission_public_key)
         return self
 
     def _secrets(self) -> dict[str, str]:

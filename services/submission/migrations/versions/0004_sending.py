@@ -19,7 +19,7 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     op.create_table(
         "batch_sendings",
-        sa.Column("batch_id", sa.String(length=64), nullable=False),
+        sa.Column("batch_id", sa.String(length=36), nullable=False),
         sa.Column("school_id", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("selections", sa.JSON(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name=op.f("fk_batch_sendings_batch_id_batches")),
         sa.PrimaryKeyConstraint("batch_id", name=op.f("pk_batch_sendings")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_batch_sendings_idempotency_key")),
     )

@@ -8,11 +8,15 @@ test: a key is generated once into ``package_key_file`` (var/). Empty in product
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import Field, model_validator
 
 from portfolio_shared.config import ServiceSettings
+
+if TYPE_CHECKING:
+    from .packaging.crypto import PackageKeyring
 
 
 class SendingSettings(ServiceSettings):
@@ -47,3 +51,11 @@ class SendingSettings(ServiceSettings):
 
             PackageKeyring.parse(self.package_key)  # a malformed key fails at start, not at the first batch
         return self
+
+    def package_keyring(self) -> PackageKeyring:
+        """The configured package key(s); without one (development, test) the generated key in var/."""
+        from .packaging.crypto import PackageKeyring
+
+        if self.package_key.strip():
+            return PackageKeyring.parse(self.package_key)
+        return PackageKeyring.development(Path(self.package_key_file))

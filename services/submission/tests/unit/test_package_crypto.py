@@ -132,7 +132,10 @@ def test_development_key_is_generated_once_private(tmp_path: Path) -> None:
 
 
 def test_production_refuses_a_missing_package_key() -> None:
+    from portfolio_shared.sealing import generate_keypair
+
     production = {
+        "private_key": generate_keypair()[0],
         "environment": "production",
         "signing_secret": "s" * 40,
         "database_url": "postgresql+asyncpg://db/submission",

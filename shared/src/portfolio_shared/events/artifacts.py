@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from .base import EventPayload, event
 
 CertificationBasis = Literal["teacher", "reviewing_teacher", "delegate", "on_behalf_authorisation", "extended_account"]
@@ -19,6 +21,7 @@ class OutcomeUploaded(EventPayload):
     semester: Literal[1, 2]
     version: int
     files: list[dict[str, str | int]]
+    description: str | None = None  # 成果簡述 (R-FILE-2), as the course-outcomes workbook needs it
 
 
 @event("artifacts.outcome.certified")
@@ -75,6 +78,9 @@ class PerformanceUploaded(EventPayload):
     category: str
     catalog_version: str
     files: list[dict[str, str | int]]
+    # The category's fields as the student filled them (R-FILE-3), keyed by the workbook's column keys.
+    fields: dict[str, str | int | float | None] = Field(default_factory=dict)
+    description: str | None = None  # 內容簡述 (R-FILE-2)
 
 
 @event("artifacts.performance.selected")

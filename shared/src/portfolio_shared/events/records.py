@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from ..sealing import SEALED_PATTERN
 from .base import EventPayload, event
+
+# The one field of the platform's contracts whose content includes a national ID: sealed to the
+# submission service's public key (portfolio_shared.sealing), so the bus and the broker only ever see
+# ciphertext, and only submission opens it to key the central database's workbooks (design 1 of
+# "Personal data in submission packages"). The pattern refuses anything but a sealed token.
+SealedPersonalData = Annotated[str, Field(pattern=SEALED_PATTERN, max_length=2000)]
 
 Phase = Literal[
     "data_entry",
@@ -35,6 +42,8 @@ class StudentEnrolled(EventPayload):
     class_name: str
     seat_number: int | None = None
     admitted_on: date
+    # {"national_id", "birth_date", "name"} sealed for submission alone (context "<school>/<student>").
+    sealed_personal_data: SealedPersonalData | None = None
 
 
 @event("records.student.enrolment_changed")
@@ -87,6 +96,20 @@ class TeacherAssignmentChanged(EventPayload):
     student_user_ids: list[str] = Field(default_factory=list)
 
 
+class SemesterGrade(BaseModel):
+    """One semester grade of a student (R-DATA-2): what the central database's grades workbook holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    course_code: str
+    subject_name: str
+    credits: int
+    score: Decimal
+    passed: bool
+    makeup_score: Decimal | None = None
+    qualitative: str | None = None
+
+
 @event("records.grade.semester_recorded")
 class SemesterGradesRecorded(EventPayload):
     """One event per student-semester, not one per grade (R-DATA-2)."""
@@ -97,6 +120,8 @@ class SemesterGradesRecorded(EventPayload):
     semester: Literal[1, 2]
     course_codes: list[str]
     grade_count: int
+    # The grades themselves as the grades workbook needs them (學生成績名冊), one per course code.
+    grades: list[SemesterGrade] = Field(default_factory=list)
 
 
 @event("records.cadre.recorded")
@@ -108,6 +133,9 @@ class CadreRecorded(EventPayload):
     semester: Literal[1, 2]
     level: Literal["school", "class", "club"]
     title: str
+    unit: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 @event("records.counselling.recorded")
@@ -183,6 +211,8 @@ class StudentBasicDataChanged(EventPayload):
     grade: int = Field(ge=1, le=3)
     class_name: str
     seat_number: int | None = None
+    # As in StudentEnrolled: the personal fields of the workbooks, sealed for submission alone.
+    sealed_personal_data: SealedPersonalData | None = None
 
 
 @event("records.student.grade_level_changed")

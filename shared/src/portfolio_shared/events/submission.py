@@ -9,7 +9,28 @@ from pydantic import BaseModel, ConfigDict
 
 from .base import EventPayload, event
 
-DataKind = Literal["enrolment", "grades", "cadre", "outcomes", "performances"]
+# The kinds of data submitted, named as the central database's workbooks are (portfolio_central's
+# layout kinds): the one vocabulary of kinds on the bus, in submission and in notification.
+DataKind = Literal["basic_data", "grades", "cadre_records", "course_outcomes", "performances"]
+DATA_KINDS: tuple[DataKind, ...] = ("basic_data", "grades", "cadre_records", "course_outcomes", "performances")
+
+# Which office submits which kind (R-SUB-4): identity's Annex-1 duty codes. Registry: enrolment data
+# and grades; activities section: cadre records; IT section: course outcomes; guidance data section:
+# multiple performances. The one mapping (submission authorises by it, notification routes by it).
+SUBMITTING_DUTY: dict[str, str] = {
+    "basic_data": "enrolment",
+    "grades": "grades",
+    "cadre_records": "cadre",
+    "course_outcomes": "outcome_submission",
+    "performances": "performance_submission",
+}
+KIND_TITLES: dict[str, tuple[str, str]] = {
+    "basic_data": ("enrolment data", "學籍資料"),
+    "grades": ("grades", "成績"),
+    "cadre_records": ("cadre records", "幹部經歷"),
+    "course_outcomes": ("course outcomes", "課程學習成果"),
+    "performances": ("multiple performances", "多元表現"),
+}
 
 
 @event("submission.batch.submitted")

@@ -82,6 +82,44 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         submission.ObjectionResolved,
         submission.BatchFailed,
     ),
+    # submission keeps read copies of what it submits: students (with their personal fields sealed for
+    # it alone), grade levels, courses, grades and cadre records — never counselling records (R-DATA-5);
+    # outcomes and performances with their files, certification and selection (R-ART-3, R-ART-4,
+    # R-PERF-2, R-FILE-1); schools, people, duties and absences for who submits (R-SUB-4, R-DUTY-2).
+    "submission.records": (
+        records.StudentEnrolled,
+        records.EnrolmentChanged,
+        records.StudentBasicDataChanged,
+        records.GradeLevelChanged,
+        records.CourseOffered,
+        records.SemesterGradesRecorded,
+        records.CadreRecorded,
+    ),
+    "submission.artifacts": (
+        artifacts.OutcomeUploaded,
+        artifacts.OutcomeCertified,
+        artifacts.OutcomeReturned,
+        artifacts.OutcomeWithdrawn,
+        artifacts.OutcomeSelected,
+        artifacts.OutcomeDeselected,
+        artifacts.PerformanceUploaded,
+        artifacts.PerformanceWithdrawn,
+        artifacts.PerformanceSelected,
+        artifacts.PerformanceDeselected,
+        artifacts.FileIntegrityFailed,
+        artifacts.ArtifactsTransferred,
+    ),
+    "submission.identity": (
+        identity.SchoolCreated,
+        identity.SchoolUpdated,
+        identity.UserCreated,
+        identity.UserUpdated,
+        identity.UserDeactivated,
+        identity.DelegationOrderChanged,
+        identity.ActingPersonChanged,
+        identity.AbsenceMarked,
+        identity.AbsenceCleared,
+    ),
     # Every service keeps token revocations (ASVS V7; the chassis adds this subscription, see
     # revocation.with_revocations): a revocation lost to a missing queue would leave tokens working.
     **{f"{service}.revocations": (identity.TokensRevoked,) for service in SERVICES},

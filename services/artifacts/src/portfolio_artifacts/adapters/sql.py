@@ -4,51 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from portfolio_shared.dialect import insert_for
+from portfolio_shared.dialect import insert_for, insert_ignore, upsert_newer
 
 from .orm import student_locks
 
+__all__ = ["Executor", "autocommit", "insert_ignore", "student_scope_lock", "upsert_newer"]
+
 Executor = AsyncSession | AsyncConnection
 """Anything read-only helpers may run statements on: a session in a transaction, or an autocommit connection."""
-
-
-async def upsert_newer(
-    session: AsyncSession,
-    table: Table,
-    keys: Sequence[str],
-    values: Mapping[str, Any],
-    *,
-    event_at: datetime,
-    on_update: Mapping[str, Any] | None = None,
-) -> bool:
-    """Insert or update a read-copy row unless it already holds a newer fact (events arrive out of order).
-
-    ``on_update`` replaces what an update writes to some columns: SQL expressions that may read the
-    row's current values (``table.c.x``); the columns' values in ``values`` are what an insert writes.
-    Returns True when the row now reflects this event.
-    """
-    row = {**values, "event_at": event_at}
-    stmt = insert_for(session, table).values(**row)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={k: stmt.excluded[k] for k in row if k not in keys} | dict(on_update or {}),
-        where=table.c.event_at < stmt.excluded.event_at,
-    )
-    result = await session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def insert_ignore(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert_for(session, table).on_conflict_do_nothing(), list(rows))
 
 
 # Per-process locks for SQLite (the standalone shape runs one process): SQLite has no row locks.

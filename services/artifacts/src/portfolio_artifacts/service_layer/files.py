@@ -334,6 +334,10 @@ def accepted_summaries(rows: Sequence[Any], verdicts: Sequence[Verdict]) -> list
             "size": int(by_id[r.id].size or 0),
             "sha256": str(by_id[r.id].sha256),
             "mime": str(by_id[r.id].mime),
+            # Where the file lies and its name: the submission service streams it into the package
+            # under this name (issue 11); sizes and hashes above are what the package manifest checks.
+            "object_key": str(r.object_key),
+            "filename": str(r.filename),
         }
         for r in rows
     ]

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from portfolio_shared.clock import as_utc
+from portfolio_shared.events import submission as submission_contracts
 
 Channel = Literal["inbox", "email", "postal"]
 
@@ -33,13 +34,7 @@ REMINDERS = frozenset({Trigger.CERTIFICATION_REMINDER, Trigger.UPLOAD_REMINDER, 
 POSTAL_TRIGGERS = frozenset({Trigger.RECEIPT_WINDOW_OPENED})
 
 # Which office submits which kind of data (R-SUB-4): identity's duty codes (Annex 1).
-SUBMITTING_DUTY: dict[str, str] = {
-    "enrolment": "enrolment",
-    "grades": "grades",
-    "cadre": "cadre",
-    "outcomes": "outcome_submission",
-    "performances": "performance_submission",
-}
+SUBMITTING_DUTY: dict[str, str] = dict(submission_contracts.SUBMITTING_DUTY)
 IT_SECTION_DUTY = "accounts"  # 資訊組: accounts and permissions
 GUIDANCE_DUTY = "receipt_confirmation"  # 資料組 completes the receipt confirmation (R-SUB-8)
 

@@ -187,3 +187,16 @@ async def _store_batched(session: AsyncSession, school_id: str, rows: Sequence[G
     result.inserted, result.updated = len(inserts), len(updates)
     result.changed = {k: sorted(v) for k, v in changed.items()}
     return result
+
+
+async def term_grades(session: AsyncSession, student_id: uuid.UUID, academic_year: int, semester: int) -> list[Any]:
+    """A student's grades of one term, by course code: what ``SemesterGradesRecorded`` carries to the
+    submission service's grades workbook (R-DATA-2)."""
+    result = await session.execute(
+        select(grades)
+        .where(
+            grades.c.student_id == student_id, grades.c.academic_year == academic_year, grades.c.semester == semester
+        )
+        .order_by(grades.c.course_code)
+    )
+    return list(result.all())

@@ -18,12 +18,11 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portfolio_records.domain.errors import InvalidPhaseWindow, InvalidSchoolSetting, PhasesOutOfOrder
+from portfolio_shared import academic
 
 TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
 DEFAULT_TIME_ZONE = "Asia/Taipei"
-ROC_OFFSET = 1911  # ROC year = Gregorian year - 1911
-FIRST_MONTH = 8  # the academic year starts in August
-SECOND_SEMESTER_FIRST_MONTH = 2  # February
+ROC_OFFSET = academic.ROC_OFFSET
 MIN_RECEIPT_CONFIRMATION = timedelta(days=3)  # R-SUB-6
 
 
@@ -170,36 +169,20 @@ def _local_date(when: date) -> date:
 
 def academic_year_of(when: date) -> int:
     """ROC academic year of a date: 1 Aug 2025 – 31 Jul 2026 → 114."""
-    day = _local_date(when)
-    year = day.year - ROC_OFFSET
-    return year if day.month >= FIRST_MONTH else year - 1
+    return academic.academic_year_of(_local_date(when))
 
 
 def semester_of(when: date) -> int:
     """1 for August–January, 2 for February–July."""
-    month = _local_date(when).month
-    return 2 if SECOND_SEMESTER_FIRST_MONTH <= month < FIRST_MONTH else 1
+    return academic.semester_of(_local_date(when))
 
 
 def term_of(when: date) -> Term:
     return Term(academic_year_of(when), semester_of(when))
 
 
-def academic_year_bounds(academic_year: int) -> tuple[date, date]:
-    """First and last day of an academic year: 114 → (2025-08-01, 2026-07-31)."""
-    start_year = academic_year + ROC_OFFSET
-    return date(start_year, FIRST_MONTH, 1), date(start_year + 1, FIRST_MONTH, 1) - timedelta(days=1)
-
-
-def semester_bounds(academic_year: int, semester: int) -> tuple[date, date]:
-    """First and last day of a semester: (114, 1) → (2025-08-01, 2026-01-31)."""
-    start, end = academic_year_bounds(academic_year)
-    second_start = date(start.year + 1, SECOND_SEMESTER_FIRST_MONTH, 1)
-    if semester == 1:
-        return start, second_start - timedelta(days=1)
-    if semester == 2:
-        return second_start, end
-    raise ValueError(f"semester must be 1 or 2, not {semester}")
+academic_year_bounds = academic.academic_year_bounds
+semester_bounds = academic.semester_bounds
 
 
 def roc_to_gregorian(roc_year: int) -> int:

@@ -47,10 +47,36 @@ async def _status_since(uow: UnitOfWork, student_id: uuid.UUID, school_id: str, 
     return latest or enrolled_on
 
 
+async def sealed_personal_data(uow: UnitOfWork, crypto: RecordsCrypto, student_id: uuid.UUID, school_id: str) -> str:
+    """National ID, name and birth date of a student sealed for the submission service alone: the only
+    form in which a national ID leaves records (docs/ARCHITECTURE.md, "Personal data in submission
+    packages")."""
+    row = (
+        await uow.session.execute(
+            select(students.c.national_id_encrypted, students.c.name, students.c.birth_date).where(
+                students.c.id == student_id
+            )
+        )
+    ).one()
+    return crypto.seal_for_submission(
+        student_id=student_id,
+        school_id=school_id,
+        national_id_token=row.national_id_encrypted,
+        name=row.name,
+        birth_date=row.birth_date.isoformat(),
+    )
+
+
 async def announce_basic_data(
-    uow: UnitOfWork, student_id: uuid.UUID, actor: str, changed_fields: list[str], previous_user_id: str | None
+    uow: UnitOfWork,
+    student_id: uuid.UUID,
+    actor: str,
+    changed_fields: list[str],
+    previous_user_id: str | None,
+    crypto: RecordsCrypto | None = None,
 ) -> None:
-    """One ``StudentBasicDataChanged`` per school holding the student (R-DATA-1, R-ENR-1)."""
+    """One ``StudentBasicDataChanged`` per school holding the student (R-DATA-1, R-ENR-1); with
+    ``crypto``, each carries the student's personal fields sealed for submission."""
     user_id = (await uow.session.execute(select(students.c.user_id).where(students.c.id == student_id))).scalar_one()
     held = (await uow.session.execute(select(enrolments).where(enrolments.c.student_id == student_id))).all()
     for row in sorted(held, key=lambda r: r.school_id):
@@ -66,6 +92,9 @@ async def announce_basic_data(
                 grade=row.grade,
                 class_name=row.class_name,
                 seat_number=row.seat_number,
+                sealed_personal_data=(
+                    await sealed_personal_data(uow, crypto, student_id, row.school_id) if crypto is not None else None
+                ),
             ),
             school_id=row.school_id,
             actor=actor,

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from portfolio_records.adapters.grade_store import store_grades
+from portfolio_records.adapters.grade_store import store_grades, term_grades
 from portfolio_records.adapters.orm import grade_imports
 from portfolio_records.domain.calendar import Phase, Term
 from portfolio_records.domain.grades_csv import REJECTION_REASONS, GradeRow, RejectedLine, parse_grades_csv
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.events.records import SemesterGradesRecorded
+from portfolio_shared.events.records import SemesterGrade, SemesterGradesRecorded
 from portfolio_shared.spreadsheet import formula_warnings
 
 from .audit import audit, now
@@ -118,6 +118,18 @@ async def import_grades(
                 semester=semester,  # type: ignore[arg-type]  # 1 or 2, checked by the parser
                 course_codes=codes,
                 grade_count=len(codes),
+                grades=[
+                    SemesterGrade(
+                        course_code=g.course_code,
+                        subject_name=g.subject_name,
+                        credits=g.credits,
+                        score=g.score,
+                        passed=g.passed,
+                        makeup_score=g.makeup_score,
+                        qualitative=g.qualitative,
+                    )
+                    for g in await term_grades(uow.session, student_id, year, semester)
+                ],
             ),
             school_id=school_id,
             actor=actor,

@@ -15,6 +15,7 @@ from portfolio_records.config import Settings
 from portfolio_records.domain.crypto import BlindIndex, FieldCipher, parse_keys, token_kid
 from portfolio_records.domain.national_id import mask_national_id, validate_national_id
 from portfolio_shared.identifiers import fold_full_width
+from portfolio_shared.sealing import DEV_SUBMISSION_PUBLIC_KEY, seal
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +27,30 @@ class SealedNationalId:
 
 
 class RecordsCrypto:
-    def __init__(self, cipher: FieldCipher, national_id_index: BlindIndex) -> None:
+    def __init__(
+        self, cipher: FieldCipher, national_id_index: BlindIndex, submission_public_key: str = DEV_SUBMISSION_PUBLIC_KEY
+    ) -> None:
         self.cipher = cipher
         self.national_id_index = national_id_index
+        self.submission_public_key = submission_public_key
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RecordsCrypto:
         cipher = FieldCipher(parse_keys(settings.field_keys), settings.field_current_kid)
-        return cls(cipher, BlindIndex.from_setting(settings.blind_index_key, purpose="students.national_id"))
+        index = BlindIndex.from_setting(settings.blind_index_key, purpose="students.national_id")
+        return cls(cipher, index, settings.submission_public_key)
+
+    def seal_for_submission(
+        self, *, student_id: uuid.UUID, school_id: str, national_id_token: str, name: str, birth_date: str
+    ) -> str:
+        """The personal fields of the central database's workbooks, sealed for the submission service
+        alone (design 1 of "Personal data in submission packages"); bound to the school and student."""
+        payload = {
+            "national_id": self.open_national_id(student_id, national_id_token),
+            "name": name,
+            "birth_date": birth_date,
+        }
+        return seal(self.submission_public_key, payload, context=f"{school_id}/{student_id}")
 
     # -- national ID (R-DATA-1) ---------------------------------------------------------------
     def seal_national_id(self, student_id: uuid.UUID, raw: str) -> SealedNationalId:

@@ -25,7 +25,7 @@ from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import not_found
 from portfolio_shared.events.records import EnrolmentChanged, StudentEnrolled
 
-from .announcements import announce_basic_data, announce_grade_level
+from .announcements import announce_basic_data, announce_grade_level, sealed_personal_data
 from .audit import audit, now
 from .commands import EnrolmentChangeRequest, StudentArrival, StudentUpdate
 from .courses import publish_assignment
@@ -144,6 +144,7 @@ async def register_arrival(
             class_name=cmd.class_name,
             seat_number=cmd.seat_number,
             admitted_on=cmd.effective_on,
+            sealed_personal_data=await sealed_personal_data(uow, crypto, student_id, school_id),
         ),
         school_id=school_id,
         actor=actor,
@@ -314,7 +315,7 @@ async def update_student(
             await publish_assignment(uow, course, actor)
     if changed:
         # Other services learn of it (a user id linked later reaches artifacts); never the national ID.
-        await announce_basic_data(uow, student_id, actor, changed, previous_user_id)
+        await announce_basic_data(uow, student_id, actor, changed, previous_user_id, crypto)
         await audit(
             session,
             school_id=school_id,

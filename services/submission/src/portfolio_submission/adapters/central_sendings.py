@@ -23,7 +23,15 @@ ACTIVE = ("queued", "building", "built", "sending")
 
 
 async def batches_in_status(session: AsyncSession, status: str, limit: int = 100) -> Sequence[RowMapping]:
-    stmt = select(batches).where(batches.c.status == status).order_by(batches.c.updated_at).limit(limit)
+    """Batches in ``status``, locked for this transaction; rows another replica holds are skipped
+    (PostgreSQL), so two adopters never take the same batch."""
+    stmt = (
+        select(batches)
+        .where(batches.c.status == status)
+        .order_by(batches.c.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     return (await session.execute(stmt)).mappings().all()
 
 

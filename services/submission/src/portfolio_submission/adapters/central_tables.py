@@ -6,7 +6,7 @@ tables so the sending machinery stays in one place.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
 from .orm import metadata
 
@@ -19,7 +19,7 @@ TS = DateTime(timezone=True)
 batch_sendings = Table(
     "batch_sendings",
     metadata,
-    Column("batch_id", String(64), primary_key=True),
+    Column("batch_id", String(36), ForeignKey("batches.id"), primary_key=True),
     Column("school_id", String(64), nullable=False),
     Column("kind", String(40), nullable=False),
     # queued → building → built → sending → accepted | refused | failed | handed_over (manual)

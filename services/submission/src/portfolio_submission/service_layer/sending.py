@@ -37,12 +37,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portfolio_central.package import PackageSpec
+from portfolio_shared.auth import Principal
 from portfolio_shared.clock import utcnow
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.errors import Conflict, InvalidInput
+from portfolio_shared.errors import Conflict, InvalidInput, not_found
 from portfolio_shared.events.submission import BatchFailed, BatchSubmitted, FrozenSelection, SelectionsFrozen
+from portfolio_shared.permissions import Permission
 
 from ..adapters import central_sendings as store
+from ..adapters import repositories as repo
 from ..domain.central import (
     Accepted,
     CentralPort,
@@ -52,11 +55,14 @@ from ..domain.central import (
     PackageRequest,
     Refused,
 )
+from ..domain.offices import Submitter
 from ..packaging.builder import BuiltPackage, ChunkStore, PackageFileChanged, PackageFileMissing, build_package
 from ..packaging.builder import open_package as _open_package
 from ..packaging.crypto import PackageKeyring
 from ..sending_config import SendingSettings
 from . import sending_batches as batches
+from .access import require
+from .batches import acting_submitter
 from .context import Deps
 
 log = logging.getLogger(__name__)
@@ -546,27 +552,60 @@ class PackageGone(Conflict):
     title_zh = "資料包無法下載"
 
 
-async def download_package(deps: SendingDeps, uow: UnitOfWork, *, batch_id: str, actor: str) -> PackageDownload:
+async def _batch_of_school(deps: SendingDeps, uow: UnitOfWork, actor: Principal, school_id: str, batch_id: str) -> Any:
+    require(actor, Permission.SUBMISSION_READ, school_id)
+    batch = await repo.batch(uow.session, school_id, batch_id)
+    if batch is None:  # another school's batch: not found, so its existence does not leak
+        raise not_found(f"batch {batch_id}")
+    return batch
+
+
+async def _as_office(deps: SendingDeps, uow: UnitOfWork, actor: Principal, batch: Any) -> Submitter:
+    """Only the office that submits the kind — its responsible person, or the acting delegate —
+    handles its package (it holds every national ID of the workbook; R-SUB-4, R-DUTY-2)."""
+    return await acting_submitter(uow.session, deps.core, actor, batch["school_id"], batch["kind"])
+
+
+async def sending_status(deps: SendingDeps, actor: Principal, school_id: str, batch_id: str) -> dict[str, Any]:
+    """Where sending stands: state, attempts, the next attempt, the last error and the central
+    database's line-level reasons of a refusal (never a cell's value)."""
+    async with deps.uow() as uow:
+        await _batch_of_school(deps, uow, actor, school_id, batch_id)
+        row = await store.get(uow.session, batch_id)
+    if row is None:
+        raise not_found(f"sending of batch {batch_id} (not handed to sending yet)")
+    return dict(row)
+
+
+async def download_package(deps: SendingDeps, actor: Principal, school_id: str, batch_id: str) -> PackageDownload:
     """The package, decrypted on the fly as it is streamed; the download is audited (who, when,
-    which batch — never the content) in the same transaction that hands it out."""
-    row = await store.get(uow.session, batch_id)
-    if row is None or row["package_key"] is None or row["state"] in ("queued", "building"):
-        raise PackageGone("the package of this batch has not been built yet", "此批次的資料包尚未產生")
-    if row["package_purged_at"] is not None:
-        raise PackageGone(
-            "the package was deleted after its keeping period", "資料包已逾保存期限並已刪除", rule="R-RET-1"
+    which batch — never the content) and committed before the first byte leaves."""
+    async with deps.uow() as uow:
+        batch = await _batch_of_school(deps, uow, actor, school_id, batch_id)
+        submitter = await _as_office(deps, uow, actor, batch)
+        row = await store.get(uow.session, batch_id)
+        if row is None or row["package_key"] is None or row["state"] in ("queued", "building"):
+            raise PackageGone("the package of this batch has not been built yet", "此批次的資料包尚未產生")
+        if row["package_purged_at"] is not None:
+            raise PackageGone(
+                "the package was deleted after its keeping period", "資料包已逾保存期限並已刪除", rule="R-RET-1"
+            )
+        info = await batches.info(uow.session, batch_id)
+        await store.audit(
+            uow.session,
+            school_id=school_id,
+            actor=actor.user_id,
+            action="package.downloaded",
+            entity_id=batch_id,
+            at=deps.now(),
+            details={
+                "kind": row["kind"],
+                "package_sha256": row["package_sha256"],
+                "size": row["package_size"],
+                "on_behalf_of": submitter.on_behalf_of,
+            },
         )
-    info = await batches.info(uow.session, batch_id)
-    await store.audit(
-        uow.session,
-        school_id=row["school_id"],
-        actor=actor,
-        action="package.downloaded",
-        entity_id=batch_id,
-        at=deps.now(),
-        details={"kind": row["kind"], "package_sha256": row["package_sha256"], "size": row["package_size"]},
-    )
-    await uow.commit()
+        await uow.commit()
     filename = f"{info.school_code}_{info.kind}_{info.academic_year}-{info.semester}_{batch_id[:8]}.zip"
     return PackageDownload(
         filename=filename,
@@ -578,80 +617,90 @@ async def download_package(deps: SendingDeps, uow: UnitOfWork, *, batch_id: str,
 
 async def record_manual_answer(
     deps: SendingDeps,
-    uow: UnitOfWork,
-    *,
+    actor: Principal,
+    school_id: str,
     batch_id: str,
-    actor: str,
+    *,
     accepted: bool,
     central_submission_id: str,
     reason: str | None = None,
-) -> str:
+) -> dict[str, Any]:
     """Manual adapter: the office uploaded the package by hand and records the central database's
-    answer. Only a handed-over batch takes an answer; the person is audited."""
-    row = await store.get_for_update(uow.session, batch_id)
-    if row is None or row["state"] != "handed_over":
-        raise Conflict(
-            "only a batch handed over for a manual upload takes the central database's answer",
-            "只有待人工上傳的批次可登錄中央資料庫的回覆",
-            code="not-handed-over",
-            extra={"state": None if row is None else row["state"]},
-        )
-    if not central_submission_id.strip():
-        raise InvalidInput(
-            "the central database's reference is required", "請填寫中央資料庫的收件編號", field="central_submission_id"
-        )
-    now = deps.now()
-    info = await batches.info(uow.session, batch_id)
-    if accepted:
-        await store.update_owned(
+    answer (accepted with its reference, or refused with its reason). Only a batch handed over for a
+    manual upload takes an answer; who recorded it is audited."""
+    async with deps.uow() as uow:
+        batch = await _batch_of_school(deps, uow, actor, school_id, batch_id)
+        submitter = await _as_office(deps, uow, actor, batch)
+        row = await store.get_for_update(uow.session, batch_id)
+        if row is None or row["state"] != "handed_over":
+            raise Conflict(
+                "only a batch handed over for a manual upload takes the central database's answer",
+                "只有待人工上傳的批次可登錄中央資料庫的回覆",
+                code="not-handed-over",
+                extra={"state": None if row is None else row["state"]},
+            )
+        reference = central_submission_id.strip()
+        if not reference:
+            raise InvalidInput(
+                "the central database's reference is required",
+                "請填寫中央資料庫的收件編號",
+                field="central_submission_id",
+            )
+        if not accepted and not (reason or "").strip():
+            raise InvalidInput(
+                "a refusal needs the central database's reason", "退件須填寫中央資料庫的理由", field="reason"
+            )
+        now = deps.now()
+        info = await batches.info(uow.session, batch_id)
+        keep = now + timedelta(days=deps.settings.package_keep_days)
+        if accepted:
+            await store.update_owned(
+                uow.session,
+                batch_id,
+                None,
+                state="accepted",
+                central_submission_id=reference,
+                accepted_at=now,
+                package_purge_after=keep,
+                updated_at=now,
+            )
+            await _publish_acceptance(uow, info, 0, row["selections"], actor=actor.user_id)
+            await batches.set_status(uow.session, batch_id, "accepted", at=now)
+        else:
+            why = (reason or "").strip()[:2000]
+            await store.update_owned(
+                uow.session,
+                batch_id,
+                None,
+                state="refused",
+                central_submission_id=reference,
+                last_error=why,
+                last_error_code="package-refused",
+                package_purge_after=keep,
+                updated_at=now,
+            )
+            await batches.set_status(uow.session, batch_id, "failed", at=now, reason=f"package-refused: {why}")
+            uow.publish(
+                BatchFailed(
+                    batch_id=batch_id,
+                    school_id=school_id,
+                    kind=row["kind"],
+                    reason=f"package-refused: {why}"[:500],
+                    will_retry=False,
+                ),
+                school_id=school_id,
+                actor=actor.user_id,
+            )
+        await store.audit(
             uow.session,
-            batch_id,
-            None,
-            state="accepted",
-            central_submission_id=central_submission_id.strip(),
-            accepted_at=now,
-            package_purge_after=now + timedelta(days=deps.settings.package_keep_days),
-            updated_at=now,
+            school_id=school_id,
+            actor=actor.user_id,
+            action="central.answer.recorded",
+            entity_id=batch_id,
+            at=now,
+            details={"accepted": accepted, "central_submission_id": reference, "on_behalf_of": submitter.on_behalf_of},
         )
-        await _publish_acceptance(uow, info, 0, row["selections"], actor=actor)
-        await batches.set_status(uow.session, batch_id, "accepted", at=now)
-    else:
-        await store.update_owned(
-            uow.session,
-            batch_id,
-            None,
-            state="refused",
-            central_submission_id=central_submission_id.strip(),
-            last_error=(reason or "refused by the central database")[:2000],
-            last_error_code="package-refused",
-            package_purge_after=now + timedelta(days=deps.settings.package_keep_days),
-            updated_at=now,
-        )
-        await batches.set_status(uow.session, batch_id, "failed", at=now, reason=reason)
-        uow.publish(
-            BatchFailed(
-                batch_id=batch_id,
-                school_id=row["school_id"],
-                kind=row["kind"],
-                reason=f"package-refused: {reason or 'refused by the central database'}"[:500],
-                will_retry=False,
-            ),
-            school_id=row["school_id"],
-            actor=actor,
-        )
-    await store.audit(
-        uow.session,
-        school_id=row["school_id"],
-        actor=actor,
-        action="central.answer.recorded",
-        entity_id=batch_id,
-        at=now,
-        details={"accepted": accepted, "central_submission_id": central_submission_id.strip()},
-    )
-    await uow.commit()
-    return "accepted" if accepted else "refused"
-
-
-async def sending_view(uow: UnitOfWork, batch_id: str) -> dict[str, Any] | None:
-    row = await store.get(uow.session, batch_id)
-    return dict(row) if row is not None else None
+        await uow.commit()
+        fresh = await store.get(uow.session, batch_id)
+    assert fresh is not None
+    return dict(fresh)
