@@ -34,6 +34,7 @@ from portfolio_shared.events.records import (
     StudentEnrolled,
     TeacherAssignmentChanged,
 )
+from portfolio_shared.events.submission import SelectionsFrozen
 from portfolio_shared.messaging import Subscriptions
 
 from .adapters.orm import (
@@ -51,6 +52,7 @@ from .adapters.orm import (
 )
 from .adapters.sql import insert_ignore, upsert_newer
 from .domain.enrolment import ACTIVE_STATUSES
+from .service_layer.freeze import freeze
 from .service_layer.transfers import follow_transfer
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 _ARRIVALS = frozenset({"admission", "transfer_in", "visiting_study"})
 records_events = Subscriptions("artifacts.records")
 identity_events = Subscriptions("artifacts.identity")
+submission_events = Subscriptions("artifacts.submission")
 
 
 # -- records -----------------------------------------------------------------------------------
@@ -326,4 +329,18 @@ async def keep_on_behalf(event: OnBehalfAuthorised | OnBehalfRevoked, envelope: 
     )
 
 
-SUBSCRIPTIONS: list[Subscriptions] = [records_events, identity_events]
+# -- submission ----------------------------------------------------------------------------------
+@submission_events.on(SelectionsFrozen)
+async def freeze_selections(event: SelectionsFrozen, envelope: Envelope, uow: UnitOfWork) -> None:
+    """The central database accepted a batch of outcomes or performances: lock those selections, so
+    a deselect is refused (R-SUB-7, R-SUB-8). Idempotent: a redelivery sets the same values."""
+    await freeze(
+        uow.session,
+        kind=event.kind,
+        batch_id=event.batch_id,
+        items=[(s.student_user_id, s.artifact_ids) for s in event.selections],
+        at=envelope.occurred_at,
+    )
+
+
+SUBSCRIPTIONS: list[Subscriptions] = [records_events, identity_events, submission_events]

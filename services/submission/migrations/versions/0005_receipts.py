@@ -1,7 +1,7 @@
 """Receipts (收訖明細), reconciled items, students' answers and objections (R-SUB-5..9).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 
 Spelled out here rather than built from ``adapters.orm`` so that this revision stays what it was
 when later revisions change the tables. Plain ``sa`` types: runs on PostgreSQL and SQLite.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

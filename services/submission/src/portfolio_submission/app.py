@@ -12,20 +12,37 @@ from fastapi import FastAPI
 from portfolio_shared.service import ServiceRuntime, create_app
 
 from .api import batches, objections, receipts, windows
+from .api import sending as sending_api
 from .api.receipts_deps import receipt_services, start_window_closer
-from .bootstrap import bootstrap, make_deps
+from .bootstrap import bootstrap, make_sending
 from .config import Settings
+from .service_layer.sending import SendingDeps, run_worker
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
+    sending = make_sending(runtime)
     app = create_app(
         runtime,
         title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)",
         description=__doc__ or "",
-        routers=[windows.windows_router, windows.due_router, batches.router, receipts.router, objections.router],
-        on_startup=[start_window_closer],
+        routers=[
+            windows.windows_router,
+            windows.due_router,
+            batches.router,
+            sending_api.router,
+            receipts.router,
+            objections.router,
+        ],
+        on_startup=[lambda rt: _start_sending(rt, sending), start_window_closer],
     )
-    app.state.deps = make_deps(runtime)
-    app.state.receipts = receipt_services(app.state.deps)
+    app.state.deps = sending.core
+    app.state.sending = sending
+    app.state.receipts = receipt_services(sending.core, central=sending.central)
     return app
+
+
+def _start_sending(runtime: ServiceRuntime, sending: SendingDeps) -> None:
+    """Every replica runs the sending worker (claims are leased); off with ``sending_worker=false``."""
+    if sending.settings.sending_worker:
+        runtime.run_in_background(run_worker(sending))

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from portfolio_shared.config import ServiceSettings
 from portfolio_shared.sealing import DEV_SUBMISSION_PRIVATE_KEY, check_private_key
 
+from .sending_config import SendingSettings
 
-class Settings(ServiceSettings):
+
+class Settings(SendingSettings):
     model_config = SettingsConfigDict(env_prefix="PORTFOLIO_SUBMISSION_", env_file=".env", extra="ignore")
 
     service_name: str = "submission"

@@ -129,6 +129,28 @@ class RecordDeleted(EventPayload):
     student_user_id: str
 
 
+class FrozenSelection(BaseModel):
+    """One student's selected items that went into an accepted batch (platform ids only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    student_user_id: str
+    artifact_ids: list[str]
+
+
+@event("submission.selections.frozen")
+class SelectionsFrozen(EventPayload):
+    """The central database accepted a batch of course outcomes or multiple performances: artifacts
+    locks these selections, so a student cannot deselect what was submitted; a correction goes
+    through a correction batch (R-SUB-7, R-SUB-8)."""
+
+    batch_id: str
+    school_id: str
+    kind: Literal["course_outcomes", "performances"]
+    academic_year: int
+    selections: list[FrozenSelection]
+
+
 class LetterItem(BaseModel):
     """One received item as a postal letter lists it: what, and how it compares with what was sent."""
 

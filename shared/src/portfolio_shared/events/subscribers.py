@@ -45,6 +45,8 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         identity.OnBehalfAuthorised,
         identity.OnBehalfRevoked,
     ),
+    # artifacts locks the selections of an accepted outcomes/performances batch (R-SUB-7, R-SUB-8).
+    "artifacts.submission": (submission.SelectionsFrozen,),
     # notification keeps read copies of people, duties, windows, certifiers, outcomes and performances,
     # and turns receipts, objections, failed batches and failed files into messages (R-SUB-5..9).
     "notification.identity": (

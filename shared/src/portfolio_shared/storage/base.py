@@ -4,7 +4,7 @@ straight to storage through short-lived presigned URLs; the service reads only t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -81,3 +81,14 @@ class ObjectStorage(Protocol):
     def list(self, prefix: str = "") -> AsyncIterator[ObjectInfo]: ...
 
     async def ping(self) -> bool: ...
+
+    # Blocking streams, for a worker thread (a package builder, a streamed download): an object is
+    # read or written chunk by chunk, never whole in memory.
+    def read_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """The object's bytes in chunks (blocking); ``KeyError`` when it does not exist."""
+        ...
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes], *, content_type: str) -> int:
+        """Store an object from a stream of chunks of unknown total size (blocking); returns its size.
+        Nothing is visible under ``key`` unless the whole stream was written."""
+        ...

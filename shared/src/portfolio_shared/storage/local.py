@@ -14,7 +14,7 @@ import hmac
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -151,20 +151,23 @@ class LocalDiskStorage:
 
         return await asyncio.to_thread(_inspect)
 
-    def _write_new(self, key: str, chunks: list[bytes]) -> None:
+    def _write_new(self, key: str, chunks: Iterable[bytes]) -> int:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.part")
-        with tmp.open("wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
+        size = 0
         try:
+            with tmp.open("wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                    size += len(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
             # link() fails if the key exists: accepted objects are immutable.
             os.link(tmp, path)
         finally:
-            tmp.unlink()
+            tmp.unlink(missing_ok=True)
+        return size
 
     async def put(self, key: str, data: bytes, *, content_type: str) -> None:
         await asyncio.to_thread(self._write_new, key, [data])
@@ -187,6 +190,19 @@ class LocalDiskStorage:
 
     async def ping(self) -> bool:
         return await asyncio.to_thread(lambda: self.root.is_dir() and os.access(self.root, os.W_OK))
+
+    def read_chunks(self, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            raise KeyError(key) from None
+        with fh:
+            while chunk := fh.read(chunk_size):
+                yield chunk
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes], *, content_type: str) -> int:
+        return self._write_new(key, chunks)
 
     def router(self) -> APIRouter:
         """The routes the presigned URLs point at (mounted by a service in the standalone shape)."""

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import io
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -19,6 +19,29 @@ from minio.error import S3Error
 from .base import Digest, Inspection, ObjectInfo, PresignedRequest
 
 CHUNK = 1024 * 1024
+PART = 8 * 1024 * 1024  # multipart part size of streamed writes (S3's minimum is 5 MiB)
+
+
+class _ChunkReader:
+    """A file-like ``read(n)`` over an iterator of chunks (what minio's put_object reads from)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = bytearray()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buffer) < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if n < 0:
+            n = len(self._buffer)
+        out = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        self.size += len(out)
+        return out
 
 
 def _http_client(secure: bool, *, connect: float, read: float) -> urllib3.PoolManager:
@@ -173,6 +196,26 @@ class S3Storage:
         )
         for obj in objects:
             yield ObjectInfo(key=str(obj.object_name), size=int(obj.size or 0))
+
+    def read_chunks(self, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        try:
+            resp = self.client.get_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                raise KeyError(key) from None
+            raise
+        try:
+            yield from resp.stream(chunk_size)
+        finally:
+            resp.close()
+            resp.release_conn()
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes], *, content_type: str) -> int:
+        """A multipart upload of unknown length: minio buffers one part (``PART`` bytes) at a time;
+        an interrupted upload is aborted and leaves no object."""
+        reader = _ChunkReader(chunks)
+        self.client.put_object(self.bucket, key, reader, -1, content_type=content_type, part_size=PART)  # type: ignore[arg-type]
+        return reader.size
 
     async def ping(self) -> bool:
         try:

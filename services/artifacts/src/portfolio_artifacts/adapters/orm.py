@@ -89,6 +89,9 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
         Column("updated_at", UTCDateTime, nullable=False),
         # Revision 0005: where the outcome was made; ``school_id`` is where the student now is (R-ENR-1).
         Column("origin_school_id", String(ID)),
+        # Revision 0006: the accepted submission batch that froze this selection (R-SUB-7, R-SUB-8).
+        Column("frozen_by_batch", String(ID)),
+        Column("frozen_at", UTCDateTime),
         Index("ix_outcomes_student_term", "student_user_id", "academic_year", "semester"),
         Index("ix_outcomes_school_course", "school_id", "course_id", "status"),
     )
@@ -110,6 +113,8 @@ def artifact_tables(md: MetaData) -> dict[str, Table]:
         Column("created_at", UTCDateTime, nullable=False),
         Column("updated_at", UTCDateTime, nullable=False),
         Column("origin_school_id", String(ID)),  # revision 0005, as for outcomes (R-ENR-1)
+        Column("frozen_by_batch", String(ID)),  # revision 0006, as for outcomes (R-SUB-7, R-SUB-8)
+        Column("frozen_at", UTCDateTime),
         Index("ix_performances_student_year", "student_user_id", "academic_year"),
         Index("ix_performances_school", "school_id", "academic_year"),
     )

@@ -224,3 +224,17 @@ class OutsideEnrolmentPeriod(ValidationError):
         super().__init__(detail, field=field, extra={"date": value, "enrolment_period": {"starts_on": starts_on}})
         self.value = value
         self.starts_on = starts_on
+
+
+# --- submission (R-SUB-7, R-SUB-8) ---------------------------------------------------------------
+
+
+class SelectionFrozen(ConflictError):
+    """The central database accepted a batch carrying this selection: it can no longer be undone
+    here; a correction goes through an objection and a correction batch."""
+
+    code = "selection-frozen"
+    title_en = "The selection was submitted and is frozen"
+    title_zh = "此勾選已提交至中央資料庫，不可取消"
+    default_field = "selected"
+    default_rule = "R-SUB-7"

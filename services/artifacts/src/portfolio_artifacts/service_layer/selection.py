@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from portfolio_artifacts.adapters.orm import outcomes, performances
 from portfolio_artifacts.adapters.sql import student_scope_lock
 from portfolio_artifacts.domain import outcomes as lifecycle
-from portfolio_artifacts.domain.errors import IllegalTransition
+from portfolio_artifacts.domain.errors import IllegalTransition, SelectionFrozen
 from portfolio_artifacts.domain.policy import ArtifactKind, check_selection
 from portfolio_shared.events.artifacts import (
     OutcomeDeselected,
@@ -66,6 +66,16 @@ async def change_selection(cmd: ChangeSelection, deps: Deps) -> dict[str, Any]:
         )
         async with student_scope_lock(s, f"select|{kind.value}|{me}|{probe.academic_year}"):
             row = await load_own(s, table, cmd.artifact_id, me, kind.value)
+            if row.selected and not cmd.selected and row.frozen_by_batch is not None:
+                # Submitted to the central database: undone only by an objection and a correction
+                # batch (R-SUB-7, R-SUB-8), never by a deselect here.
+                raise SelectionFrozen(
+                    f"this {kind.value} was submitted to the central database (batch {row.frozen_by_batch}); "
+                    "a correction goes through an objection to the receipt and a correction batch",
+                    "此項目已提交至中央資料庫；如需更正，請於收訖確認期間提出異議，由學校以更正批次處理",
+                    rule="R-SUB-7, R-SUB-8",
+                    extra={"batch_id": row.frozen_by_batch},
+                )
             if row.selected == cmd.selected:  # already as asked: nothing changes, nothing is published
                 await uow.rollback()
             else:

@@ -306,5 +306,7 @@ __all__ = [
     "rc_users",
 ]
 
+from . import central_tables as _central_tables  # noqa: E402, F401 - sending's tables on this metadata
+
 # Receipts, confirmation and objections (R-SUB-5..9) register their tables on this metadata.
 from . import receipts_orm as _receipts_orm  # noqa: E402,F401

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_shared.clock import as_utc
 
+from .central_tables import batch_sendings
 from .receipts_orm import correction_scopes, objections, receipt_items, receipt_students, receipts
 
 _TIMES = ("imported_at", "opens_at", "closes_at", "announced_at", "closed_at", "completed_at")
@@ -276,4 +277,9 @@ async def correction_scope(session: AsyncSession, batch_id: str) -> dict[str, An
 
 async def central_submission_id(session: AsyncSession, batch_id: str) -> str | None:
     """The central database's id of an accepted batch's submission (the sending's record), if any."""
-    return None
+    row = await session.execute(
+        select(batch_sendings.c.central_submission_id).where(
+            batch_sendings.c.batch_id == batch_id, batch_sendings.c.state == "accepted"
+        )
+    )
+    return row.scalar_one_or_none()

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from portfolio_shared.auth import Principal
 from portfolio_shared.service import ServiceRuntime
 
+from ..domain.central import CentralPort
 from ..service_layer.confirmation_closer import WindowCloser
 from ..service_layer.context import Deps
 from ..service_layer.receipts_facts import CoreFacts, ReceiptServices
@@ -40,10 +41,11 @@ def window_of(row: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def receipt_services(deps: Deps) -> ReceiptServices:
+def receipt_services(deps: Deps, *, central: CentralPort | None) -> ReceiptServices:
     """The receipt use cases' collaborators: the service's own facts, the central port's receipts
-    (None: the manual adapter, receipt files only) and storage for objections' files."""
-    return ReceiptServices(facts=CoreFacts(deps), source=None, storage=deps.runtime.storage)
+    (none with the manual adapter: offices import the receipt file) and storage for objections' files."""
+    source = central if central is not None and central.name != "manual" else None
+    return ReceiptServices(facts=CoreFacts(deps), source=source, storage=deps.runtime.storage)
 
 
 def start_window_closer(runtime: ServiceRuntime) -> None:
