@@ -132,3 +132,13 @@ def test_a_file_the_central_database_lacks_is_different() -> None:
     )
     only_doc = SubmittedItem("u-a", A, "學期", 2, {"course_code": "C1"}, (FileSeen("document_file", "a.pdf", SHA_1),))
     assert reconcile("course_outcomes", [only_doc], [extra])[0].status is ItemStatus.RECEIVED_DIFFERENT
+
+
+def test_files_pair_by_name_whatever_the_column_is_called() -> None:
+    # the receipt names the column by its header (證明文件), the batch by its key
+    sent = SubmittedItem("u-a", A, "學期", 2, {"course_code": "C1"}, (FileSeen("document_file", "a.pdf", SHA_1),))
+    got_same = ReceivedItem(A, "學期", 2, {"course_code": "C1"}, (FileSeen("證明文件", "a.pdf", SHA_1),))
+    assert reconcile("course_outcomes", [sent], [got_same])[0].status is ItemStatus.RECEIVED_IDENTICAL
+    got_changed = ReceivedItem(A, "學期", 2, {"course_code": "C1"}, (FileSeen("證明文件", "a.pdf", SHA_2),))
+    (item,) = reconcile("course_outcomes", [sent], [got_changed])
+    assert item.status is ItemStatus.RECEIVED_DIFFERENT and item.files[0].received_sha256 == SHA_2

@@ -122,12 +122,17 @@ def _key(kind: str, item: SubmittedItem | ReceivedItem) -> tuple[str, ...] | Non
 
 
 def _compare(kind: str, sent: SubmittedItem, got: ReceivedItem) -> Reconciled:
-    received = {f.column: f for f in got.files}
+    # Files pair by name (unique in a package), else by column: a renamed file is still compared.
+    received = list(got.files)
     checks: list[FileCheck] = []
     for f in sent.files:
-        r = received.pop(f.column, None)
+        r = next((x for x in received if x.name == f.name), None) or next(
+            (x for x in received if x.column == f.column), None
+        )
+        if r is not None:
+            received.remove(r)
         checks.append(FileCheck(f.column, f.name, f.sha256, r.sha256 if r else None))
-    checks.extend(FileCheck(r.column, r.name, None, r.sha256) for r in received.values())
+    checks.extend(FileCheck(r.column, r.name, None, r.sha256) for r in received)
     differing: list[str] = []
     if got.fields is not None:
         keys = (set(sent.fields) | set(got.fields)) - IDENTITY_FIELDS

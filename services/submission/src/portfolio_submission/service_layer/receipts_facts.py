@@ -127,6 +127,8 @@ class CoreFacts:
         excluded = [e["student_id"] for e in await repo.exclusions(uow.session, batch_id)]
         gathered = await gather(uow.session, self.deps, batch, excluded)
         shas = {f.name: f.sha256 for f in gathered.files}
+        workbook = self.deps.layouts.workbook(batch["kind"])
+        headers = {c.key: c.name for sheet in workbook.sheets for c in sheet.columns}
         ids = {r.student.student_id for r in gathered.rows}
         students = await repo.students_by_id(uow.session, batch["school_id"], ids)
         next_row: dict[str, int] = {}
@@ -141,8 +143,9 @@ class CoreFacts:
                 if sid.startswith("user:")
                 else (students[sid]["user_id"] if sid in students else None)
             )
+            # A file is named as the central database's receipt names it: by the column's header.
             files = tuple(
-                FileSeen(column, str(r.cells[column]), shas.get(str(r.cells[column]), ""))
+                FileSeen(headers.get(column, column), str(r.cells[column]), shas.get(str(r.cells[column]), ""))
                 for column in FILE_COLUMNS.values()
                 if r.cells.get(column)
             )
