@@ -118,7 +118,8 @@ async def test_the_emulators_receipt_workbook_imported_by_hand_reconciles_the_sa
     batch_id = await world.ready_batch()
     await _accepted(world, batch_id)
     submission_id = (await world.sending_row(batch_id))["central_submission_id"]
-    workbook = httpx.get(f"{world.emulator.url}/api/v1/submissions/{submission_id}/receipt.xlsx", timeout=10)
+    async with httpx.AsyncClient(timeout=10) as central:
+        workbook = await central.get(f"{world.emulator.url}/api/v1/submissions/{submission_id}/receipt.xlsx")
     assert workbook.status_code == 200
     staff = world.headers(perms=[Permission.RECEIPT_IMPORT, Permission.SUBMISSION_READ])
     r = await world.client.post(
