@@ -43,13 +43,17 @@ async def database(make_database: Callable[[str], object], request: pytest.Fixtu
     return url
 
 
-def _runtime(url: str, rabbitmq_url: str) -> ServiceRuntime:
-    return bootstrap(Settings(environment="test", database_url=url, broker_url=rabbitmq_url))
+def _runtime(url: str, rabbitmq_url: str, objects: str) -> ServiceRuntime:
+    return bootstrap(
+        Settings(environment="test", database_url=url, broker_url=rabbitmq_url, storage_url=f"file://{objects}")
+    )
 
 
 @pytest_asyncio.fixture
-async def replicas(database: str, rabbitmq_url: str) -> AsyncIterator[tuple[ServiceRuntime, ServiceRuntime]]:
-    one, two = _runtime(database, rabbitmq_url), _runtime(database, rabbitmq_url)
+async def replicas(
+    database: str, rabbitmq_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[ServiceRuntime, ServiceRuntime]]:
+    one, two = _runtime(database, rabbitmq_url, str(tmp_path)), _runtime(database, rabbitmq_url, str(tmp_path))
     await one.migrate()
     yield one, two
     await one.engine.dispose()

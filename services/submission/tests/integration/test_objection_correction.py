@@ -5,9 +5,11 @@ rows — in the same content the pre-check and the package read (``content.batch
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -45,17 +47,31 @@ STUDENTS = [("st-0", "u-0", "A100000000"), ("st-1", "u-1", "A100000011"), ("st-2
 
 @pytest_asyncio.fixture
 async def app(
-    make_database: Callable[[str], object], rabbitmq_url: str
+    make_database: Callable[[str], object],
+    rabbitmq_url: str,
+    s3_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient, TokenMinter]]:
-    url: str = await make_database("subrc_objection_e2e")  # type: ignore[misc]
+    name = "subrc_obj_" + "".join(ch for ch in request.node.name if ch.isalnum())[:40]
+    url: str = await make_database(name)  # type: ignore[misc]
     minter = TokenMinter()
-    settings = Settings(environment="test", database_url=url, broker_url=rabbitmq_url, receipt_close_poll_seconds=0)
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        broker_url=rabbitmq_url,
+        storage_url=s3_url,
+        central_adapter="manual",  # receipts come as files here
+        sending_worker=False,
+        package_key_file=str(tmp_path_factory.mktemp("keys") / "package.key"),
+        receipt_close_poll_seconds=0,
+    )
     runtime = bootstrap(settings, verifier=minter.verifier())
     async with running(runtime, create) as client:
         yield runtime, client, minter
 
 
-async def _seed(runtime: ServiceRuntime) -> None:
+async def _seed(runtime: ServiceRuntime, *, left: str | None = None) -> None:
     now = datetime.now(UTC)
     today = now.astimezone(TAIPEI).date()
     async with runtime.uow() as uow:
@@ -72,7 +88,8 @@ async def _seed(runtime: ServiceRuntime) -> None:
             await s.execute(
                 insert(rc_students).values(
                     school_id=SCHOOL, student_id=sid, user_id=uid, grade=2, class_name="201", seat_number=seat,
-                    status="enrolled", status_since=date(2024, 8, 1), enrolled_on=date(2024, 8, 1), left_on=None,
+                    status="left" if sid == left else "enrolled", status_since=date(2024, 8, 1),
+                    enrolled_on=date(2024, 8, 1), left_on=date(2026, 1, 31) if sid == left else None,
                     sealed_personal_data=sealed, event_at=now,
                 )
             )  # fmt: skip
@@ -204,3 +221,100 @@ async def test_objection_on_grades_reaches_the_delegate_and_the_correction_batch
     assert only["national_id"] == "A100000011" and only["course_code"] == "E1"
     assert list(content.rows) == ["學期成績"] and content.student_ids == ["st-1"]
     assert audit == ["batch.correction_created"]
+
+
+async def _receipt_with_window(client: httpx.AsyncClient, minter: TokenMinter) -> dict[str, Any]:
+    registry = minter.headers("reg-2", schools={SCHOOL: [P.RECEIPT_IMPORT]})
+    r = await client.post(
+        "/api/v1/batches/00000000-0000-0000-0000-0000000000b1/receipt/file",
+        headers=registry,
+        files={"file": ("r.csv", _receipt_csv(("none", "")), "text/csv")},
+    )
+    assert r.status_code == 201, r.text
+    today = datetime.now(UTC).astimezone(TAIPEI).date()
+    r = await client.post(
+        f"/api/v1/receipts/{r.json()['id']}/window",
+        json={"first_day": str(today), "last_day": str(today + timedelta(days=3))},
+        headers=minter.headers("g-1", schools={SCHOOL: [P.RECEIPT_COMPLETE]}),
+    )
+    assert r.status_code == 200, r.text
+    receipt: dict[str, Any] = r.json()
+    return receipt
+
+
+async def test_a_student_whose_enrolment_ended_is_written_to_and_answers_by_post(
+    app: tuple[ServiceRuntime, httpx.AsyncClient, TokenMinter],
+) -> None:
+    runtime, client, minter = app
+    await _seed(runtime, left="st-2")  # records said: st-2 left the school (EnrolmentChanged "leaving")
+    receipt = await _receipt_with_window(client, minter)
+    async with runtime.uow() as uow:
+        rows = (
+            (
+                await uow.session.execute(
+                    select(outbox.c.body).where(outbox.c.routing_key == "submission.receipt.letter_requested.v1")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    (letter,) = [json.loads(b)["payload"] for b in rows]
+    assert letter["student_user_id"] == "u-2" and [i["summary"] for i in letter["items"]] == ["數學 / M1", "英文 / E1"]
+    assert "A100000022" not in rows[0]
+    gone = minter.headers("u-2", schools={SCHOOL: [P.RECEIPT_CONFIRM]}, kind="student")
+    r = await client.post(f"/api/v1/me/receipts/{receipt['id']}/confirmation", headers=gone)
+    assert r.status_code == 409 and r.json()["rule"] == "R-SUB-9"
+    today = datetime.now(UTC).astimezone(TAIPEI).date()
+    r = await client.post(
+        f"/api/v1/receipts/{receipt['id']}/students/u-2/mailed-answer",
+        json={"answer": "confirmed", "letter_dated": str(today)},
+        headers=minter.headers("g-1", schools={SCHOOL: [P.RECEIPT_COMPLETE]}),
+    )
+    assert r.status_code == 200 and (r.json()["channel"], r.json()["recorded_by"]) == ("post", "g-1")
+
+
+async def test_an_objection_carries_a_file_uploaded_straight_to_storage(
+    app: tuple[ServiceRuntime, httpx.AsyncClient, TokenMinter],
+) -> None:
+    runtime, client, minter = app
+    await _seed(runtime)
+    receipt = await _receipt_with_window(client, minter)
+    student = minter.headers("u-0", schools={SCHOOL: [P.RECEIPT_CONFIRM, P.OBJECTION_RAISE]}, kind="student")
+    url = f"/api/v1/me/receipts/{receipt['id']}/objection-attachments"
+    r = await client.post(url, json={"content_type": "application/zip", "size": 10}, headers=student)
+    assert r.status_code == 422
+    r = await client.post(url, json={"content_type": "application/pdf", "size": 4 * 1024 * 1024 + 1}, headers=student)
+    assert r.status_code == 422
+    body = b"%PDF-1.4 my certificate"
+    r = await client.post(url, json={"content_type": "application/pdf", "size": len(body)}, headers=student)
+    assert r.status_code == 201, r.text
+    upload = r.json()
+    assert upload["attachment_key"].startswith(f"objections/{receipt['id']}/u-0/")
+    items = (await client.get(f"/api/v1/me/receipts/{receipt['id']}", headers=student)).json()["items"]
+    objection_url = f"/api/v1/me/receipts/{receipt['id']}/objections"
+    # not uploaded yet: refused, nothing recorded
+    r = await client.post(
+        objection_url,
+        json={"item_ids": [items[0]["id"]], "reason": "證書未收到", "attachment_key": upload["attachment_key"]},
+        headers=student,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "attachment_key"
+    async with httpx.AsyncClient() as s3:
+        put = await s3.request(upload["method"], upload["url"], content=body, headers=upload["headers"])
+    assert put.status_code in (200, 204), put.text
+    # another student's key is refused
+    other = minter.headers("u-1", schools={SCHOOL: [P.RECEIPT_CONFIRM, P.OBJECTION_RAISE]}, kind="student")
+    theirs = (await client.get(f"/api/v1/me/receipts/{receipt['id']}", headers=other)).json()["items"][0]["id"]
+    r = await client.post(
+        objection_url,
+        json={"item_ids": [theirs], "reason": "x", "attachment_key": upload["attachment_key"]},
+        headers=other,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "attachment_key"
+    r = await client.post(
+        objection_url,
+        json={"item_ids": [items[0]["id"]], "reason": "證書未收到", "attachment_key": upload["attachment_key"]},
+        headers=student,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["attachment_sha256"] == hashlib.sha256(body).hexdigest()
