@@ -221,6 +221,16 @@ async def test_objection_on_grades_reaches_the_delegate_and_the_correction_batch
     assert only["national_id"] == "A100000011" and only["course_code"] == "E1"
     assert list(content.rows) == ["學期成績"] and content.student_ids == ["st-1"]
     assert audit == ["batch.correction_created"]
+    async with runtime.uow() as uow:
+        trail = (
+            await uow.session.execute(select(audit_log.c.action, audit_log.c.actor).order_by(audit_log.c.seq))
+        ).all()
+    assert [tuple(t) for t in trail] == [
+        ("receipt.imported", "reg-2"),
+        ("receipt.window_announced", "g-1"),
+        ("batch.correction_created", "reg-2"),
+        ("objection.corrected", "reg-2"),
+    ]
 
 
 async def _receipt_with_window(client: httpx.AsyncClient, minter: TokenMinter) -> dict[str, Any]:
@@ -271,6 +281,17 @@ async def test_a_student_whose_enrolment_ended_is_written_to_and_answers_by_post
         headers=minter.headers("g-1", schools={SCHOOL: [P.RECEIPT_COMPLETE]}),
     )
     assert r.status_code == 200 and (r.json()["channel"], r.json()["recorded_by"]) == ("post", "g-1")
+    async with runtime.uow() as uow:
+        (entry,) = (
+            (await uow.session.execute(select(audit_log).where(audit_log.c.action == "receipt.mailed_answer_recorded")))
+            .mappings()
+            .all()
+        )
+    assert entry["actor"] == "g-1" and entry["details"] == {
+        "student_user_id": "u-2",
+        "answer": "confirmed",
+        "letter_dated": str(today),
+    }
 
 
 async def test_an_objection_carries_a_file_uploaded_straight_to_storage(

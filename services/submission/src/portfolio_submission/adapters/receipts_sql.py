@@ -7,6 +7,7 @@ first, so a confirmation racing the close is either in before the close (and cou
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_shared.clock import as_utc
+from portfolio_shared.clock import as_utc, utcnow
 
 from .central_tables import batch_sendings
 from .receipts_orm import correction_scopes, objections, receipt_items, receipt_students, receipts
+from .repositories import write_audit
 
 _TIMES = ("imported_at", "opens_at", "closes_at", "announced_at", "closed_at", "completed_at")
 
@@ -283,3 +285,20 @@ async def central_submission_id(session: AsyncSession, batch_id: str) -> str | N
         )
     )
     return row.scalar_one_or_none()
+
+
+async def audit(
+    session: AsyncSession, *, school_id: str, actor: str, action: str, entity: str, entity_id: str, **details: Any
+) -> None:
+    """Who did what to a receipt or an objection, when (R-RET-3), in the change's own transaction."""
+    await write_audit(
+        session,
+        entry_id=str(uuid.uuid4()),
+        school_id=school_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        at=utcnow(),
+        details=details,
+    )

@@ -93,6 +93,17 @@ async def announce_window(
         announced_by=actor,
         announced_at=at,
     )
+    await sql.audit(
+        uow.session,
+        school_id=receipt["school_id"],
+        actor=actor,
+        action="receipt.window_announced",
+        entity="receipt",
+        entity_id=receipt_id,
+        first_day=first_day.isoformat(),
+        last_day=last_day.isoformat(),
+        time_zone=zone,
+    )
     students = [s["student_user_id"] for s in await sql.students(uow.session, receipt_id)]
     left = await facts.students_who_left(uow, receipt["school_id"], students)
     await sql.mark_left(uow.session, receipt_id, left, at)
@@ -194,6 +205,18 @@ async def _answer(
     )
     if not changed:  # a concurrent answer (or the close) got there first
         answer(Answer.DEEMED, target, window=window, now=at, left=left, by_post=by_post)
+    if by_post:  # staff answered on the student's behalf (R-SUB-9): who, when, the letter's date
+        await sql.audit(
+            uow.session,
+            school_id=receipt["school_id"],
+            actor=recorded_by,
+            action="receipt.mailed_answer_recorded",
+            entity="receipt",
+            entity_id=receipt_id,
+            student_user_id=student_user_id,
+            answer=target.value,
+            letter_dated=letter_dated.isoformat() if letter_dated else None,
+        )
     got = await sql.student(uow.session, receipt_id, student_user_id)
     assert got is not None
     return got
@@ -279,6 +302,14 @@ async def complete(
     check_all_settled(statuses)
     at = now or utcnow()
     await sql.update_receipt(uow.session, receipt_id, status="completed", completed_by=actor, completed_at=at)
+    await sql.audit(
+        uow.session,
+        school_id=receipt["school_id"],
+        actor=actor,
+        action="receipt.confirmation_completed",
+        entity="receipt",
+        entity_id=receipt_id,
+    )
     answers = (await sql.answer_counts(uow.session, [receipt_id])).get(receipt_id, {})
     uow.publish(
         ReceiptConfirmationCompleted(

@@ -241,6 +241,16 @@ async def _settle(
     )
     if not changed:  # settled concurrently by another request
         settle(ObjectionStatus.CORRECTED, to, reason=resolution)
+    await sql.audit(
+        uow.session,
+        school_id=objection["school_id"],
+        actor=actor,
+        action=f"objection.{to.value}",
+        entity="objection",
+        entity_id=objection["id"],
+        on_behalf_of=behalf,
+        correction_batch_id=correction_batch_id,
+    )
     uow.publish(
         ObjectionResolved(
             objection_id=objection["id"],

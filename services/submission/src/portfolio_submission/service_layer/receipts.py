@@ -189,6 +189,17 @@ async def _store(
         school_id=batch.school_id,
         actor=actor,
     )
+    await sql.audit(
+        uow.session,
+        school_id=batch.school_id,
+        actor=actor,
+        action="receipt.imported",
+        entity="receipt",
+        entity_id=receipt_id,
+        batch_id=batch.batch_id,
+        source=source,
+        counts=tally,
+    )
     stored = await sql.get_receipt(uow.session, receipt_id)
     assert stored is not None
     return Imported(stored, tally)
