@@ -23,6 +23,7 @@ from portfolio_shared.events.identity import AbsenceMarked
 from portfolio_shared.events.records import CadreRecorded, SemesterGrade, SemesterGradesRecorded
 from portfolio_shared.permissions import Permission as P
 from portfolio_submission.adapters.orm import audit_log
+from portfolio_submission.bootstrap import make_deps
 from portfolio_submission.service_layer.content import batch_content
 
 pytestmark = pytest.mark.integration
@@ -99,7 +100,7 @@ async def test_the_pre_check_names_an_uncertified_selected_outcome_and_the_batch
     assert again.status_code == 200 and again.json()["version"] == done["version"]
 
     # What sending gets: the rows keyed by national ID, the files named in them.
-    deps = world.client._transport.app.state.deps  # type: ignore[attr-defined]
+    deps = make_deps(world.runtime)
     async with world.runtime.uow() as uow:
         content = await batch_content(uow, deps, batch["id"])
     assert (content.spec_kind, content.academic_year, content.semester, content.school_code) == (
