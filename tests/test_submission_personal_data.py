@@ -62,7 +62,12 @@ async def test_national_ids_reach_the_workbook_sealed_and_counselling_never_reac
     nids = [f"A1{n:07d}" + check_digit(f"A1{n:07d}") for n in (4242, 4343)]
     private, public = generate_keypair()  # not the development pair: the configured keys are used
     minter = TokenMinter()
-    common = {"environment": "test", "broker_url": rabbitmq_url, "topology_prefix": topology.prefix, "log_json": False}
+    common: dict[str, Any] = {
+        "environment": "test",
+        "broker_url": rabbitmq_url,
+        "topology_prefix": topology.prefix,
+        "log_json": False,
+    }
     records_rt = records_bootstrap(
         RecordsSettings(
             database_url=await make_database("pd_records"),
