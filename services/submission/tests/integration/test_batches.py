@@ -9,8 +9,10 @@ the registry's responsible person is absent and the batch shows both.
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -266,3 +268,5 @@ async def test_the_report_downloads_as_a_workbook(world: World) -> None:
     assert rows[0][:3] == ["序號", "學生 (platform id)", "姓名"]
     assert rows[1][1:3] == ["stu-b", "李小華"] and "R-ART-3" in rows[1]
     assert len(rows) == 2
+    # The temporary workbook is removed once it was sent.
+    assert not list(Path(tempfile.gettempdir()).glob(f"precheck-*{batch['id']}*"))

@@ -320,7 +320,9 @@ async def report(
 async def report_workbook(deps: Deps, actor: Principal, school_id: str, batch_id: str) -> tuple[RowMapping, str]:
     """The batch and a temporary xlsx file of its last check (the caller streams, then removes it)."""
     batch, found, excluded = await report(deps, actor, school_id, batch_id)
-    path = await asyncio.to_thread(write_report, [dict(f) for f in found], [dict(e) for e in excluded])
+    path = await asyncio.to_thread(
+        lambda: write_report([dict(f) for f in found], [dict(e) for e in excluded], tag=batch_id)
+    )
     return batch, path
 
 
