@@ -4,13 +4,20 @@ fact, items guard content, status and selection apart, and counselling records n
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 from submission_world import SCHOOL, YEAR, World
 
 from portfolio_shared.events.artifacts import FileIntegrityFailed, OutcomeReturned, OutcomeSelected, OutcomeUploaded
-from portfolio_shared.events.records import EnrolmentChanged, GradeLevelChanged, StudentBasicDataChanged
+from portfolio_shared.events.records import (
+    EnrolmentChanged,
+    GradeLevelChanged,
+    SemesterGrade,
+    SemesterGradesRecorded,
+    StudentBasicDataChanged,
+)
 from portfolio_shared.events.subscribers import SUBSCRIBERS
 from portfolio_submission.adapters.orm import rc_grade_years, rc_items, rc_students
 from portfolio_submission.consumers import SUBSCRIPTIONS
@@ -153,3 +160,25 @@ async def test_students_keep_sealed_data_class_and_grade_years(world: World) -> 
         years = dict((await uow.session.execute(select(rc_grade_years.c.academic_year, rc_grade_years.c.grade))).all())
     assert (row["sealed_personal_data"], row["class_name"], row["seat_number"], row["grade"]) == (sealed, "202", 5, 3)
     assert years == {114: 2, 115: 3}
+
+
+async def test_grades_of_a_student_without_an_enrolment_copy_are_named_not_dropped(world: World) -> None:
+    await world.school_exists()
+    await world.duty("grades", ["reg-head"], [], "reg-head")
+    await world.feed(
+        SemesterGradesRecorded(
+            student_id="stu-ghost",
+            school_id=SCHOOL,
+            academic_year=YEAR,
+            semester=1,
+            course_codes=["C1"],
+            grade_count=1,
+            grades=[SemesterGrade(course_code="C1", subject_name="數學", credits=4, score=Decimal("70"), passed=True)],
+        )
+    )
+    reg = world.staff("reg-head")
+    batch = (await world.create_batch(reg, "grades", semester=1)).json()
+    checked = (await world.act(batch["id"], "check", reg)).json()
+    assert (checked["status"], checked["student_count"], checked["row_count"]) == ("failed_check", 1, 1)
+    rules = {f["rule"] for f in (await world.report(batch["id"], reg))["findings"]}
+    assert "R-DATA-6" in rules and "required" in rules  # no national ID to key the row by
