@@ -270,3 +270,24 @@ async def test_the_report_downloads_as_a_workbook(world: World) -> None:
     assert len(rows) == 2
     # The temporary workbook is removed once it was sent.
     assert not list(Path(tempfile.gettempdir()).glob(f"precheck-*{batch['id']}*"))
+
+
+async def test_sending_moves_a_ready_batch_through_the_state_machine_only(world: World) -> None:
+    from portfolio_submission.domain.batches import BatchStatus
+    from portfolio_submission.domain.errors import IllegalTransition
+    from portfolio_submission.service_layer.batches import advance
+
+    await _outcomes_world(world)
+    it = world.staff("it-head")
+    batch = (await world.create_batch(it, "course_outcomes")).json()
+    deps = make_deps(world.runtime)
+    async with world.runtime.uow() as uow:
+        with pytest.raises(IllegalTransition):
+            await advance(uow.session, deps, batch["id"], BatchStatus.SENDING, actor="system:sender")
+    async with world.runtime.uow() as uow:
+        await advance(uow.session, deps, batch["id"], BatchStatus.CANCELLED, actor="it-head")
+        await uow.commit()
+    r = await world.client.get(f"/api/v1/batches/{batch['id']}", params={"school_id": SCHOOL}, headers=it)
+    assert (r.json()["status"], r.json()["version"]) == ("cancelled", batch["version"] + 1)
+    # A cancelled batch no longer blocks a new one for the same term.
+    assert (await world.create_batch(it, "course_outcomes")).status_code == 201
