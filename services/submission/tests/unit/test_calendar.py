@@ -81,7 +81,7 @@ def test_grades_outside_1_to_3_are_refused(grade: int) -> None:
 
 
 def _at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TAIPEI)  # type: ignore[misc]
+    return datetime(*args, tzinfo=TAIPEI)  # type: ignore[misc,arg-type]
 
 
 def test_a_window_must_close_after_it_opens() -> None:

@@ -27,9 +27,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def write_report(findings: Iterable[Mapping[str, Any]], exclusions: Iterable[Mapping[str, Any]]) -> str:
-    """Write the report to a new temporary file and return its path (the caller removes it)."""
-    handle, path = tempfile.mkstemp(prefix="precheck-", suffix=".xlsx")
+def write_report(findings: Iterable[Mapping[str, Any]], exclusions: Iterable[Mapping[str, Any]], *, tag: str) -> str:
+    """Write the report to a new temporary file named after ``tag`` and return its path (the caller
+    removes it)."""
+    handle, path = tempfile.mkstemp(prefix=f"precheck-{tag}-", suffix=".xlsx")
     os.close(handle)
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     try:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import FileResponse
 from sqlalchemy.engine import RowMapping
-from starlette.background import BackgroundTask
 
 from portfolio_shared.auth import CurrentPrincipal
 from portfolio_submission.domain.kinds import OFFICE_OF
@@ -103,11 +102,14 @@ async def report(deps: DepsDep, actor: CurrentPrincipal, batch_id: str, school_i
     response_class=FileResponse,
     responses={200: {"content": {XLSX: {}}, "description": "The pre-check report as a workbook"}},
 )
-async def report_xlsx(deps: DepsDep, actor: CurrentPrincipal, batch_id: str, school_id: SchoolQ) -> FileResponse:
+async def report_xlsx(
+    deps: DepsDep, actor: CurrentPrincipal, batch_id: str, school_id: SchoolQ, cleanup: BackgroundTasks
+) -> FileResponse:
     """The last pre-check as a workbook (streamed from a file written in constant memory)."""
     batch, path = await svc.report_workbook(deps, actor, school_id, batch_id)
     name = f"precheck-{batch['kind']}-{batch['academic_year']}-{batch['semester']}-{batch_id}.xlsx"
-    return FileResponse(path, media_type=XLSX, filename=name, background=BackgroundTask(os.unlink, path))
+    cleanup.add_task(os.unlink, path)  # the temporary file goes once the answer was sent
+    return FileResponse(path, media_type=XLSX, filename=name)
 
 
 @router.post("/{batch_id}/exclusions", response_model=BatchPublic)

@@ -76,8 +76,8 @@ def _item(item: calendar.DueItem) -> DueItem:
     return DueItem(**data)
 
 
-@due_router.get("", response_model=DueList)
-async def due(
+@due_router.get("", response_model=DueList, name="list")
+async def list_due(
     deps: DepsDep, actor: CurrentPrincipal, school_id: SchoolQ, on: Annotated[date | None, Query()] = None
 ) -> DueList:
     """Per office: what is due, in which central window, by when, for how many students (R-SUB-1..4).

@@ -296,6 +296,23 @@ async def submit_batch(deps: Deps, actor: Principal, school_id: str, batch_id: s
     return await get_batch(deps, actor, school_id, batch_id)
 
 
+async def advance(
+    session: AsyncSession, deps: Deps, batch_id: str, to: BatchStatus, *, actor: str, **values: Any
+) -> RowMapping:
+    """Move a batch along the sending states (``ready`` → ``building`` → ``sending`` → ``accepted`` /
+    ``failed``, ``failed`` → ``ready``) inside the caller's transaction: the state machine decides, the
+    version guards against a concurrent move, the audit chain records it. For the sending side."""
+    batch = await repo.batch(session, None, batch_id, lock=True)
+    if batch is None:
+        raise not_found(f"batch {batch_id}")
+    status = machine.transition(BatchStatus(batch["status"]), to)
+    await _save(session, batch, {"status": status.value, "updated_at": deps.now(), **values})
+    await _audit(session, deps, batch, actor, f"batch.{status.value}", **{k: str(v) for k, v in values.items()})
+    moved = await repo.batch(session, None, batch_id)
+    assert moved is not None
+    return moved
+
+
 async def cancel_batch(deps: Deps, actor: Principal, school_id: str, batch_id: str) -> RowMapping:
     async with deps.uow() as uow:
         s = uow.session
@@ -320,7 +337,9 @@ async def report(
 async def report_workbook(deps: Deps, actor: Principal, school_id: str, batch_id: str) -> tuple[RowMapping, str]:
     """The batch and a temporary xlsx file of its last check (the caller streams, then removes it)."""
     batch, found, excluded = await report(deps, actor, school_id, batch_id)
-    path = await asyncio.to_thread(write_report, [dict(f) for f in found], [dict(e) for e in excluded])
+    path = await asyncio.to_thread(
+        lambda: write_report([dict(f) for f in found], [dict(e) for e in excluded], tag=batch_id)
+    )
     return batch, path
 
 
