@@ -50,7 +50,7 @@ SERVICES = (
     ServiceSpec("identity", "portfolio_identity", 0),
     ServiceSpec("records", "portfolio_records", 1),
     ServiceSpec("artifacts", "portfolio_artifacts", 2, storage=True),
-    ServiceSpec("submission", "portfolio_submission", 3),
+    ServiceSpec("submission", "portfolio_submission", 3, storage=True),
     ServiceSpec("notification", "portfolio_notification", 4),
 )
 # The central-database emulator is not one of the five services (no bus, no token): its own app on
@@ -105,6 +105,11 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         # <data>/sis-drop/<school code>/ (accounts-*.csv for identity, grades-*.csv for records).
         values["nightly_scheduler"] = True
         values["sis_drop_url"] = os.environ.get("PORTFOLIO_SIS_DROP_URL", f"file://{data / 'sis-drop'}")
+    if "package_key" in fields:
+        # submission: packages (national IDs inside) encrypted at rest under an installation key, and
+        # sent to the central-database emulator that runs beside the platform.
+        values["package_key"] = f"local:{_derive(secret, 'submission-package-key')}"
+        values["central_url"] = f"http://{host}:{port_base + CENTRAL_EMULATOR_OFFSET}"
     if "token_cors_origins" in fields:
         # Every service's /docs "Authorize" posts to identity's token URL from its own port.
         values["token_cors_origins"] = ",".join(f"http://{host}:{port_base + s.offset}" for s in SERVICES)

@@ -71,7 +71,9 @@ class SendWorld:
         r = httpx.get(f"{self.emulator.url}/api/v1/packages/{SCHOOL_CODE}/{kind}/{YEAR}/0", timeout=5)
         return r.json()["submissions"]  # type: ignore[no-any-return]
 
-    async def seed_school(self, students: int = 3, outcomes: int = 2, *, bad_id: int | None = None) -> list[str]:
+    async def seed_school(
+        self, students: int = 3, outcomes: int = 2, *, bad_id: int | None = None, file_size: int = 3000
+    ) -> list[str]:
         """Read copies as the consumers would keep them; returns the outcome ids."""
         now = dt.datetime.now(dt.UTC)
         assert self.runtime.storage is not None
@@ -111,7 +113,7 @@ class SendWorld:
                 )  # fmt: skip
                 for k in range(outcomes):
                     item = str(uuid.uuid4())
-                    data = pdf(n * 10 + k)
+                    data = pdf(n * 10 + k, file_size)
                     key = f"artifacts/{SCHOOL}/user-{n}/{item}/document-1.pdf"
                     await self.runtime.storage.put(key, data, content_type="application/pdf")
                     self.objects[key] = data

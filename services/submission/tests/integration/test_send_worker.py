@@ -329,3 +329,35 @@ async def test_packages_are_purged_after_their_keeping_period(world: SendWorld) 
         f"/api/v1/batches/{batch_id}/package", params={"school_id": SCHOOL}, headers=world.headers()
     )
     assert r.status_code == 409 and r.json()["code"] == "package-not-available"
+
+
+async def test_the_standalone_shape_sends_on_sqlite_and_local_disk(
+    tmp_path: Path, central_emulator: EmulatorProcess
+) -> None:
+    """SQLite (no SKIP LOCKED: the conditional lease update is the guard), the in-process bus and
+    files on local disk: the same worker sends the batch once."""
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'submission.db'}",
+        broker_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}",
+        storage_url=f"file://{tmp_path / 'objects'}",
+        package_key=KEY,
+        central_url=central_emulator.url,
+        sending_worker=True,  # the app's own background worker this time
+        sending_poll_seconds=0.2,
+    )
+    minter = TokenMinter()
+    runtime = bootstrap(settings, verifier=minter.verifier())
+    async with running(runtime, create) as client:
+        world = SendWorld(runtime, client, minter, central_emulator, client.app.state.sending)  # type: ignore[attr-defined]
+        await world.seed_school(students=2, outcomes=1)
+        world.open_window()
+        batch_id = await world.ready_batch()
+        for _ in range(100):
+            if (await world.batch(batch_id))["status"] == "accepted":
+                break
+            await asyncio.sleep(0.1)
+        assert (await world.batch(batch_id))["status"] == "accepted"
+        assert world.accepted_count() == 1
+        stored = (tmp_path / "objects" / str((await world.sending_row(batch_id))["package_key"])).read_bytes()
+        assert not stored.startswith(b"PK") and national_id(0).encode() not in stored
