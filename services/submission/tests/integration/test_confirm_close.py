@@ -212,3 +212,23 @@ async def test_a_restart_closes_what_fell_due_while_down(replicas: tuple[Service
         task.cancel()
     assert await _answers(two, rid) == {"deemed": 5}
     assert len(await _closed_events(two)) == 1
+
+
+async def test_the_standalone_shape_sqlite_closes_once_too(tmp_path: Path, rabbitmq_url: str) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'submission.db'}"
+    one, two = _runtime(url, rabbitmq_url, str(tmp_path)), _runtime(url, rabbitmq_url, str(tmp_path))
+    await one.migrate()
+    try:
+        facts = Facts()
+        rid = await _receipt_with_window(one, facts, 10)
+        for n in range(4):
+            async with one.uow() as uow:
+                await confirmation.confirm(uow, facts, receipt_id=rid, student_user_id=f"stu-{n:03d}", now=INSIDE)
+                await uow.commit()
+        assert await close_due_windows(one, now=AFTER) == {rid: 6}
+        assert await close_due_windows(two, now=AFTER) == {}
+        assert await _answers(two, rid) == {"confirmed": 4, "deemed": 6}
+        assert len(await _closed_events(one)) == 1
+    finally:
+        await one.engine.dispose()
+        await two.engine.dispose()
