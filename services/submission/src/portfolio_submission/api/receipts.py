@@ -15,7 +15,15 @@ from portfolio_shared.problems import Problem
 from ..domain.confirmation import Answer
 from ..service_layer import confirmation, objections, receipts
 from ..service_layer.receipts import MAX_RECEIPT_FILE_BYTES
-from .receipts_deps import BatchId, ReceiptId, ReceiptServicesDep, SchoolIdPath, member_schools, window_of
+from .receipts_deps import (
+    BatchId,
+    ReceiptId,
+    ReceiptServicesDep,
+    SchoolIdPath,
+    StudentUserId,
+    member_schools,
+    window_of,
+)
 from .receipts_schemas import (
     MailedAnswerInput,
     MyAnswer,
@@ -171,7 +179,7 @@ async def complete(receipt_id: ReceiptId, principal: CurrentPrincipal, uow: UowD
 )
 async def mailed_answer(
     receipt_id: ReceiptId,
-    student_user_id: str,
+    student_user_id: StudentUserId,
     body: MailedAnswerInput,
     principal: CurrentPrincipal,
     uow: UowDep,

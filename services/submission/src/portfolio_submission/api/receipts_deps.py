@@ -25,6 +25,7 @@ ReceiptId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="Receipt
 ObjectionId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="Objection id")]
 BatchId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Batch id")]
 SchoolIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="School (tenant) id")]
+StudentUserId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$", description="The student's user id")]
 
 
 def member_schools(principal: Principal) -> list[str]:
