@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portfolio_submission.domain.confirmation import (
+    MAX_LEAD_DAYS,
     MAX_WINDOW_DAYS,
     Answer,
     answer,
@@ -134,3 +135,13 @@ def test_deem_only_the_silent() -> None:
     assert deem(Answer.PENDING) is Answer.DEEMED
     for a in (Answer.CONFIRMED, Answer.OBJECTED, Answer.DEEMED):
         assert deem(a) is a
+
+
+def test_a_window_more_than_a_year_ahead_is_refused_even_at_the_calendars_end() -> None:
+    ahead = TODAY + timedelta(days=MAX_LEAD_DAYS)
+    assert plan_window(ahead, ahead + timedelta(days=2), "Asia/Taipei", today=TODAY).days == 3
+    with pytest.raises(WindowInvalid) as err:
+        plan_window(ahead + timedelta(days=1), ahead + timedelta(days=3), "Asia/Taipei", today=TODAY)
+    assert err.value.field == "first_day"
+    with pytest.raises(WindowInvalid):  # no overflow past year 9999: refused first
+        plan_window(date(9999, 12, 29), date(9999, 12, 31), "Asia/Taipei", today=TODAY)

@@ -177,3 +177,10 @@ def test_json_receipt_items() -> None:
     ]
     (item,) = received_from_json(students)
     assert item.fields == {"course_code": "C1", "credits": "2"} and item.files[0].sha256 == SHA
+
+
+def test_a_csv_line_with_stray_quotes_is_named() -> None:
+    data = _csv(row()) + b'\r\n123456,"114"x,0'
+    with pytest.raises(ReceiptFileUnreadable) as err:
+        parse(data, "r.csv")
+    assert err.value.field == "(file)" and err.value.extra["line_number"] == 3

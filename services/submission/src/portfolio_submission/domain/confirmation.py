@@ -29,6 +29,7 @@ from .receipts_errors import (
 
 MIN_WINDOW_DAYS = 3  # R-SUB-6
 MAX_WINDOW_DAYS = 60  # a window longer than two months is a typo, not a plan
+MAX_LEAD_DAYS = 366  # a window announced more than a year ahead is a typo too
 
 
 class Answer(StrEnum):
@@ -79,6 +80,12 @@ def plan_window(first_day: date, last_day: date, zone: str, *, today: date) -> W
         raise WindowInvalid(
             f"the first day {first_day.isoformat()} is before today ({today.isoformat()}, school time)",
             "開始日早於今日",
+            field="first_day",
+        )
+    if first_day > today + timedelta(days=MAX_LEAD_DAYS):
+        raise WindowInvalid(
+            f"the first day is more than {MAX_LEAD_DAYS} days ahead",
+            f"開始日不得晚於 {MAX_LEAD_DAYS} 日後",
             field="first_day",
         )
     days = (last_day - first_day).days + 1

@@ -76,9 +76,15 @@ def _rows(data: bytes, filename: str) -> Iterator[list[str]]:
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise _problem(line, "(encoding)", "not UTF-8 text", "不是 UTF-8 文字") from exc
-        for cells in csv.reader(io.StringIO(text)):
+        reader = csv.reader(io.StringIO(text), strict=True)
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # stray quotes: the line cannot be split into its cells
+                raise _problem(reader.line_num, "(file)", "not a readable CSV line", "無法讀取的 CSV 資料列") from exc
             yield [_text(c) for c in cells]
-        return
     if not name.endswith((".xlsx", ".xls", ".ods")):
         raise _problem(1, "(file)", "a receipt file is .xlsx or .csv", "收訖明細檔案須為 .xlsx 或 .csv")
     try:
