@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -30,7 +31,7 @@ def test_production_refuses_the_development_keys() -> None:
         Settings(
             environment="production", database_url=PG, signing_secret="s3cret", field_keys="", blind_index_key=_key()
         )
-    own = {"field_keys": f"p1:{_key()}", "field_current_kid": "p1", "blind_index_key": _key()}
+    own: dict[str, Any] = {"field_keys": f"p1:{_key()}", "field_current_kid": "p1", "blind_index_key": _key()}
     # The submission service's public key (sealed personal data, issue 11): the development one is refused.
     with pytest.raises(ValidationError, match="submission_public_key"):
         Settings(environment="production", database_url=PG, signing_secret="s3cret", **own)
