@@ -37,7 +37,7 @@ async def test_generated_requests_never_cause_a_server_error_nor_a_cross_school_
             "label": "W-CANARY",
             "opens_at": "2026-03-01T08:00:00",
             "closes_at": "2026-03-10T17:00:00",
-        },  # fmt: skip
+        },
         headers=it,
     )
     assert window.status_code == 201
