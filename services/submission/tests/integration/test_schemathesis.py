@@ -50,7 +50,7 @@ async def test_generated_requests_never_cause_a_server_error_nor_a_cross_school_
     }
     report = await fuzz_as_roles(
         world.client,
-        world.client.app.openapi(),  # type: ignore[attr-defined]
+        world.client.app.openapi(),
         roles,
         pinned=pinned,
         foreign={"school-B-staff": world.staff("it-b", school="sch-B")},
