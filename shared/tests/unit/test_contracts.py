@@ -50,6 +50,28 @@ def test_no_contract_can_carry_a_national_id_or_counselling_content() -> None:
     assert set(CounsellingRecorded.model_fields) == {"record_id", "student_id", "school_id", "counsellor_user_id"}
 
 
+def test_the_one_field_that_carries_a_national_id_is_sealed_for_submission() -> None:
+    """Design 1 of "Personal data in submission packages": records seals the national ID (with name and
+    birth date) to the submission service's public key; the bus sees ciphertext only. Exactly these
+    fields may hold one, and their pattern admits nothing but a sealed token (portfolio_shared.sealing)."""
+    from portfolio_shared.sealing import SEALED_PATTERN
+
+    sealed = {
+        (cls.routing_key(), name)
+        for cls in REGISTRY.values()
+        for name, info in cls.model_fields.items()
+        if "sealed" in name or any(getattr(m, "pattern", None) == SEALED_PATTERN for m in info.metadata)
+    }
+    assert sealed == {
+        ("records.student.enrolled.v1", "sealed_personal_data"),
+        ("records.student.basic_data_changed.v1", "sealed_personal_data"),
+    }
+    for key, name in sealed:
+        schema = next(c for c in REGISTRY.values() if c.routing_key() == key).model_json_schema()
+        variants = schema["properties"][name]["anyOf"]
+        assert {"type": "string", "pattern": SEALED_PATTERN, "maxLength": 2000} in variants
+
+
 def test_envelope_round_trip_and_decode() -> None:
     payload = OutcomeCertified(
         outcome_id="o1",

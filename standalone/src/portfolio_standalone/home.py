@@ -18,7 +18,7 @@ SERVICE_NAMES = {
     "identity": ("身分與權限", "accounts, roles, sign-in"),
     "records": ("學籍與修課紀錄", "students, courses, grades, calendar"),
     "artifacts": ("課程學習成果與多元表現", "outcomes and performances"),
-    "submission": ("提交中央資料庫", "submission (not built yet)"),
+    "submission": ("提交中央資料庫", "central windows, what is due, batches and their pre-check"),
     "notification": ("通知", "notifications (not built yet)"),
 }
 DEMO_LOGINS = (

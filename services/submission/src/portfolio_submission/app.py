@@ -1,26 +1,33 @@
-"""ASGI entry point of the submission service: `uvicorn portfolio_submission.app:create --factory`."""
+"""ASGI entry point of the submission service: `uvicorn portfolio_submission.app:create --factory`.
+
+Submission to the central database (學習歷程中央資料庫): the central windows staff enter and what each
+office has due, by when, for how many students (R-SUB-1..3); batches per school, kind and term, built
+and submitted by the office of the kind or its acting delegate (R-SUB-4, R-DUTY-2); the pre-submission
+check (檢核) per student and row, downloadable as a workbook; read copies of records, artifacts and
+identity, with students' personal fields sealed for this service alone.
+"""
 
 from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import sending as sending_api
-from .bootstrap import bootstrap, make_sending
+from .api import batches, sending, windows
+from .bootstrap import bootstrap, make_deps, make_sending
 from .config import Settings
 from .service_layer.sending import SendingDeps, run_worker
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    sending = make_sending(runtime)
     app = create_app(
         runtime,
         title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)",
         description=__doc__ or "",
-        routers=[sending_api.router],
-        on_startup=[lambda rt: _start_sending(rt, sending)],
+        routers=[windows.windows_router, windows.due_router, batches.router, sending.router],
+        on_startup=[lambda rt: _start_sending(rt, app.state.sending)],
     )
-    app.state.sending = sending
+    app.state.deps = make_deps(runtime)
+    app.state.sending = make_sending(runtime, core=app.state.deps)
     return app
 
 

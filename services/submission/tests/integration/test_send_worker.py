@@ -199,7 +199,14 @@ async def test_attempts_run_out_then_a_retry_reuses_the_key_and_the_package(worl
     assert batch["status"] == "failed" and "central-unavailable" in batch["failure_reason"]
     assert world.accepted_count() == 0
     assert world.emulator.admin("DELETE", "/faults").status_code in (200, 204)
-    await world.set_batch_status(batch_id, "ready")  # the office retries (the core's retry)
+    resend = f"/api/v1/batches/{batch_id}/resend"
+    not_office = await world.client.post(resend, params={"school_id": SCHOOL}, headers=world.headers("reg1"))
+    assert not_office.status_code == 403
+    r = await world.client.post(resend, params={"school_id": SCHOOL}, headers=world.headers())
+    assert r.status_code == 200, r.text
+    assert (await world.batch(batch_id))["status"] == "ready"
+    again = await world.client.post(resend, params={"school_id": SCHOOL}, headers=world.headers())
+    assert again.status_code == 409 and again.json()["code"] == "batch-not-failed"  # ready: nothing to resend
     retried = await _until_settled(world, batch_id)
     assert retried["state"] == "accepted" and retried["attempts"] == 1
     # The outcome of the lost attempts was unknown: the same key and the same package went again.

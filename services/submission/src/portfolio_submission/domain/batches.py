@@ -51,6 +51,8 @@ TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
 }
 # States in which the batch's content may still change (checks, exclusions).
 EDITABLE = frozenset({S.DRAFT, S.CHECKED, S.FAILED_CHECK})
+# Handed to sending by a submit (a second submit of the same batch changes nothing).
+HANDED_OVER = frozenset({S.READY, S.BUILDING, S.SENDING, S.ACCEPTED, S.FAILED})
 # A batch in one of these blocks a new batch of the same school, kind and term.
 OPEN_STATES = frozenset(set(BatchStatus) - {S.CANCELLED, S.FAILED})
 

@@ -9,6 +9,7 @@ Sending itself (package, central database, BatchSubmitted/BatchFailed) starts fr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from portfolio_shared.auth import Principal
 from portfolio_shared.errors import not_found
 from portfolio_shared.permissions import Permission
 from portfolio_submission.adapters import repositories as repo
+from portfolio_submission.adapters.report_xlsx import write_report
 from portfolio_submission.domain import batches as machine
 from portfolio_submission.domain.batches import BatchStatus
 from portfolio_submission.domain.calendar import Term, data_term_ok
@@ -32,6 +34,8 @@ from portfolio_submission.domain.precheck import Finding, check_rows
 from .access import require
 from .content import gather
 from .context import Deps
+
+__all__ = ["Deps", "NewBatch"]
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,8 @@ async def submit_batch(deps: Deps, actor: Principal, school_id: str, batch_id: s
         s = uow.session
         batch = await _load(s, actor, school_id, batch_id, lock=True)
         submitter = await acting_submitter(s, deps, actor, school_id, batch["kind"])
+        if batch["submitted_by"] is not None and BatchStatus(batch["status"]) in machine.HANDED_OVER:
+            return batch  # a retried submit: already handed to sending, nothing changes
         status = machine.for_submission(BatchStatus(batch["status"]), batch["error_count"])
         now = deps.now()
         await _save(
@@ -290,6 +296,23 @@ async def submit_batch(deps: Deps, actor: Principal, school_id: str, batch_id: s
     return await get_batch(deps, actor, school_id, batch_id)
 
 
+async def advance(
+    session: AsyncSession, deps: Deps, batch_id: str, to: BatchStatus, *, actor: str, **values: Any
+) -> RowMapping:
+    """Move a batch along the sending states (``ready`` → ``building`` → ``sending`` → ``accepted`` /
+    ``failed``, ``failed`` → ``ready``) inside the caller's transaction: the state machine decides, the
+    version guards against a concurrent move, the audit chain records it. For the sending side."""
+    batch = await repo.batch(session, None, batch_id, lock=True)
+    if batch is None:
+        raise not_found(f"batch {batch_id}")
+    status = machine.transition(BatchStatus(batch["status"]), to)
+    await _save(session, batch, {"status": status.value, "updated_at": deps.now(), **values})
+    await _audit(session, deps, batch, actor, f"batch.{status.value}", **{k: str(v) for k, v in values.items()})
+    moved = await repo.batch(session, None, batch_id)
+    assert moved is not None
+    return moved
+
+
 async def cancel_batch(deps: Deps, actor: Principal, school_id: str, batch_id: str) -> RowMapping:
     async with deps.uow() as uow:
         s = uow.session
@@ -309,6 +332,20 @@ async def report(
     async with deps.uow() as uow:
         batch = await _load(uow.session, actor, school_id, batch_id)
         return batch, await repo.findings(uow.session, batch_id), await repo.exclusions(uow.session, batch_id)
+
+
+async def report_workbook(deps: Deps, actor: Principal, school_id: str, batch_id: str) -> tuple[RowMapping, str]:
+    """The batch and a temporary xlsx file of its last check (the caller streams, then removes it)."""
+    batch, found, excluded = await report(deps, actor, school_id, batch_id)
+    path = await asyncio.to_thread(
+        lambda: write_report([dict(f) for f in found], [dict(e) for e in excluded], tag=batch_id)
+    )
+    return batch, path
+
+
+async def excluded_count(deps: Deps, batch_id: str) -> int:
+    async with deps.uow() as uow:
+        return len(await repo.exclusions(uow.session, batch_id))
 
 
 async def people_names(deps: Deps, user_ids: Sequence[str | None]) -> dict[str, str]:

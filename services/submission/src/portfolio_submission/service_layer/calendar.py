@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy.engine import RowMapping
 
@@ -152,8 +152,9 @@ def data_terms(kind: str, on: date) -> list[Term]:
 async def due(deps: Deps, actor: Principal, school_id: str, on: date | None = None) -> list[DueItem]:
     """Per office and kind: what is due, in which window, by when, for how many students (R-SUB-1..4)."""
     require(actor, Permission.SUBMISSION_READ, school_id)
+    # As of a given school-local day: its first moment; else now.
+    now = deps.now() if on is None else datetime.combine(on, time.min, deps.zone)
     on = on or deps.today()
-    now = deps.now()
     items: list[DueItem] = []
     async with deps.uow() as uow:
         s = uow.session

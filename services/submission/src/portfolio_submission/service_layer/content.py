@@ -149,6 +149,13 @@ def _person(deps: Deps, school_id: str, student: RowMapping, grade: int) -> Pers
     )
 
 
+def _unknown(student_id: str) -> Person:
+    """A student whose enrolment here submission has no copy of: their rows are kept and named by the
+    check (nothing is dropped silently), never sent (R-DATA-6)."""
+    issue = Issue("學生", "R-DATA-6", "the student is not enrolled at this school (no enrolment known)")
+    return Person(StudentRef(student_id), None, None, None, None, 0, "unknown", (issue,))
+
+
 def _keyed(person: Person, **cells: Any) -> dict[str, Any]:
     return {"national_id": person.national_id, "birth_date": person.birth_date, **cells}
 
@@ -220,9 +227,7 @@ async def _grades(
     students = await repo.students_by_id(session, school_id, [t["student_id"] for t in terms])
     people = await _people(session, deps, school_id, list(students.values()), year)
     for term in sorted(terms, key=lambda t: _order(students.get(t["student_id"]))):
-        person = people.get(term["student_id"])
-        if person is None:
-            continue  # grades of a student the school no longer holds a copy of: nothing to key them by
+        person = people.get(term["student_id"]) or _unknown(term["student_id"])
         outside = _outside_enrolment(person, year, semester)
         for grade in term["grades"]:
             score = Decimal(str(grade["score"]))
@@ -254,9 +259,7 @@ async def _cadres(
     students = await repo.students_by_id(session, school_id, {r["student_id"] for r in records})
     people = await _people(session, deps, school_id, list(students.values()), year)
     for record in sorted(records, key=lambda r: _order(students.get(r["student_id"]))):
-        person = people.get(record["student_id"])
-        if person is None:
-            continue
+        person = people.get(record["student_id"]) or _unknown(record["student_id"])
         outside = _outside_enrolment(person, year, semester)
         cells = _keyed(
             person,

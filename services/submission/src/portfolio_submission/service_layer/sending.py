@@ -152,7 +152,7 @@ async def adopt_ready(deps: SendingDeps) -> int:
                 await store.update_owned(uow.session, b.batch_id, None, **values)
             else:
                 continue  # already in the worker's hands
-            await batches.set_status(uow.session, b.batch_id, "building", at=now)
+            await batches.set_status(uow.session, deps.core, b.batch_id, "building", actor=ACTOR)
             adopted += 1
         await uow.commit()
     return adopted
@@ -279,7 +279,7 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
         )
         if not ok:
             raise LeaseLost(batch_id)
-        await batches.set_status(uow.session, batch_id, "sending", at=deps.now())
+        await batches.set_status(uow.session, deps.core, batch_id, "sending", actor=ACTOR)
         await uow.commit()
     if deps.before_send is not None:
         await deps.before_send(batch_id)
@@ -370,7 +370,7 @@ async def _accepted(deps: SendingDeps, row: dict[str, Any], info: batches.BatchI
         if not ok:
             raise LeaseLost(batch_id)
         await _publish_acceptance(uow, info, answer.item_count, row.get("selections"), actor=ACTOR)
-        await batches.set_status(uow.session, batch_id, "accepted", at=now)
+        await batches.set_status(uow.session, deps.core, batch_id, "accepted", actor=ACTOR)
         await uow.commit()
     log.info(
         "sending: batch %s accepted as %s%s", batch_id, answer.submission_id, " (replayed)" if answer.replayed else ""
@@ -478,7 +478,7 @@ async def _fail(
         )
         if not ok:
             raise LeaseLost(batch_id)
-        await batches.set_status(uow.session, batch_id, "failed", at=now, reason=f"{code}: {reason}")
+        await batches.set_status(uow.session, deps.core, batch_id, "failed", actor=ACTOR, reason=f"{code}: {reason}")
         uow.publish(
             BatchFailed(
                 batch_id=batch_id,
@@ -591,8 +591,10 @@ async def download_package(deps: SendingDeps, actor: Principal, school_id: str, 
                 "the package was deleted after its keeping period", "資料包已逾保存期限並已刪除", rule="R-RET-1"
             )
         info = await batches.info(uow.session, batch_id)
-        await store.audit(
+        await repo.write_audit(
             uow.session,
+            entry_id=str(uuid.uuid4()),
+            entity="batch",
             school_id=school_id,
             actor=actor.user_id,
             action="package.downloaded",
@@ -665,7 +667,7 @@ async def record_manual_answer(
                 updated_at=now,
             )
             await _publish_acceptance(uow, info, 0, row["selections"], actor=actor.user_id)
-            await batches.set_status(uow.session, batch_id, "accepted", at=now)
+            await batches.set_status(uow.session, deps.core, batch_id, "accepted", actor=actor.user_id)
         else:
             why = (reason or "").strip()[:2000]
             await store.update_owned(
@@ -679,7 +681,9 @@ async def record_manual_answer(
                 package_purge_after=keep,
                 updated_at=now,
             )
-            await batches.set_status(uow.session, batch_id, "failed", at=now, reason=f"package-refused: {why}")
+            await batches.set_status(
+                uow.session, deps.core, batch_id, "failed", actor=actor.user_id, reason=f"package-refused: {why}"
+            )
             uow.publish(
                 BatchFailed(
                     batch_id=batch_id,
@@ -691,8 +695,10 @@ async def record_manual_answer(
                 school_id=school_id,
                 actor=actor.user_id,
             )
-        await store.audit(
+        await repo.write_audit(
             uow.session,
+            entry_id=str(uuid.uuid4()),
+            entity="batch",
             school_id=school_id,
             actor=actor.user_id,
             action="central.answer.recorded",
@@ -704,3 +710,25 @@ async def record_manual_answer(
         fresh = await store.get(uow.session, batch_id)
     assert fresh is not None
     return dict(fresh)
+
+
+async def resend(deps: SendingDeps, actor: Principal, school_id: str, batch_id: str) -> dict[str, Any]:
+    """The office sends a failed batch again (``failed`` → ``ready``; the worker takes it from there).
+    After a refusal or a permanent answer the package is rebuilt under a new key; after the attempts
+    ran out on an unavailable central database, the same package goes with the same key."""
+    async with deps.uow() as uow:
+        batch = await _batch_of_school(deps, uow, actor, school_id, batch_id)
+        await _as_office(deps, uow, actor, batch)
+        if batch["status"] != "failed":
+            raise Conflict(
+                f"only a failed batch is sent again; this one is {batch['status']}",
+                f"僅失敗的批次可重新送出；此批次狀態為 {batch['status']}",
+                code="batch-not-failed",
+                extra={"status": batch["status"]},
+            )
+        await batches.set_status(uow.session, deps.core, batch_id, "ready", actor=actor.user_id)
+        await uow.commit()
+        row = await store.get(uow.session, batch_id)
+    if row is None:
+        raise not_found(f"sending of batch {batch_id}")
+    return dict(row)
