@@ -368,3 +368,28 @@ async def test_the_standalone_shape_sends_on_sqlite_and_local_disk(
         assert world.accepted_count() == 1
         stored = (tmp_path / "objects" / str((await world.sending_row(batch_id))["package_key"])).read_bytes()
         assert not stored.startswith(b"PK") and national_id(0).encode() not in stored
+
+
+async def test_a_worker_that_lost_its_lease_changes_nothing(world: SendWorld) -> None:
+    from sqlalchemy import update
+
+    from portfolio_submission.adapters.central_tables import batch_sendings
+    from portfolio_submission.service_layer.sending import adopt_ready, claim, process
+
+    await world.seed_school(students=1, outcomes=1)
+    world.open_window()
+    batch_id = await world.ready_batch()
+    assert await adopt_ready(world.sending) == 1
+    assert await adopt_ready(world.sending) == 0  # adopted once
+    row = await claim(world.sending)
+    assert row is not None and row["lease_owner"] == world.sending.owner
+    assert await claim(dataclasses.replace(world.sending, owner="replica-2")) is None  # leased: not claimable
+    async with world.runtime.uow() as uow:  # the lease ran out and another replica took the row over
+        await uow.session.execute(
+            update(batch_sendings).where(batch_sendings.c.batch_id == batch_id).values(lease_owner="replica-2")
+        )
+        await uow.commit()
+    assert await process(world.sending, row) == "lease-lost"
+    after = await world.sending_row(batch_id)
+    assert (after["state"], after["lease_owner"], after["package_key"]) == ("queued", "replica-2", None)
+    assert world.accepted_count() == 0
