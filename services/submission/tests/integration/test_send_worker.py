@@ -393,3 +393,21 @@ async def test_a_worker_that_lost_its_lease_changes_nothing(world: SendWorld) ->
     after = await world.sending_row(batch_id)
     assert (after["state"], after["lease_owner"], after["package_key"]) == ("queued", "replica-2", None)
     assert world.accepted_count() == 0
+
+
+async def test_a_tampered_stored_package_is_never_sent(world: SendWorld) -> None:
+    await world.seed_school(students=1, outcomes=1)
+    world.open_window()
+    assert world.emulator.admin("PUT", "/faults", json={"mode": "fail", "count": 1, "status": 503}).status_code == 200
+    batch_id = await world.ready_batch()
+    await run_once(world.sending)
+    row = await world.sending_row(batch_id)
+    assert row["state"] == "built"
+    storage = world.runtime.storage
+    assert storage is not None
+    stored = bytearray(b"".join(storage.read_chunks(str(row["package_key"]))))  # type: ignore[attr-defined]
+    stored[-40] ^= 0x01  # one bit in the last record
+    await storage.put(str(row["package_key"]), bytes(stored), content_type="application/octet-stream")
+    row = await _until_settled(world, batch_id)
+    assert row["state"] == "failed" and row["last_error_code"] == "package-unreadable"
+    assert world.accepted_count() == 0

@@ -31,7 +31,7 @@ import logging
 import secrets
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +58,7 @@ from ..domain.central import (
 from ..domain.offices import Submitter
 from ..packaging.builder import BuiltPackage, ChunkStore, PackageFileChanged, PackageFileMissing, build_package
 from ..packaging.builder import open_package as _open_package
-from ..packaging.crypto import PackageKeyring
+from ..packaging.crypto import PackageKeyring, PackageTampered
 from ..sending_config import SendingSettings
 from . import sending_batches as batches
 from .access import require
@@ -83,9 +83,6 @@ class SendingDeps:
     core: Deps  # the core's dependencies (content needs its private key and layouts)
     now: Callable[[], datetime] = utcnow
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}")
-    # Test hooks: awaited between steps (e.g. to kill the process mid-build or mid-send).
-    before_build: Callable[[str], Awaitable[None]] | None = None
-    before_send: Callable[[str], Awaitable[None]] | None = None
 
     def lease_until(self) -> datetime:
         return self.now() + timedelta(seconds=self.settings.sending_lease_seconds)
@@ -206,8 +203,6 @@ async def _build(deps: SendingDeps, row: dict[str, Any]) -> dict[str, Any]:
         if not await store.update_owned(uow.session, batch_id, deps.owner, state="building", updated_at=deps.now()):
             raise LeaseLost(batch_id)
         await uow.commit()
-    if deps.before_build is not None:
-        await deps.before_build(batch_id)
     async with deps.uow() as uow:
         content = await batches.content(uow, deps.core, batch_id)
         selections = batches.serialise(await batches.frozen_selections(uow, deps.core, batch_id))
@@ -281,8 +276,6 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
             raise LeaseLost(batch_id)
         await batches.set_status(uow.session, deps.core, batch_id, "sending", actor=ACTOR)
         await uow.commit()
-    if deps.before_send is not None:
-        await deps.before_send(batch_id)
     async with deps.uow() as uow:
         info = await batches.info(uow.session, batch_id)
     request = PackageRequest(
@@ -299,19 +292,15 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
     try:
         answer = await deps.central.submit(request, lambda: _open_package(deps.store, deps.keyring, key))
     except CentralUnavailable as exc:
-        if attempts >= deps.settings.send_max_attempts:
-            return str(
-                (
-                    await _fail(
-                        deps, row, code=UNAVAILABLE, reason=f"{exc.reason}; {attempts} attempts", will_retry=False
-                    )
-                )["state"]
-            )
-        return str(
-            (await _retry_later(deps, row, code=UNAVAILABLE, reason=exc.reason, retry_after=exc.retry_after))["state"]
-        )
+        return await _unavailable(deps, row, attempts, exc.reason, exc.retry_after)
+    except PackageTampered as exc:  # the stored package does not decrypt: never send it; rebuild
+        log.error("sending: the stored package of batch %s does not decrypt (%s)", batch_id, exc)
+        return str((await _fail(deps, row, code="package-unreadable", reason=str(exc), will_retry=False))["state"])
     except CentralRejected as exc:
         return str((await _fail(deps, row, code=exc.code, reason=exc.detail, will_retry=False))["state"])
+    except Exception as exc:  # object storage failed while the package streamed: part of it may be sent
+        log.warning("sending: batch %s: the package did not stream (%s)", batch_id, type(exc).__name__)
+        return await _unavailable(deps, row, attempts, f"the package did not stream ({type(exc).__name__})", None)
     if isinstance(answer, Accepted):
         return await _accepted(deps, row, info, answer)
     if isinstance(answer, Refused):
@@ -344,6 +333,18 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
             raise LeaseLost(batch_id)
         await uow.commit()
     return "handed_over"
+
+
+async def _unavailable(
+    deps: SendingDeps, row: dict[str, Any], attempts: int, reason: str, retry_after: float | None
+) -> str:
+    """Another attempt after a backoff, or — the attempts used up — failed for good (the outcome is
+    unknown: a retry of the batch will send the same package with the same key)."""
+    if attempts >= deps.settings.send_max_attempts:
+        failed = await _fail(deps, row, code=UNAVAILABLE, reason=f"{reason}; {attempts} attempts", will_retry=False)
+        return str(failed["state"])
+    later = await _retry_later(deps, row, code=UNAVAILABLE, reason=reason, retry_after=retry_after)
+    return str(later["state"])
 
 
 async def _accepted(deps: SendingDeps, row: dict[str, Any], info: batches.BatchInfo, answer: Accepted) -> str:
