@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from portfolio_records.config import DEV_BLIND_INDEX_KEY, DEV_FIELD_KEYS, Settin
 from portfolio_records.domain.crypto import generate_key
 from portfolio_records.domain.errors import DecryptionFailed, InvalidNationalId
 from portfolio_records.service_layer.security import RecordsCrypto
+from portfolio_shared.sealing import generate_keypair
 
 PG = "postgresql+asyncpg://u@h/db"
 
@@ -29,13 +31,18 @@ def test_production_refuses_the_development_keys() -> None:
         Settings(
             environment="production", database_url=PG, signing_secret="s3cret", field_keys="", blind_index_key=_key()
         )
+    own: dict[str, Any] = {"field_keys": f"p1:{_key()}", "field_current_kid": "p1", "blind_index_key": _key()}
+    # The submission service's public key (sealed personal data, issue 11): the development one is refused.
+    with pytest.raises(ValidationError, match="submission_public_key"):
+        Settings(environment="production", database_url=PG, signing_secret="s3cret", **own)
+    with pytest.raises(ValidationError, match="X25519 public key"):
+        Settings(submission_public_key="not-a-key")
     ok = Settings(
         environment="production",
         database_url=PG,
         signing_secret="s3cret",
-        field_keys=f"p1:{_key()}",
-        field_current_kid="p1",
-        blind_index_key=_key(),
+        submission_public_key=generate_keypair()[1],
+        **own,
     )
     assert ok.field_keys != DEV_FIELD_KEYS and ok.blind_index_key != DEV_BLIND_INDEX_KEY
 

@@ -189,14 +189,22 @@ async def _store_batched(session: AsyncSession, school_id: str, rows: Sequence[G
     return result
 
 
-async def term_grades(session: AsyncSession, student_id: uuid.UUID, academic_year: int, semester: int) -> list[Any]:
-    """A student's grades of one term, by course code: what ``SemesterGradesRecorded`` carries to the
-    submission service's grades workbook (R-DATA-2)."""
-    result = await session.execute(
-        select(grades)
-        .where(
-            grades.c.student_id == student_id, grades.c.academic_year == academic_year, grades.c.semester == semester
+async def term_grades(
+    session: AsyncSession, keys: Sequence[tuple[uuid.UUID, int, int]], chunk: int = 1000
+) -> dict[tuple[uuid.UUID, int, int], list[Any]]:
+    """Students' grades of given terms, by course code: what ``SemesterGradesRecorded`` carries to the
+    submission service's grades workbook (R-DATA-2). A few queries for a whole nightly import."""
+    wanted = set(keys)
+    found: dict[tuple[uuid.UUID, int, int], list[Any]] = defaultdict(list)
+    students = sorted({k[0] for k in wanted})
+    for start in range(0, len(students), chunk):
+        result = await session.execute(
+            select(grades)
+            .where(grades.c.student_id.in_(students[start : start + chunk]))
+            .order_by(grades.c.student_id, grades.c.academic_year, grades.c.semester, grades.c.course_code)
         )
-        .order_by(grades.c.course_code)
-    )
-    return list(result.all())
+        for row in result.all():
+            key = (row.student_id, row.academic_year, row.semester)
+            if key in wanted:
+                found[key].append(row)
+    return found

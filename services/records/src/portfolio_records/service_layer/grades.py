@@ -109,6 +109,7 @@ async def import_grades(
         for r in rows  # the lines of closed semesters are not stored: nothing to warn about
         if r.line_number not in unknown
     )
+    term_rows = await term_grades(uow.session, list(stored.changed))
     for (student_id, year, semester), codes in stored.changed.items():
         uow.publish(
             SemesterGradesRecorded(
@@ -128,7 +129,7 @@ async def import_grades(
                         makeup_score=g.makeup_score,
                         qualitative=g.qualitative,
                     )
-                    for g in await term_grades(uow.session, student_id, year, semester)
+                    for g in term_rows.get((student_id, year, semester), [])
                 ],
             ),
             school_id=school_id,
