@@ -11,17 +11,15 @@ from fastapi import FastAPI
 
 from portfolio_shared.service import ServiceRuntime, create_app
 
-from .api import batches, objections, receipts, windows
-from .api import sending as sending_api
+from .api import batches, objections, receipts, sending, windows
 from .api.receipts_deps import receipt_services, start_window_closer
-from .bootstrap import bootstrap, make_sending
+from .bootstrap import bootstrap, make_deps, make_sending
 from .config import Settings
 from .service_layer.sending import SendingDeps, run_worker
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
-    sending = make_sending(runtime)
     app = create_app(
         runtime,
         title="Submission service: batches to the central database, receipts, confirmation (提交與收訖確認)",
@@ -30,15 +28,15 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
             windows.windows_router,
             windows.due_router,
             batches.router,
-            sending_api.router,
+            sending.router,
             receipts.router,
             objections.router,
         ],
-        on_startup=[lambda rt: _start_sending(rt, sending), start_window_closer],
+        on_startup=[lambda rt: _start_sending(rt, app.state.sending), start_window_closer],
     )
-    app.state.deps = sending.core
-    app.state.sending = sending
-    app.state.receipts = receipt_services(sending.core, central=sending.central)
+    app.state.deps = make_deps(runtime)
+    app.state.sending = make_sending(runtime, core=app.state.deps)
+    app.state.receipts = receipt_services(app.state.deps, central=app.state.sending.central)
     return app
 
 

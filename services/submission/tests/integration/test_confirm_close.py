@@ -43,17 +43,15 @@ async def database(make_database: Callable[[str], object], request: pytest.Fixtu
     return url
 
 
-def _runtime(url: str, rabbitmq_url: str, objects: str) -> ServiceRuntime:
-    return bootstrap(
-        Settings(environment="test", database_url=url, broker_url=rabbitmq_url, storage_url=f"file://{objects}")
-    )
+def _runtime(url: str, workdir: str) -> ServiceRuntime:
+    # The closing is a database matter: events are checked in the outbox, no broker is needed.
+    bus = f"sqlite+aiosqlite:///{workdir}/bus.db"
+    return bootstrap(Settings(environment="test", database_url=url, broker_url=bus, storage_url=f"file://{workdir}"))
 
 
 @pytest_asyncio.fixture
-async def replicas(
-    database: str, rabbitmq_url: str, tmp_path: Path
-) -> AsyncIterator[tuple[ServiceRuntime, ServiceRuntime]]:
-    one, two = _runtime(database, rabbitmq_url, str(tmp_path)), _runtime(database, rabbitmq_url, str(tmp_path))
+async def replicas(database: str, tmp_path: Path) -> AsyncIterator[tuple[ServiceRuntime, ServiceRuntime]]:
+    one, two = _runtime(database, str(tmp_path)), _runtime(database, str(tmp_path))
     await one.migrate()
     yield one, two
     await one.engine.dispose()
@@ -214,9 +212,9 @@ async def test_a_restart_closes_what_fell_due_while_down(replicas: tuple[Service
     assert len(await _closed_events(two)) == 1
 
 
-async def test_the_standalone_shape_sqlite_closes_once_too(tmp_path: Path, rabbitmq_url: str) -> None:
+async def test_the_standalone_shape_sqlite_closes_once_too(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'submission.db'}"
-    one, two = _runtime(url, rabbitmq_url, str(tmp_path)), _runtime(url, rabbitmq_url, str(tmp_path))
+    one, two = _runtime(url, str(tmp_path)), _runtime(url, str(tmp_path))
     await one.migrate()
     try:
         facts = Facts()

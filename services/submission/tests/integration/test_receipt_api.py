@@ -63,13 +63,18 @@ class World:
 
 @pytest_asyncio.fixture
 async def world(
-    make_database: Callable[[str], object], rabbitmq_url: str, request: pytest.FixtureRequest, tmp_path: Path
+    make_database: Callable[[str], object], request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[World]:
     name = "subrcapi_" + "".join(ch for ch in request.node.name if ch.isalnum())[:40]
     url: str = await make_database(name)  # type: ignore[misc]
     minter = TokenMinter()
     runtime = bootstrap(
-        Settings(environment="test", database_url=url, broker_url=rabbitmq_url, storage_url=f"file://{tmp_path}"),
+        Settings(
+            environment="test",
+            database_url=url,
+            broker_url=f"sqlite+aiosqlite:///{tmp_path}/bus.db",  # events are read from the outbox
+            storage_url=f"file://{tmp_path}",
+        ),
         verifier=minter.verifier(),
     )
     await runtime.migrate()

@@ -199,7 +199,14 @@ async def test_attempts_run_out_then_a_retry_reuses_the_key_and_the_package(worl
     assert batch["status"] == "failed" and "central-unavailable" in batch["failure_reason"]
     assert world.accepted_count() == 0
     assert world.emulator.admin("DELETE", "/faults").status_code in (200, 204)
-    await world.set_batch_status(batch_id, "ready")  # the office retries (the core's retry)
+    resend = f"/api/v1/batches/{batch_id}/resend"
+    not_office = await world.client.post(resend, params={"school_id": SCHOOL}, headers=world.headers("reg1"))
+    assert not_office.status_code == 403
+    r = await world.client.post(resend, params={"school_id": SCHOOL}, headers=world.headers())
+    assert r.status_code == 200, r.text
+    assert (await world.batch(batch_id))["status"] == "ready"
+    again = await world.client.post(resend, params={"school_id": SCHOOL}, headers=world.headers())
+    assert again.status_code == 409 and again.json()["code"] == "batch-not-failed"  # ready: nothing to resend
     retried = await _until_settled(world, batch_id)
     assert retried["state"] == "accepted" and retried["attempts"] == 1
     # The outcome of the lost attempts was unknown: the same key and the same package went again.
@@ -361,3 +368,46 @@ async def test_the_standalone_shape_sends_on_sqlite_and_local_disk(
         assert world.accepted_count() == 1
         stored = (tmp_path / "objects" / str((await world.sending_row(batch_id))["package_key"])).read_bytes()
         assert not stored.startswith(b"PK") and national_id(0).encode() not in stored
+
+
+async def test_a_worker_that_lost_its_lease_changes_nothing(world: SendWorld) -> None:
+    from sqlalchemy import update
+
+    from portfolio_submission.adapters.central_tables import batch_sendings
+    from portfolio_submission.service_layer.sending import adopt_ready, claim, process
+
+    await world.seed_school(students=1, outcomes=1)
+    world.open_window()
+    batch_id = await world.ready_batch()
+    assert await adopt_ready(world.sending) == 1
+    assert await adopt_ready(world.sending) == 0  # adopted once
+    row = await claim(world.sending)
+    assert row is not None and row["lease_owner"] == world.sending.owner
+    assert await claim(dataclasses.replace(world.sending, owner="replica-2")) is None  # leased: not claimable
+    async with world.runtime.uow() as uow:  # the lease ran out and another replica took the row over
+        await uow.session.execute(
+            update(batch_sendings).where(batch_sendings.c.batch_id == batch_id).values(lease_owner="replica-2")
+        )
+        await uow.commit()
+    assert await process(world.sending, row) == "lease-lost"
+    after = await world.sending_row(batch_id)
+    assert (after["state"], after["lease_owner"], after["package_key"]) == ("queued", "replica-2", None)
+    assert world.accepted_count() == 0
+
+
+async def test_a_tampered_stored_package_is_never_sent(world: SendWorld) -> None:
+    await world.seed_school(students=1, outcomes=1)
+    world.open_window()
+    assert world.emulator.admin("PUT", "/faults", json={"mode": "fail", "count": 1, "status": 503}).status_code == 200
+    batch_id = await world.ready_batch()
+    await run_once(world.sending)
+    row = await world.sending_row(batch_id)
+    assert row["state"] == "built"
+    storage = world.runtime.storage
+    assert storage is not None
+    stored = bytearray(b"".join(storage.read_chunks(str(row["package_key"]))))  # type: ignore[attr-defined]
+    stored[-40] ^= 0x01  # one bit in the last record
+    await storage.put(str(row["package_key"]), bytes(stored), content_type="application/octet-stream")
+    row = await _until_settled(world, batch_id)
+    assert row["state"] == "failed" and row["last_error_code"] == "package-unreadable"
+    assert world.accepted_count() == 0

@@ -9,12 +9,19 @@ from portfolio_shared.sealing import DEV_SUBMISSION_PRIVATE_KEY, generate_keypai
 from portfolio_submission.config import Settings
 
 PG = "postgresql+asyncpg://u:p@db/submission"
+PACKAGE_KEY = "k1:" + "A" * 43 + "="  # 32 zero bytes: production needs a package key too (sending)
 
 
 def test_production_refuses_the_development_private_key() -> None:
     with pytest.raises(ValidationError, match="private_key"):
-        Settings(environment="production", database_url=PG, signing_secret="s3cret")
-    ok = Settings(environment="production", database_url=PG, signing_secret="s3cret", private_key=generate_keypair()[0])
+        Settings(environment="production", database_url=PG, signing_secret="s3cret", package_key=PACKAGE_KEY)
+    ok = Settings(
+        environment="production",
+        database_url=PG,
+        signing_secret="s3cret",
+        package_key=PACKAGE_KEY,
+        private_key=generate_keypair()[0],
+    )
     assert ok.private_key != DEV_SUBMISSION_PRIVATE_KEY
 
 

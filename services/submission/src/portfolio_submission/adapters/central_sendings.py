@@ -1,21 +1,18 @@
-"""Named queries of sending (the SQL of ``service_layer/sending.py``): the sending rows, their
-leases, and the audit chain's appends."""
+"""Named queries of sending (the SQL of ``service_layer/sending.py``): the sending rows and their
+leases, and the batches handed to sending."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_shared.audit import append
-
 from .central_tables import batch_sendings
-from .orm import audit_log, batches
+from .orm import batches
 
 T = batch_sendings
 # States a worker still has work in (a claimable row); the others wait for a person or are done.
@@ -95,42 +92,4 @@ async def due_purges(session: AsyncSession, now: datetime, limit: int = 100) -> 
         .where(T.c.package_key.is_not(None), T.c.package_purged_at.is_(None), T.c.package_purge_after <= now)
         .limit(limit)
     )
-    return (await session.execute(stmt)).mappings().all()
-
-
-async def delete_row(session: AsyncSession, batch_id: str) -> None:
-    await session.execute(delete(T).where(T.c.batch_id == batch_id))
-
-
-async def audit(
-    session: AsyncSession,
-    *,
-    school_id: str,
-    actor: str,
-    action: str,
-    entity_id: str,
-    at: datetime,
-    details: dict[str, Any],
-) -> None:
-    """One audit entry (R-RET-3): who, when, which batch — never a package's content."""
-    await append(
-        session,
-        audit_log,
-        [
-            {
-                "id": str(uuid.uuid4()),
-                "school_id": school_id,
-                "actor": actor,
-                "action": action,
-                "entity": "batch",
-                "entity_id": entity_id,
-                "at": at,
-                "details": details,
-            }
-        ],
-    )
-
-
-async def audit_entries(session: AsyncSession, entity_id: str) -> Sequence[RowMapping]:
-    stmt = select(audit_log).where(audit_log.c.entity_id == entity_id).order_by(audit_log.c.seq)
     return (await session.execute(stmt)).mappings().all()

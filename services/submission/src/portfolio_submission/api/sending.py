@@ -136,3 +136,11 @@ async def record_central_answer(
         reason=body.reason,
     )
     return _out(row)
+
+
+@router.post(
+    "/{batch_id}/resend",
+    summary="Send a failed batch again (the office only): same package and key if the outcome was unknown",
+)
+async def resend_batch(batch_id: BatchId, school_id: SchoolQ, actor: CurrentPrincipal, request: Request) -> SendingOut:
+    return _out(await service.resend(_sending(request), actor, school_id, batch_id))

@@ -31,7 +31,7 @@ import logging
 import secrets
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +58,7 @@ from ..domain.central import (
 from ..domain.offices import Submitter
 from ..packaging.builder import BuiltPackage, ChunkStore, PackageFileChanged, PackageFileMissing, build_package
 from ..packaging.builder import open_package as _open_package
-from ..packaging.crypto import PackageKeyring
+from ..packaging.crypto import PackageKeyring, PackageTampered
 from ..sending_config import SendingSettings
 from . import sending_batches as batches
 from .access import require
@@ -83,9 +83,6 @@ class SendingDeps:
     core: Deps  # the core's dependencies (content needs its private key and layouts)
     now: Callable[[], datetime] = utcnow
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{uuid.uuid4().hex[:12]}")
-    # Test hooks: awaited between steps (e.g. to kill the process mid-build or mid-send).
-    before_build: Callable[[str], Awaitable[None]] | None = None
-    before_send: Callable[[str], Awaitable[None]] | None = None
 
     def lease_until(self) -> datetime:
         return self.now() + timedelta(seconds=self.settings.sending_lease_seconds)
@@ -152,7 +149,7 @@ async def adopt_ready(deps: SendingDeps) -> int:
                 await store.update_owned(uow.session, b.batch_id, None, **values)
             else:
                 continue  # already in the worker's hands
-            await batches.set_status(uow.session, b.batch_id, "building", at=now)
+            await batches.set_status(uow.session, deps.core, b.batch_id, "building", actor=ACTOR)
             adopted += 1
         await uow.commit()
     return adopted
@@ -206,8 +203,6 @@ async def _build(deps: SendingDeps, row: dict[str, Any]) -> dict[str, Any]:
         if not await store.update_owned(uow.session, batch_id, deps.owner, state="building", updated_at=deps.now()):
             raise LeaseLost(batch_id)
         await uow.commit()
-    if deps.before_build is not None:
-        await deps.before_build(batch_id)
     async with deps.uow() as uow:
         content = await batches.content(uow, deps.core, batch_id)
         selections = batches.serialise(await batches.frozen_selections(uow, deps.core, batch_id))
@@ -279,10 +274,8 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
         )
         if not ok:
             raise LeaseLost(batch_id)
-        await batches.set_status(uow.session, batch_id, "sending", at=deps.now())
+        await batches.set_status(uow.session, deps.core, batch_id, "sending", actor=ACTOR)
         await uow.commit()
-    if deps.before_send is not None:
-        await deps.before_send(batch_id)
     async with deps.uow() as uow:
         info = await batches.info(uow.session, batch_id)
     request = PackageRequest(
@@ -299,19 +292,15 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
     try:
         answer = await deps.central.submit(request, lambda: _open_package(deps.store, deps.keyring, key))
     except CentralUnavailable as exc:
-        if attempts >= deps.settings.send_max_attempts:
-            return str(
-                (
-                    await _fail(
-                        deps, row, code=UNAVAILABLE, reason=f"{exc.reason}; {attempts} attempts", will_retry=False
-                    )
-                )["state"]
-            )
-        return str(
-            (await _retry_later(deps, row, code=UNAVAILABLE, reason=exc.reason, retry_after=exc.retry_after))["state"]
-        )
+        return await _unavailable(deps, row, attempts, exc.reason, exc.retry_after)
+    except PackageTampered as exc:  # the stored package does not decrypt: never send it; rebuild
+        log.error("sending: the stored package of batch %s does not decrypt (%s)", batch_id, exc)
+        return str((await _fail(deps, row, code="package-unreadable", reason=str(exc), will_retry=False))["state"])
     except CentralRejected as exc:
         return str((await _fail(deps, row, code=exc.code, reason=exc.detail, will_retry=False))["state"])
+    except Exception as exc:  # object storage failed while the package streamed: part of it may be sent
+        log.warning("sending: batch %s: the package did not stream (%s)", batch_id, type(exc).__name__)
+        return await _unavailable(deps, row, attempts, f"the package did not stream ({type(exc).__name__})", None)
     if isinstance(answer, Accepted):
         return await _accepted(deps, row, info, answer)
     if isinstance(answer, Refused):
@@ -346,6 +335,18 @@ async def _send(deps: SendingDeps, row: dict[str, Any]) -> str:
     return "handed_over"
 
 
+async def _unavailable(
+    deps: SendingDeps, row: dict[str, Any], attempts: int, reason: str, retry_after: float | None
+) -> str:
+    """Another attempt after a backoff, or — the attempts used up — failed for good (the outcome is
+    unknown: a retry of the batch will send the same package with the same key)."""
+    if attempts >= deps.settings.send_max_attempts:
+        failed = await _fail(deps, row, code=UNAVAILABLE, reason=f"{reason}; {attempts} attempts", will_retry=False)
+        return str(failed["state"])
+    later = await _retry_later(deps, row, code=UNAVAILABLE, reason=reason, retry_after=retry_after)
+    return str(later["state"])
+
+
 async def _accepted(deps: SendingDeps, row: dict[str, Any], info: batches.BatchInfo, answer: Accepted) -> str:
     batch_id = row["batch_id"]
     now = deps.now()
@@ -370,7 +371,7 @@ async def _accepted(deps: SendingDeps, row: dict[str, Any], info: batches.BatchI
         if not ok:
             raise LeaseLost(batch_id)
         await _publish_acceptance(uow, info, answer.item_count, row.get("selections"), actor=ACTOR)
-        await batches.set_status(uow.session, batch_id, "accepted", at=now)
+        await batches.set_status(uow.session, deps.core, batch_id, "accepted", actor=ACTOR)
         await uow.commit()
     log.info(
         "sending: batch %s accepted as %s%s", batch_id, answer.submission_id, " (replayed)" if answer.replayed else ""
@@ -478,7 +479,7 @@ async def _fail(
         )
         if not ok:
             raise LeaseLost(batch_id)
-        await batches.set_status(uow.session, batch_id, "failed", at=now, reason=f"{code}: {reason}")
+        await batches.set_status(uow.session, deps.core, batch_id, "failed", actor=ACTOR, reason=f"{code}: {reason}")
         uow.publish(
             BatchFailed(
                 batch_id=batch_id,
@@ -591,8 +592,10 @@ async def download_package(deps: SendingDeps, actor: Principal, school_id: str, 
                 "the package was deleted after its keeping period", "資料包已逾保存期限並已刪除", rule="R-RET-1"
             )
         info = await batches.info(uow.session, batch_id)
-        await store.audit(
+        await repo.write_audit(
             uow.session,
+            entry_id=str(uuid.uuid4()),
+            entity="batch",
             school_id=school_id,
             actor=actor.user_id,
             action="package.downloaded",
@@ -665,7 +668,7 @@ async def record_manual_answer(
                 updated_at=now,
             )
             await _publish_acceptance(uow, info, 0, row["selections"], actor=actor.user_id)
-            await batches.set_status(uow.session, batch_id, "accepted", at=now)
+            await batches.set_status(uow.session, deps.core, batch_id, "accepted", actor=actor.user_id)
         else:
             why = (reason or "").strip()[:2000]
             await store.update_owned(
@@ -679,7 +682,9 @@ async def record_manual_answer(
                 package_purge_after=keep,
                 updated_at=now,
             )
-            await batches.set_status(uow.session, batch_id, "failed", at=now, reason=f"package-refused: {why}")
+            await batches.set_status(
+                uow.session, deps.core, batch_id, "failed", actor=actor.user_id, reason=f"package-refused: {why}"
+            )
             uow.publish(
                 BatchFailed(
                     batch_id=batch_id,
@@ -691,8 +696,10 @@ async def record_manual_answer(
                 school_id=school_id,
                 actor=actor.user_id,
             )
-        await store.audit(
+        await repo.write_audit(
             uow.session,
+            entry_id=str(uuid.uuid4()),
+            entity="batch",
             school_id=school_id,
             actor=actor.user_id,
             action="central.answer.recorded",
@@ -704,3 +711,25 @@ async def record_manual_answer(
         fresh = await store.get(uow.session, batch_id)
     assert fresh is not None
     return dict(fresh)
+
+
+async def resend(deps: SendingDeps, actor: Principal, school_id: str, batch_id: str) -> dict[str, Any]:
+    """The office sends a failed batch again (``failed`` → ``ready``; the worker takes it from there).
+    After a refusal or a permanent answer the package is rebuilt under a new key; after the attempts
+    ran out on an unavailable central database, the same package goes with the same key."""
+    async with deps.uow() as uow:
+        batch = await _batch_of_school(deps, uow, actor, school_id, batch_id)
+        await _as_office(deps, uow, actor, batch)
+        if batch["status"] != "failed":
+            raise Conflict(
+                f"only a failed batch is sent again; this one is {batch['status']}",
+                f"僅失敗的批次可重新送出；此批次狀態為 {batch['status']}",
+                code="batch-not-failed",
+                extra={"status": batch["status"]},
+            )
+        await batches.set_status(uow.session, deps.core, batch_id, "ready", actor=actor.user_id)
+        await uow.commit()
+        row = await store.get(uow.session, batch_id)
+    if row is None:
+        raise not_found(f"sending of batch {batch_id}")
+    return dict(row)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +18,8 @@ from portfolio_shared.events.submission import FrozenSelection
 
 from ..adapters import central_sendings as sendings
 from ..adapters import repositories as repo
-from ..domain import batches as machine
 from ..domain.batches import BatchStatus
+from .batches import advance
 from .content import BatchContent, batch_content, gather
 from .context import Deps
 
@@ -84,19 +83,21 @@ async def frozen_selections(uow: UnitOfWork, deps: Deps, batch_id: str) -> list[
     return [FrozenSelection(student_user_id=u, artifact_ids=ids) for u, ids in sorted(owners.items())]
 
 
-async def set_status(session: AsyncSession, batch_id: str, to: str, *, at: datetime, reason: str | None = None) -> None:
-    """Move the batch through the core's state machine (a move to where it already is: nothing)."""
+async def set_status(
+    session: AsyncSession, deps: Deps, batch_id: str, to: str, *, actor: str, reason: str | None = None
+) -> None:
+    """Move the batch through the core's state machine (``batches.advance``: version-guarded and
+    audited); a move to where the batch already is changes nothing."""
     batch = await repo.batch(session, None, batch_id, lock=True)
     if batch is None:
         raise not_found(f"batch {batch_id}")
-    current, target = BatchStatus(batch["status"]), BatchStatus(to)
-    if current is target:
+    target = BatchStatus(to)
+    if BatchStatus(batch["status"]) is target:
         return
-    values: dict[str, Any] = {"status": machine.transition(current, target).value, "updated_at": at}
+    values: dict[str, Any] = {}
     if target is BatchStatus.FAILED:
         values["failure_reason"] = (reason or "")[:2000] or None
-    if not await repo.update_batch(session, batch_id, batch["version"], values):
-        raise RuntimeError(f"batch {batch_id} changed under sending")
+    await advance(session, deps, batch_id, target, actor=actor, **values)
 
 
 def serialise(selections: Sequence[FrozenSelection]) -> list[dict[str, Any]]:
