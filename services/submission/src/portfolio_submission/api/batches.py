@@ -13,6 +13,7 @@ from portfolio_shared.auth import CurrentPrincipal
 from portfolio_submission.domain.kinds import OFFICE_OF
 from portfolio_submission.service_layer import batches as svc
 from portfolio_submission.service_layer.batches import NewBatch
+from portfolio_submission.service_layer.context import Deps
 
 from .deps import DepsDep, SchoolQ
 from .schemas import (
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def public(deps: svc.Deps, row: RowMapping, excluded_count: int | None = None) -> BatchPublic:
+async def public(deps: Deps, row: RowMapping, excluded_count: int | None = None) -> BatchPublic:
     names = await svc.people_names(deps, [row["created_by"], row["submitted_by"], row["on_behalf_of"]])
 
     def person(user_id: str | None) -> PersonRef | None:

@@ -35,8 +35,6 @@ from .access import require
 from .content import gather
 from .context import Deps
 
-__all__ = ["Deps", "NewBatch"]
-
 
 @dataclass(frozen=True)
 class NewBatch:
