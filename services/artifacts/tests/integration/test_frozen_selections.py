@@ -55,6 +55,7 @@ async def test_a_frozen_outcome_cannot_be_deselected_nor_withdrawn(world: World)
         assert (await world.client.post(f"/api/v1/outcomes/{oid}/withdraw", headers=student)).status_code == 409
     listed = (await world.client.get("/api/v1/outcomes", params={"academic_year": YEAR}, headers=student)).json()
     assert {o["id"] for o in listed if o["selected"]} == set(ids)
+    assert {o["id"]: o["frozen_by_batch"] for o in listed} == {ids[0]: "batch-1", ids[1]: "batch-1", ids[2]: None}
     # The item not in the batch is free; re-selecting a frozen one changes nothing and is allowed.
     assert (await world.client.delete(f"/api/v1/outcomes/{ids[2]}/selection", headers=student)).status_code == 200
     assert (await world.client.put(f"/api/v1/outcomes/{ids[0]}/selection", headers=student)).status_code == 200

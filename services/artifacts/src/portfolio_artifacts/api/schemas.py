@@ -135,6 +135,9 @@ class OutcomePublic(BaseModel):
     status: str
     version: int
     selected: bool
+    # The accepted submission batch that carried this selection: it can no longer be deselected
+    # (R-SUB-7, R-SUB-8); None while it was never submitted.
+    frozen_by_batch: str | None = None
     certification: CertificationPublic | None
     last_certification: CertificationPublic | None = None
     return_reason: str | None
@@ -158,6 +161,9 @@ class PerformancePublic(BaseModel):
     status: str
     version: int
     selected: bool
+    # The accepted submission batch that carried this selection: it can no longer be deselected
+    # (R-SUB-7, R-SUB-8); None while it was never submitted.
+    frozen_by_batch: str | None = None
     created_at: UtcTimestamp
     updated_at: UtcTimestamp
     draft_counts_until: DraftCountsUntil = None
