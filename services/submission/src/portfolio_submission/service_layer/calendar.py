@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy.engine import RowMapping
 
@@ -72,8 +72,9 @@ async def add_window(deps: Deps, actor: Principal, cmd: NewWindow) -> RowMapping
                 "kind": cmd.kind,
                 "academic_year": cmd.academic_year,
                 "semester": cmd.semester,
-                "opens_at": opens_at,
-                "closes_at": closes_at,
+                # Stored in UTC: SQLite keeps a datetime's wall time and drops its offset.
+                "opens_at": opens_at.astimezone(UTC),
+                "closes_at": closes_at.astimezone(UTC),
                 "label": cmd.label,
                 "created_by": actor.user_id,
                 "created_at": now,
