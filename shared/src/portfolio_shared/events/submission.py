@@ -70,18 +70,3 @@ class ObjectionResolved(EventPayload):
     school_id: str
     student_user_id: str
     resolved_by: str
-
-
-@event("submission.record.sealed")
-class RecordSealed(EventPayload):
-    """Graduated students' data sealed for 5 years (R-RET-1)."""
-
-    school_id: str
-    student_user_id: str
-    delete_after: datetime
-
-
-@event("submission.record.deleted")
-class RecordDeleted(EventPayload):
-    school_id: str
-    student_user_id: str

@@ -24,6 +24,7 @@ from portfolio_shared.audit import chain_columns
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
 from portfolio_shared.nightly import nightly_runs_table
+from portfolio_shared.retention import sealed_students_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -234,3 +235,6 @@ sis_sync_runs = Table(
 
 # The nightly SIS account pull: one lease-and-report row per school and night (R-DUTY-3).
 nightly_runs = nightly_runs_table(metadata)
+
+# Graduates sealed by records (R-RET-1), revision 0006: the account closes, later it is anonymised.
+sealed_students = sealed_students_table(metadata)
