@@ -89,6 +89,10 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
     identity_events.on(idn.UserDeactivated)(
         run(lambda e, env: c.KeepContact(e.user_id, left=True, as_of=env.occurred_at) if e.status == "left" else None)
     )
+    # The e-mail address of an account (kept encrypted; "" clears it when the account has none).
+    identity_events.on(idn.UserContactChanged)(
+        run(lambda e, env: c.KeepContact(e.user_id, email=e.email or "", as_of=env.occurred_at))
+    )
     identity_events.on(idn.DelegationOrderChanged)(
         run(
             lambda e, env: c.KeepDuty(

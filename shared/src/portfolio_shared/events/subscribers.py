@@ -56,6 +56,7 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     "notification.identity": (
         identity.UserCreated,
         identity.UserUpdated,
+        identity.UserContactChanged,  # the e-mail address, stored encrypted
         identity.UserDeactivated,
         identity.DelegationOrderChanged,
         identity.ActingPersonChanged,

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from portfolio_shared.audit import chain_columns
+from portfolio_shared.fieldcrypto import EncryptedText, KeyRing
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
 from portfolio_shared.nightly import nightly_runs_table
@@ -51,6 +52,9 @@ schools = Table(
     Column("updated_at", TS, nullable=False),
 )
 
+# The keys of users' e-mail addresses at rest; bootstrap configures them from the settings.
+EMAIL_KEYS = KeyRing("identity contact_keys")
+
 users = Table(
     "users",
     metadata,
@@ -61,7 +65,7 @@ users = Table(
     Column("password_hash", Text, nullable=True),
     Column("status", String(16), nullable=False),  # active | suspended | left
     Column("end_date", Date, nullable=True),
-    Column("email", String(254), nullable=True),
+    Column("email", EncryptedText(EMAIL_KEYS), nullable=True),  # AES-GCM at rest, revision 0007
     Column("student_number", String(20), nullable=True),
     Column("from_sis", Boolean, nullable=False),
     Column("home_school_id", Id, ForeignKey("schools.id"), nullable=True, index=True),  # whose SIS or staff own it
