@@ -262,13 +262,14 @@ async def insert_new_deliveries(session: AsyncSession, rows: list[dict[str, Any]
     new: list[dict[str, Any]] = []
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]
+        # Parameters passed apart from the statement (SQLAlchemy's "insertmanyvalues"): the statement is
+        # compiled once and cached, not rebuilt with a thousand rows of bound values per chunk.
         stmt = (
             _insert(session, deliveries)
-            .values(chunk)
             .on_conflict_do_nothing(index_elements=["trigger_key", "recipient_user_id", "channel"])
             .returning(deliveries.c.id)
         )
-        ids = set((await session.execute(stmt)).scalars())
+        ids = set((await session.execute(stmt, chunk)).scalars())
         new += [r for r in chunk if r["id"] in ids]
     return new
 
