@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portfolio_shared.config import DEV_SECRET, ServiceSettings
+from portfolio_shared.fieldcrypto import FieldCipher
 
 # Public development key of the e-mail addresses at rest (portfolio_shared.fieldcrypto); refused outside development.
 DEV_CONTACT_KEYS = "dev1:aWRlbnRpdHktZGV2LW9ubHktY29udGFjdC1rZXktMDE="
@@ -79,6 +80,7 @@ class Settings(ServiceSettings):
     def _refuse_development_contact_keys(self) -> Self:
         if self.environment == "production" and self.contact_keys == DEV_CONTACT_KEYS:
             raise ValueError("the public development contact_keys are refused outside development")
+        FieldCipher(self.contact_keys)  # a malformed key list stops the start here, naming the setting's format
         return self
 
     def _secrets(self) -> dict[str, str]:
