@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import subprocess
 import sys
 import time
@@ -103,6 +105,7 @@ async def main() -> None:
     parser.add_argument(
         "--no-sent-events", action="store_true", help="no NotificationSent per e-mail (shows what the events cost)"
     )
+    parser.add_argument("--profile", action="store_true", help="cProfile the service's phase; print the top functions")
     parser.add_argument(
         "--admin-url",
         default=os.environ.get("PORTFOLIO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
@@ -189,6 +192,9 @@ async def main() -> None:
             del messages
 
             # ours: ONE event per school's window (40 events, one burst), through outbox → RabbitMQ → consumer
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler is not None:
+                profiler.enable()
             t_event = time.time()
             async with runtime.uow() as uow:
                 for school in range(40):
@@ -220,6 +226,9 @@ async def main() -> None:
                     break
                 await asyncio.sleep(0.1)
             recorded_all = time.time()
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
             async with runtime.uow() as uow:
                 first_sent, _last_sent, sent = (
                     await uow.session.execute(

@@ -418,6 +418,34 @@ def _time_like_strings(value: Any) -> Iterator[str]:
             yield from _time_like_strings(v)
 
 
+def _drive_retention(
+    node: Standalone, d: Driver, registry: dict[str, str], guidance: dict[str, str], s: dict[str, str]
+) -> None:
+    """R-RET-1: a graduate of six years ago (admitted and graduated through the old terms' data-entry
+    windows) is deleted at every service; the proof and the seal are read back."""
+    completed = (datetime.now(UTC) + timedelta(hours=8)).date().replace(year=datetime.now(UTC).year - 6, day=1)
+    admitted = completed - timedelta(days=100)
+    for day in (admitted, completed):
+        year, semester = _term(datetime(day.year, day.month, day.day, tzinfo=UTC))
+        window = {"phase": "data_entry", "starts_at": "2000-01-01T00:00:00+08:00",
+                  "ends_at": "2199-12-31T00:00:00+08:00", "self_check_at": "2199-12-30T00:00:00+08:00"}  # fmt: skip
+        d.call("records", "PUT", "/api/v1/schools/{school_id}/calendar/{academic_year}/{semester}", guidance,
+               path={**s, "academic_year": year, "semester": semester}, json={"windows": [window]})  # fmt: skip
+    graduate = d.call("records", "POST", "/api/v1/schools/{school_id}/students", registry, 201, path=s, json={
+        "name": "畢業生", "national_id": "F131104093", "birth_date": "2001-05-01", "student_number": "G00001",
+        "class_name": "301", "grade": 3, "effective_on": admitted.isoformat(),
+    })  # fmt: skip
+    who = {**s, "student_id": graduate["id"]}
+    d.call("records", "POST", "/api/v1/schools/{school_id}/students/{student_id}/enrolment-changes", registry, 201,
+           path=who, json={"change": "graduation", "effective_on": completed.isoformat()})  # fmt: skip
+    proof = d.call("records", "POST", "/api/v1/schools/{school_id}/retention/deletions", registry, 202, path=s,
+                   json={"student_ids": [graduate["id"]]})  # fmt: skip
+    d.call("records", "GET", "/api/v1/schools/{school_id}/retention/deletions", registry, path=s)
+    d.call("records", "GET", "/api/v1/schools/{school_id}/retention/deletions/{request_id}", registry,
+           path={**s, "request_id": proof["request_id"]})  # fmt: skip
+    d.call("records", "GET", "/api/v1/schools/{school_id}/retention/students/{student_id}", registry, path=who)
+
+
 def _drive_everything(node: Standalone, d: Driver) -> None:
     """Every operation of identity, records and artifacts whose documented answer holds a time."""
     student, teacher = _login(node, "demo-student"), _login(node, "demo-teacher")
@@ -481,6 +509,7 @@ def _drive_everything(node: Standalone, d: Driver) -> None:
     d.call("records", "GET", counselling, teacher, path=who)
     d.call("records", "GET", counselling + "/{record_id}", teacher, path={**who, "record_id": record["id"]})
     d.call("records", "GET", "/api/v1/schools/{school_id}/audit", principal, path=s)
+    _drive_retention(node, d, registry, guidance, s)
 
     # artifacts: outcomes through every state, performances, lists and details
     course_id = d.client.get(f"{node.urls['artifacts']}/api/v1/outcomes", headers=student).json()[0]["course_id"]
@@ -596,7 +625,12 @@ def test_every_time_in_every_documented_response_is_rfc3339_with_an_offset(stand
                 bad.append(f"{seen.method} {seen.template} {place}: {value!r}")
     assert not bad, "\n".join(bad)
     assert expected_ops <= exercised, f"not driven: {sorted(expected_ops - exercised)}"
-    assert expected_places <= checked, f"never seen with a value: {sorted(expected_places - checked)}"
+    # A proof of deletion completes when every service confirmed (R-RET-1); submission does not delete
+    # yet (it joins through portfolio_shared.retention, docs/FOUNDATION.md), so here it stays awaited.
+    # Drop this exemption when it joins; tests/test_retention_e2e.py sees completed_at with a value.
+    awaiting_submission = {"ProofPublic.completed_at"}
+    unseen = expected_places - checked - awaiting_submission
+    assert not unseen, f"never seen with a value: {sorted(unseen)}"
 
 
 def test_demo_set_up_run_again_changes_nothing(standalone: Standalone) -> None:

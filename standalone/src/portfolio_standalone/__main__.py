@@ -97,8 +97,9 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         values["field_current_kid"] = "local"
     if "blind_index_key" in fields:
         values["blind_index_key"] = _derive(secret, "records-blind-index")
-    if "contact_keys" in fields:  # notification: addresses at rest; no SMTP here, so .eml files in the data folder
-        values["contact_keys"] = f"local:{_derive(secret, 'notification-contact-key')}"
+    if "contact_keys" in fields:  # addresses at rest (identity: e-mail; notification: e-mail and postal)
+        values["contact_keys"] = f"local:{_derive(secret, f'{spec.name}-contact-key')}"
+    if "eml_folder" in fields:  # notification: no SMTP here, so .eml files in the data folder
         values["eml_folder"] = str(data / "mail")
     if "nightly_scheduler" in fields:
         # The nightly SIS sync runs in-process (R-DUTY-3): each school's SIS drops its exports in

@@ -6,10 +6,11 @@ from typing import Any
 
 from portfolio_shared.messaging.housekeeping import Purge
 from portfolio_shared.service import ServiceRuntime, build_runtime
+from portfolio_shared.storage import ObjectStorage
 
 from .adapters.orm import idempotency_keys, inbox, metadata, outbox
 from .config import Settings
-from .consumers import SUBSCRIPTIONS
+from .consumers import subscriptions_for
 from .domain.catalog_files import build_registry
 from .service_layer.context import Deps
 
@@ -19,17 +20,25 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRuntime:
     overrides.setdefault("with_storage", True)  # files go to object storage, never through the database
     settings = settings or Settings()
+    built: list[ServiceRuntime] = []
+
+    def storage() -> ObjectStorage:  # the runtime's own storage, for the retention eraser (R-RET-1)
+        if not built or built[0].storage is None:
+            raise RuntimeError("the artifacts service needs object storage (bootstrap with_storage=True)")
+        return built[0].storage
+
     runtime = build_runtime(
         settings,
         service_dir=SERVICE_DIR,
         metadata=metadata,
         outbox=outbox,
         inbox=inbox,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions_for(storage),
         **overrides,
     )
     # Idempotency keys are purged on the relay's schedule, after their horizon (issue 10).
     keep = timedelta(days=settings.idempotency_keep_days)
+    built.append(runtime)
     runtime.relay.purges.append(Purge(idempotency_keys, "created_at", keep))
     return runtime
 

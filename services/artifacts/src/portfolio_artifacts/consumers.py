@@ -8,6 +8,7 @@ by ``envelope.occurred_at``, so redelivered or out-of-order events leave the rig
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import case, delete, func
@@ -36,6 +37,8 @@ from portfolio_shared.events.records import (
 )
 from portfolio_shared.events.submission import SelectionsFrozen
 from portfolio_shared.messaging import Subscriptions
+from portfolio_shared.retention import join_retention
+from portfolio_shared.storage import ObjectStorage
 
 from .adapters.orm import (
     rc_absences,
@@ -49,10 +52,12 @@ from .adapters.orm import (
     rc_on_behalf,
     rc_users,
     rc_windows,
+    sealed_students,
 )
 from .adapters.sql import insert_ignore, upsert_newer
 from .domain.enrolment import ACTIVE_STATUSES
 from .service_layer.freeze import freeze
+from .service_layer.retention import eraser
 from .service_layer.transfers import follow_transfer
 
 log = logging.getLogger(__name__)
@@ -344,3 +349,12 @@ async def freeze_selections(event: SelectionsFrozen, envelope: Envelope, uow: Un
 
 
 SUBSCRIPTIONS: list[Subscriptions] = [records_events, identity_events, submission_events]
+
+
+def subscriptions_for(storage: Callable[[], ObjectStorage]) -> list[Subscriptions]:
+    """The runtime's subscriptions: the tables above, and records' retention events (R-RET-1), whose
+    deletion needs the runtime's object storage."""
+    records = Subscriptions(records_events.consumer)
+    records.handlers.update(records_events.handlers)
+    join_retention(records, service="artifacts", sealed=sealed_students, erase=eraser(storage))
+    return [records, identity_events, submission_events]

@@ -5,7 +5,7 @@ from typing import Any
 
 from portfolio_shared.service import ServiceRuntime, build_runtime
 
-from .adapters.orm import inbox, metadata, outbox
+from .adapters.orm import EMAIL_KEYS, inbox, metadata, outbox
 from .adapters.verifier import DatabaseKeyVerifier
 from .config import Settings
 from .consumers import SUBSCRIPTIONS
@@ -16,6 +16,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> ServiceRuntime:
     """Identity verifies tokens with its own key table unless a test passes `verifier=`."""
     settings = settings or Settings()
+    EMAIL_KEYS.configure(settings.contact_keys)  # e-mail addresses are encrypted at rest
     own_verifier = None
     if "verifier" not in overrides:
         own_verifier = DatabaseKeyVerifier(

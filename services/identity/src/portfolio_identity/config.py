@@ -6,6 +6,10 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portfolio_shared.config import DEV_SECRET, ServiceSettings
+from portfolio_shared.fieldcrypto import FieldCipher
+
+# Public development key of the e-mail addresses at rest (portfolio_shared.fieldcrypto); refused outside development.
+DEV_CONTACT_KEYS = "dev1:aWRlbnRpdHktZGV2LW9ubHktY29udGFjdC1rZXktMDE="
 
 MAX_ACCESS_TOKEN_SECONDS = 900
 """Access tokens live at most 15 minutes: other services cannot ask identity whether one was revoked."""
@@ -21,6 +25,9 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/identity.db"
     # Private signing keys are stored encrypted with a key derived from this secret (HKDF → AES-GCM).
     key_encryption_secret: str = DEV_SECRET
+    # Users' e-mail addresses are stored AES-GCM encrypted with these keys ("<kid>:<base64 32 bytes>,…";
+    # the first encrypts, all decrypt).
+    contact_keys: str = DEV_CONTACT_KEYS
     # A rotated-in key is published this long before it signs: verifiers cache the JWKS (max-age 60 s).
     key_activation_delay_seconds: float = Field(default=90.0, ge=0, le=3600)
     access_token_seconds: int = Field(default=600, ge=30, le=MAX_ACCESS_TOKEN_SECONDS)
@@ -69,5 +76,16 @@ class Settings(ServiceSettings):
             raise ValueError("access_token_seconds must not exceed max_token_seconds (verifiers refuse such tokens)")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_development_contact_keys(self) -> Self:
+        if self.environment == "production" and self.contact_keys == DEV_CONTACT_KEYS:
+            raise ValueError("the public development contact_keys are refused outside development")
+        FieldCipher(self.contact_keys)  # a malformed key list stops the start here, naming the setting's format
+        return self
+
     def _secrets(self) -> dict[str, str]:
-        return {**super()._secrets(), "key_encryption_secret": self.key_encryption_secret}
+        return {
+            **super()._secrets(),
+            "key_encryption_secret": self.key_encryption_secret,
+            "contact_keys": self.contact_keys,
+        }

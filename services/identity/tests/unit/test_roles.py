@@ -85,3 +85,10 @@ def test_parse_role_accepts_values_case_insensitively_and_chinese_names() -> Non
     assert parse_role("生教組") is Role.DISCIPLINE
     assert parse_role("系統師") is Role.IT
     assert PLATFORM_ROLES == {Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN}
+
+
+def test_only_the_registry_and_the_system_administrator_manage_retention() -> None:
+    """R-RET-1: the registry owns enrolment and graduation, so it deletes graduates' data after the
+    archive period; no other school office, no clerk, no student."""
+    holders = {role for role, perms in ROLE_PERMISSIONS.items() if Permission.RETENTION_MANAGE in perms}
+    assert holders == {Role.REGISTRY, Role.SYSTEM_ADMIN}

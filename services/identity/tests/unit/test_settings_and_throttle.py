@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from portfolio_identity.config import Settings
+from portfolio_identity.config import DEV_CONTACT_KEYS, Settings
 from portfolio_identity.service_layer.common import diff
 from portfolio_identity.service_layer.throttle import ThrottlePolicy
 from portfolio_shared.config import DEV_SECRET
 
-PROD = {"environment": "production", "database_url": "postgresql+asyncpg://db/identity", "signing_secret": "s" * 32}
+PROD = {
+    "environment": "production",
+    "database_url": "postgresql+asyncpg://db/identity",
+    "signing_secret": "s" * 32,
+    "contact_keys": "k1:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=",
+}
 
 
 def test_production_refuses_the_default_key_encryption_secret() -> None:
@@ -19,6 +24,14 @@ def test_production_refuses_the_default_key_encryption_secret() -> None:
     with pytest.raises(ValidationError, match="key_encryption_secret"):
         Settings(**PROD, key_encryption_secret=DEV_SECRET)
     assert Settings(**PROD, key_encryption_secret="k" * 32).key_encryption_secret == "k" * 32
+
+
+def test_production_refuses_the_development_contact_keys() -> None:
+    """E-mail addresses at rest (issue 13): the public development key is refused outside development."""
+    with pytest.raises(ValidationError, match="contact_keys"):
+        Settings(**{**PROD, "contact_keys": DEV_CONTACT_KEYS}, key_encryption_secret="k" * 32)
+    with pytest.raises(ValidationError, match="field keys"):
+        Settings(**{**PROD, "contact_keys": "k1:short"}, key_encryption_secret="k" * 32)
 
 
 def test_access_tokens_live_at_most_15_minutes_and_demo_data_is_development_only() -> None:

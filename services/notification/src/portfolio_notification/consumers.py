@@ -20,17 +20,21 @@ from portfolio_shared.events import records as rec
 from portfolio_shared.events import submission as sub
 from portfolio_shared.events.base import Envelope
 from portfolio_shared.messaging import Subscriptions
+from portfolio_shared.retention import join_retention
 
+from .adapters.orm import sealed_students
 from .domain import commands as c
 from .domain.commands import EPOCH
 from .domain.model import IT_SECTION_DUTY, SUBMITTING_DUTY, Recipient, Trigger, trigger_key
 from .service_layer.context import Deps
 from .service_layer.handlers import handle
+from .service_layer.retention import erase
 
 # Kind names and titles: the one mapping in the submission contracts.
 KIND_ZH = {kind: zh for kind, (_, zh) in sub.KIND_TITLES.items()}
 KIND_EN = {kind: en for kind, (en, _) in sub.KIND_TITLES.items()}
-LEFT_CHANGES = {"transfer_out", "leaving"}  # R-SUB-9: reached by post from now on
+# R-SUB-9: reached by post from now on (a graduate cannot use the platform's inbox any more either).
+LEFT_CHANGES = {"transfer_out", "leaving", "graduation"}
 BACK_CHANGES = {"admission", "transfer_in", "reinstatement"}
 
 
@@ -74,6 +78,10 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
     identity_events.on(idn.UserDeactivated)(
         run(lambda e, env: c.KeepContact(e.user_id, left=True, as_of=env.occurred_at) if e.status == "left" else None)
     )
+    # The e-mail address of an account (kept encrypted; "" clears it when the account has none).
+    identity_events.on(idn.UserContactChanged)(
+        run(lambda e, env: c.KeepContact(e.user_id, email=e.email or "", as_of=env.occurred_at))
+    )
     identity_events.on(idn.DelegationOrderChanged)(
         run(
             lambda e, env: c.KeepDuty(
@@ -102,6 +110,35 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
         return c.KeepContact(e.user_id, school_id=e.school_id, left=e.change in LEFT_CHANGES, as_of=env.occurred_at)
 
     records_events.on(rec.EnrolmentChanged)(run(enrolment))
+    records_events.on(rec.GradeLevelChanged)(
+        run(
+            lambda e, env: (
+                c.KeepContact(e.user_id, school_id=e.school_id, left=True, as_of=env.occurred_at)
+                if e.user_id and e.change == "graduation"
+                else None
+            )
+        )
+    )
+    # The postal address for letters (R-SUB-9), kept encrypted like every contact datum.
+    records_events.on(rec.ContactAddressSet)(
+        run(
+            lambda e, env: (
+                c.KeepContact(
+                    e.user_id,
+                    school_id=e.school_id,
+                    kind="student",
+                    postal_recipient=e.recipient,
+                    postal_code=e.postal_code,
+                    postal_address=e.address,
+                    as_of=env.occurred_at,
+                )
+                if e.user_id
+                else None
+            )
+        )
+    )
+    # Sealed graduates get no reminders; their data is deleted on records' request (R-RET-1).
+    join_retention(records_events, service="notification", sealed=sealed_students, erase=erase, clock=deps.now)
     records_events.on(rec.PhaseWindowSet)(
         run(lambda e, env: c.KeepWindow(e.school_id, e.academic_year, e.semester, e.phase, e.starts_at, e.ends_at))
     )

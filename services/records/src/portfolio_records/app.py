@@ -21,7 +21,8 @@ from .bootstrap import bootstrap
 from .config import Settings
 from .domain.calendar import school_zone
 from .domain.errors import RecordConflict
-from .service_layer.nightly_sync import run_night
+from .service_layer.nightly_sync import replica_name, run_night
+from .service_layer.retention import run_purge_night
 from .service_layer.security import RecordsCrypto
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,21 @@ def start_nightly_sync(runtime: ServiceRuntime) -> None:
     runtime.run_in_background(scheduler.run_forever())
 
 
+def start_retention_purge(runtime: ServiceRuntime) -> None:
+    """The in-process scheduler of the nightly retention purge (R-RET-1), once per school and night."""
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    if not settings.retention_purge_scheduler:
+        return
+    owner = replica_name()
+    scheduler = NightlyScheduler(
+        lambda night: run_purge_night(runtime, settings, night, owner),
+        run_at=parse_run_at(settings.retention_purge_at),
+        zone=school_zone(settings.nightly_time_zone),
+    )
+    runtime.run_in_background(scheduler.run_forever())
+
+
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
     assert isinstance(runtime.settings, Settings)
@@ -56,7 +72,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         title="Records service: enrolment, courses, grades, basic data, counselling, calendar (學籍與修課紀錄)",
         description=__doc__ or "",
         routers=ROUTERS,
-        on_startup=[start_nightly_sync],
+        on_startup=[start_nightly_sync, start_retention_purge],
     )
     app.state.crypto = RecordsCrypto.from_settings(runtime.settings)
     # The grade CSV may be as large as its documented maximum; every JSON route keeps the small default.

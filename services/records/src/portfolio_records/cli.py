@@ -5,6 +5,9 @@ what the Kubernetes CronJob runs. Each school's night is leased in the database,
 beside in-process schedulers, or two overlapping CronJob pods, still import each night once.
 Exit 0 when every school succeeded, 3 when lines were rejected somewhere, 2 when a school failed.
 
+`retention-purge [--night YYYY-MM-DD]` requests the deletion of every graduate past the school's
+archive period, for the schools that switched the purge on (R-RET-1), once per school and night.
+
 `check-identifiers [--fail-on-findings]` (R-DATA-1, after a migration) and `rotate-keys` (field
 keys) are here, not in the service layer, because only this edge builds a runtime (bootstrap): the
 service layer never imports upward (issue 10).
@@ -27,7 +30,8 @@ from .bootstrap import bootstrap
 from .config import Settings
 from .domain.calendar import school_zone
 from .service_layer.identifier_check import check_identifiers
-from .service_layer.nightly_sync import run_night
+from .service_layer.nightly_sync import replica_name, run_night
+from .service_layer.retention import run_purge_night
 from .service_layer.rotation import rotate_keys
 from .service_layer.security import RecordsCrypto
 
@@ -44,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     checks.add_argument("--fail-on-findings", action="store_true", help="exit with status 1 when a value fails")
     checks.add_argument("--batch", type=int, default=500)
     commands.add_parser("rotate-keys", help="re-encrypt every field not yet under the current key")
+    purge = commands.add_parser("retention-purge", help="request the deletion of graduates past the archive period")
+    purge.add_argument("--night", type=date.fromisoformat, help="default: today in the school time zone")
     return parser
 
 
@@ -71,6 +77,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             await runtime.migrate()
             return EXIT_OK
         night = args.night or datetime.now(UTC).astimezone(school_zone(settings.nightly_time_zone)).date()
+        if args.command == "retention-purge":  # R-RET-1, schools that switched the purge on
+            purged = await run_purge_night(runtime, settings, night, replica_name())
+            print(json.dumps({"night": night.isoformat(), "schools": purged}, ensure_ascii=False))
+            return EXIT_FAILED if FAILED in purged.values() else EXIT_OK
         # Events stay in the outbox, committed with the import; the service's relay publishes them.
         results = await run_night(runtime, settings, night)
         print(json.dumps({"night": night.isoformat(), "schools": results}, ensure_ascii=False))

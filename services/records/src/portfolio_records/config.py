@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from portfolio_shared.config import ServiceSettings
+from portfolio_shared.events.retention import ALL_SERVICES, RetentionService
 from portfolio_shared.sealing import DEV_SUBMISSION_PUBLIC_KEY, check_public_key
 
 # Public development keys (32 bytes each, base64). Refused outside development.
@@ -43,6 +44,18 @@ class Settings(ServiceSettings):
     # The in-process scheduler (standalone shape); Kubernetes runs the CronJob instead.
     nightly_scheduler: bool = False
     nightly_lease_seconds: int = Field(default=7200, ge=60)
+    # Retention (R-RET-1): the services whose confirmations complete a proof of deletion, and the
+    # nightly purge of schools that switched it on (in-process scheduler; Kubernetes: the CronJob
+    # ``python -m portfolio_records.cli retention-purge``).
+    retention_expected_services: list[RetentionService] = Field(default_factory=lambda: list(ALL_SERVICES))
+    retention_purge_scheduler: bool = False
+    retention_purge_at: str = Field(default="03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    @model_validator(mode="after")
+    def _records_confirms_its_own_deletions(self) -> Self:
+        if "records" not in self.retention_expected_services:
+            raise ValueError("retention_expected_services must include records (it deletes its own data first)")
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_keys(self) -> Self:

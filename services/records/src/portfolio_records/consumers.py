@@ -7,10 +7,12 @@ from sqlalchemy import delete, insert, select
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events import Envelope
 from portfolio_shared.events.identity import SchoolCreated, SchoolUpdated
+from portfolio_shared.events.retention import CONFIRMATIONS, DeletionConfirmation
 from portfolio_shared.messaging import Subscriptions
 
 from .adapters.orm import artifact_caps, known_schools
 from .service_layer.calendar import DEFAULT_CAPS, set_caps
+from .service_layer.retention import record_confirmation
 from .service_layer.windows import aware
 
 identity_events = Subscriptions("records.identity")
@@ -51,4 +53,13 @@ async def _keep_school(uow: UnitOfWork, event: SchoolCreated | SchoolUpdated, en
     )
 
 
-SUBSCRIPTIONS: list[Subscriptions] = [identity_events]
+# Each service's confirmation of a deletion joins the proof of deletion (R-RET-1).
+retention_events = Subscriptions("records.retention")
+
+
+@retention_events.on(*CONFIRMATIONS.values())
+async def keep_confirmation(event: DeletionConfirmation, envelope: Envelope, uow: UnitOfWork) -> None:
+    await record_confirmation(uow, event, envelope)
+
+
+SUBSCRIPTIONS: list[Subscriptions] = [identity_events, retention_events]

@@ -7,6 +7,7 @@ another school's object is "not found", so existence does not leak.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -39,6 +40,8 @@ def bodies(b_national_id: str) -> dict[tuple[str, str], dict[str, Any]]:
             }
         },
         ("POST", base + "/students/lookup"): {"json": {"national_id": b_national_id}},
+        ("PUT", base + "/retention/settings"): {"json": {"archive_years": 5}},
+        ("POST", base + "/retention/deletions"): {"json": {"student_ids": [str(uuid.uuid4())]}},
         ("GET", base + "/self-check"): {"params": TERM},
         ("GET", base + "/self-check.csv"): {"params": TERM},
         ("PATCH", student): {"json": {"class_name": "999"}},
@@ -125,6 +128,7 @@ async def _seed(records: Any, nid: Any) -> dict[str, str]:
         "academic_year": "114",
         "semester": "1",
         "phase": "data_entry",
+        "request_id": str(uuid.uuid4()),  # a deletion request id (none exists at B: 404 either way)
     }
 
 

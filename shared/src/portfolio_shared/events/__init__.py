@@ -3,7 +3,7 @@
 Importing this package registers every contract, so a consumer can decode any envelope.
 """
 
-from . import artifacts, identity, notification, records, submission
+from . import artifacts, identity, notification, records, retention, submission
 from .base import REGISTRY, Envelope, EventPayload, envelope_for, event, utcnow
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "identity",
     "notification",
     "records",
+    "retention",
     "submission",
     "utcnow",
 ]

@@ -49,6 +49,18 @@ class UserUpdated(EventPayload):
     end_date: date | None = None
 
 
+@event("identity.user.contact_changed")
+class UserContactChanged(EventPayload):
+    """A user's e-mail address, for notification's e-mail channel (R-SUB-5..9 messages, reminders).
+
+    Personal data on the bus as records' ``ContactAddressSet`` carries a postal address: the broker is
+    internal, identity and notification keep the address AES-GCM encrypted at rest, neither logs it,
+    and APIs show it masked. ``email`` None: the account has no address any more."""
+
+    user_id: str
+    email: str | None = Field(default=None, max_length=254)
+
+
 @event("identity.user.deactivated")
 class UserDeactivated(EventPayload):
     """A user left or was suspended; services stop routing duties to them."""

@@ -114,21 +114,6 @@ class ObjectionResolved(EventPayload):
     on_behalf_of: str | None = None
 
 
-@event("submission.record.sealed")
-class RecordSealed(EventPayload):
-    """Graduated students' data sealed for 5 years (R-RET-1)."""
-
-    school_id: str
-    student_user_id: str
-    delete_after: datetime
-
-
-@event("submission.record.deleted")
-class RecordDeleted(EventPayload):
-    school_id: str
-    student_user_id: str
-
-
 class FrozenSelection(BaseModel):
     """One student's selected items that went into an accepted batch (platform ids only)."""
 

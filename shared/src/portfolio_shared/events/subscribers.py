@@ -14,7 +14,7 @@ handler there + a line here.
 
 from __future__ import annotations
 
-from . import artifacts, identity, records, submission
+from . import artifacts, identity, records, retention, submission
 from .base import EventPayload
 
 SERVICES = ("identity", "records", "artifacts", "submission", "notification")
@@ -23,6 +23,10 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     # records keeps each new school's default upload caps (R-ART-2, R-PERF-1) and its code, which
     # names the school's SIS drop folder for the nightly grade import (R-DUTY-3).
     "records.identity": (identity.SchoolCreated, identity.SchoolUpdated),
+    # records collects every service's confirmation of a deletion into the proof (R-RET-1).
+    "records.retention": tuple(retention.CONFIRMATIONS.values()),
+    # identity deactivates a graduate's account when sealed, anonymises it on deletion (R-RET-1).
+    "identity.records": (retention.StudentSealed, retention.DeletionRequested),
     # artifacts keeps read copies of courses, windows, caps and enrolment (R-ART-1..5, R-DATA-6).
     "artifacts.records": (
         records.TeacherAssignmentChanged,
@@ -31,6 +35,8 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         records.EnrolmentChanged,
         records.StudentEnrolled,
         records.StudentBasicDataChanged,  # a user id linked after admission (R-DATA-6)
+        retention.StudentSealed,  # a graduate's items are read-only (R-RET-1)
+        retention.DeletionRequested,  # ... and deleted with their files after the archive period
     ),
     # ... and of users, absences, delegation orders and on-behalf authorisations (R-ART-5, R-DUTY-2).
     "artifacts.identity": (
@@ -52,6 +58,7 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     "notification.identity": (
         identity.UserCreated,
         identity.UserUpdated,
+        identity.UserContactChanged,  # the e-mail address, stored encrypted
         identity.UserDeactivated,
         identity.DelegationOrderChanged,
         identity.ActingPersonChanged,
@@ -59,8 +66,12 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     "notification.records": (
         records.StudentEnrolled,
         records.EnrolmentChanged,
+        records.GradeLevelChanged,  # a graduate is reached by post (R-SUB-9)
         records.PhaseWindowSet,
         records.TeacherAssignmentChanged,
+        records.ContactAddressSet,  # postal contact for letters (R-SUB-9)
+        retention.StudentSealed,  # no reminders for a graduate (R-RET-1)
+        retention.DeletionRequested,  # inbox, deliveries and contact data deleted (R-RET-1)
     ),
     "notification.artifacts": (
         artifacts.OutcomeUploaded,

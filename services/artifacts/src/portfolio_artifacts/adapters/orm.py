@@ -34,6 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from portfolio_shared.messaging import service_metadata
+from portfolio_shared.retention import sealed_students_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -328,3 +329,6 @@ rc_extensions = _tables["rc_extensions"]
 rc_on_behalf = _tables["rc_on_behalf"]
 rc_enrolments = _tables["rc_enrolments"]
 artifact_history = _tables["artifact_history"]
+
+# Revision 0006: graduates sealed by records (R-RET-1), the same table every service keeps.
+sealed_students = sealed_students_table(metadata)

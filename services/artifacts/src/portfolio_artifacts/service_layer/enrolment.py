@@ -10,11 +10,15 @@ from portfolio_artifacts.adapters.orm import rc_enrolments
 from portfolio_artifacts.adapters.sql import Executor
 from portfolio_artifacts.domain.enrolment import check_may_add_data
 
+from .retention import refuse_if_sealed
+
 
 async def require_enrolled(session: Executor, *, school_id: str, user_id: str, action: str) -> None:
     """Refuse with 409 (``not-enrolled``, R-DATA-6) when the student's newest enrolment status at the
     school is not active, and with 409 ``enrolment-not-known`` when the school has no enrolment of the
-    student yet (see ``domain.enrolment.check_may_add_data``)."""
+    student yet (see ``domain.enrolment.check_may_add_data``). A graduate's data is sealed: 409
+    ``student-sealed`` (R-RET-1) first."""
+    await refuse_if_sealed(session, user_id, action)
     row = (
         await session.execute(
             select(rc_enrolments.c.status, rc_enrolments.c.since).where(

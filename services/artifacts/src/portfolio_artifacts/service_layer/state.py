@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portfolio_artifacts.domain.outcomes import CertificationBasis, CertificationRecord, OutcomeState, OutcomeStatus
 
 from .errors import NotFound
+from .retention import refuse_if_sealed
 
 
 def outcome_state(row: Any) -> OutcomeState:
@@ -55,6 +56,8 @@ async def load_for_update(
     row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise NotFound(f"{what} {artifact_id} does not exist or is not visible to you")
+    # Every change of an item loads it here first: a graduate's items are sealed (R-RET-1).
+    await refuse_if_sealed(session, row.student_user_id, f"change this {what}")
     return row
 
 

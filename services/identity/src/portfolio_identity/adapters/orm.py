@@ -21,9 +21,11 @@ from sqlalchemy import (
 )
 
 from portfolio_shared.audit import chain_columns
+from portfolio_shared.fieldcrypto import EncryptedText, KeyRing
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
 from portfolio_shared.nightly import nightly_runs_table
+from portfolio_shared.retention import sealed_students_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -50,6 +52,9 @@ schools = Table(
     Column("updated_at", TS, nullable=False),
 )
 
+# The keys of users' e-mail addresses at rest; bootstrap configures them from the settings.
+EMAIL_KEYS = KeyRing("identity contact_keys")
+
 users = Table(
     "users",
     metadata,
@@ -60,7 +65,7 @@ users = Table(
     Column("password_hash", Text, nullable=True),
     Column("status", String(16), nullable=False),  # active | suspended | left
     Column("end_date", Date, nullable=True),
-    Column("email", String(254), nullable=True),
+    Column("email", EncryptedText(EMAIL_KEYS), nullable=True),  # AES-GCM at rest, revision 0007
     Column("student_number", String(20), nullable=True),
     Column("from_sis", Boolean, nullable=False),
     Column("home_school_id", Id, ForeignKey("schools.id"), nullable=True, index=True),  # whose SIS or staff own it
@@ -234,3 +239,6 @@ sis_sync_runs = Table(
 
 # The nightly SIS account pull: one lease-and-report row per school and night (R-DUTY-3).
 nightly_runs = nightly_runs_table(metadata)
+
+# Graduates sealed by records (R-RET-1), revision 0006: the account closes, later it is anonymised.
+sealed_students = sealed_students_table(metadata)

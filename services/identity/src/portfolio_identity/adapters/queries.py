@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import RowMapping, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portfolio_shared.fieldcrypto import mask_email
+
 from .orm import (
     absences,
     account_extensions,
@@ -147,4 +149,9 @@ async def members_by_ids(
 
 
 def user_snapshot(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in USER_FIELDS}
+    """The account's fields for the audit trail; the e-mail address masked (it is encrypted at rest
+    and the trail must not hold it in the clear)."""
+    snapshot = {name: row[name] for name in USER_FIELDS}
+    if snapshot.get("email"):
+        snapshot["email"] = mask_email(snapshot["email"])
+    return snapshot

@@ -124,7 +124,9 @@ _SUBMITTING_OFFICE = frozenset({P.SUBMISSION_READ, P.SUBMISSION_SUBMIT, P.OBJECT
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {
         # R-SUB-4: registry submits enrolment data and grades, resolves their objections (R-SUB-8).
-        Role.REGISTRY: _STAFF_BASE | _SUBMITTING_OFFICE | {P.ENROLMENT_WRITE, P.GRADES_WRITE},
+        # R-RET-1: the registry owns enrolment and graduation, so it deletes graduates' data after the
+        # archive period (and sets that period); no other school office may.
+        Role.REGISTRY: _STAFF_BASE | _SUBMITTING_OFFICE | {P.ENROLMENT_WRITE, P.GRADES_WRITE, P.RETENTION_MANAGE},
         Role.REGISTRY_CLERK: _STAFF_BASE,
         # R-REC-2, R-REC-3: instruction sets course teachers and may read counselling records.
         Role.INSTRUCTION: _STAFF_BASE

@@ -11,7 +11,14 @@ from sqlalchemy import RowMapping, delete, insert, update
 
 from portfolio_shared.audit import append
 from portfolio_shared.db import UnitOfWork
-from portfolio_shared.events.identity import RoleGranted, RoleRevoked, UserCreated, UserDeactivated, UserUpdated
+from portfolio_shared.events.identity import (
+    RoleGranted,
+    RoleRevoked,
+    UserContactChanged,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
+)
 
 from ..adapters import queries
 from ..adapters.orm import audit_log, memberships, school_roles, users
@@ -64,6 +71,10 @@ async def insert_users(
             school_id=school_id,
             actor=caller.actor_id,
         )
+        if row["email"]:  # notification's e-mail channel (the address travels once, stored encrypted)
+            uow.publish(
+                UserContactChanged(user_id=row["id"], email=row["email"]), school_id=school_id, actor=caller.actor_id
+            )
         snapshot = {**queries.user_snapshot(row), "roles": roles}
         audit_rows.append(audit_row(caller, "user.created", "user", row["id"], school_id=school_id, after=snapshot))
         for role in roles:
@@ -143,6 +154,10 @@ async def change_user(
         school_id=school_id,
         actor=caller.actor_id,
     )
+    if "email" in changes and changes["email"] != user["email"]:
+        uow.publish(
+            UserContactChanged(user_id=user["id"], email=changes["email"]), school_id=school_id, actor=caller.actor_id
+        )
     stops = (after["status"] != "active" or after["deactivated"]) and (
         after["status"] != user["status"] or after["deactivated"] != user["deactivated"]
     )

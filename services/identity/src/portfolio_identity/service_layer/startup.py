@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portfolio_shared.service import ServiceRuntime
 
 from ..adapters import keys
+from ..adapters.contacts import encrypt_plain_emails
 from ..adapters.orm import schools
 from ..adapters.verifier import DatabaseKeyVerifier
 from ..config import Settings
@@ -55,6 +56,8 @@ async def on_startup(runtime: ServiceRuntime) -> None:
             if await admin.ensure_system_admin(uow, settings.bootstrap_admin_login, settings.bootstrap_admin_password):
                 log.warning("created the first system administrator %r", settings.bootstrap_admin_login)
         demo = await admin.create_demo_data(uow) if settings.demo_data else None
+        if encrypted := await encrypt_plain_emails(uow.session):  # written before revision 0007
+            log.warning("encrypted %d e-mail address(es) stored in the clear", encrypted)
         await uow.commit()
     if demo:
         lines = "\n".join(f"  {login:<16} {password}" for login, password in demo)

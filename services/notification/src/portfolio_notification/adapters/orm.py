@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from portfolio_shared.messaging import service_metadata
+from portfolio_shared.retention import sealed_students_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -138,3 +139,6 @@ job_leases = sa.Table(
     sa.Column("holder", sa.String(64), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Graduates sealed by records (R-RET-1): no reminders for them; revision 0004.
+sealed_students = sealed_students_table(metadata)

@@ -23,6 +23,7 @@ from .orm import (
     job_leases,
     receipts,
     school_settings,
+    sealed_students,
     template_overrides,
     windows,
 )
@@ -129,10 +130,17 @@ async def postal_addresses(session: AsyncSession, cipher: FieldCipher, user_ids:
 async def students_of(session: AsyncSession, school_id: str) -> list[str]:
     result = await session.execute(
         sa.select(contacts.c.user_id).where(
-            contacts.c.school_id == school_id, contacts.c.kind == "student", contacts.c.left_school.is_(False)
+            contacts.c.school_id == school_id,
+            contacts.c.kind == "student",
+            contacts.c.left_school.is_(False),
+            contacts.c.user_id.not_in(_sealed_users()),  # a graduate gets no reminders (R-RET-1)
         )
     )
     return list(result.scalars())
+
+
+def _sealed_users() -> Any:
+    return sa.select(sealed_students.c.user_id).where(sealed_students.c.user_id.is_not(None))
 
 
 async def set_email_reminders(session: AsyncSession, user_id: str, on: bool) -> None:
@@ -164,6 +172,7 @@ async def uncertified_by_certifier(
             artifact_copies.c.status == "uploaded",
             artifact_copies.c.academic_year == academic_year,
             artifact_copies.c.semester == semester,
+            artifact_copies.c.student_user_id.not_in(_sealed_users()),  # sealed: nothing to certify (R-RET-1)
         )
         .group_by(artifact_copies.c.course_id)
     )
@@ -253,13 +262,14 @@ async def insert_new_deliveries(session: AsyncSession, rows: list[dict[str, Any]
     new: list[dict[str, Any]] = []
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]
+        # Parameters passed apart from the statement (SQLAlchemy's "insertmanyvalues"): the statement is
+        # compiled once and cached, not rebuilt with a thousand rows of bound values per chunk.
         stmt = (
             _insert(session, deliveries)
-            .values(chunk)
             .on_conflict_do_nothing(index_elements=["trigger_key", "recipient_user_id", "channel"])
             .returning(deliveries.c.id)
         )
-        ids = set((await session.execute(stmt)).scalars())
+        ids = set((await session.execute(stmt, chunk)).scalars())
         new += [r for r in chunk if r["id"] in ids]
     return new
 
@@ -446,3 +456,29 @@ async def take_lease(session: AsyncSession, name: str, holder: str, now: datetim
         .on_conflict_do_nothing(index_elements=["name"])
     )
     return bool(getattr(inserted, "rowcount", 0) == 1)
+
+
+# --- retention (R-RET-1) ----------------------------------------------------------------------------
+
+
+async def erase_people(session: AsyncSession, user_ids: list[str]) -> dict[str, list[str]]:
+    """Delete what this service holds about these people: contact data (names, e-mail and postal
+    addresses), every message to them (inbox, e-mail, letters) and the copies of their items."""
+    deleted: dict[str, list[str]] = {}
+    for kind, table, column, key in (
+        ("messages", deliveries, deliveries.c.recipient_user_id, deliveries.c.id),
+        ("artifact_copies", artifact_copies, artifact_copies.c.student_user_id, artifact_copies.c.artifact_id),
+        ("contacts", contacts, contacts.c.user_id, contacts.c.user_id),
+    ):
+        ids = (await session.execute(sa.select(key).where(column.in_(user_ids)))).scalars().all()
+        deleted[kind] = [str(i) for i in ids]
+        await session.execute(sa.delete(table).where(column.in_(user_ids)))
+    return deleted
+
+
+async def erased(session: AsyncSession, user_id: str) -> bool:
+    """True when this person's data was deleted (R-RET-1): a late event must not bring it back."""
+    query = sa.select(sealed_students.c.student_id).where(
+        sealed_students.c.user_id == user_id, sealed_students.c.deleted_at.is_not(None)
+    )
+    return (await session.execute(query.limit(1))).first() is not None

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from portfolio_shared.clock import as_utc
 from portfolio_shared.events import submission as submission_contracts
+from portfolio_shared.fieldcrypto import mask_email as mask_email
 
 Channel = Literal["inbox", "email", "postal"]
 
@@ -86,12 +87,6 @@ def reminder_due(now: datetime, ends_at: datetime, days_before: int) -> bool:
 def backoff_seconds(attempt: int, base: float, cap: float = 3600.0) -> float:
     """Exponential: base, 2·base, 4·base … after the 1st, 2nd, 3rd failed attempt."""
     return float(min(cap, base * (2 ** max(0, attempt - 1))))
-
-
-def mask_email(address: str) -> str:
-    """``w***@example.org``: enough to recognise one's own address, never the whole of it."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def message_id(delivery_id: str, domain: str) -> str:

@@ -17,6 +17,8 @@ from .reminders import _local, remind_window
 
 
 async def keep_contact(cmd: c.KeepContact, uow: UnitOfWork, deps: Deps) -> int:
+    if await sql.erased(uow.session, cmd.user_id):
+        return 0  # deleted after the archive period (R-RET-1): a late event keeps nothing
     values: dict[str, Any] = {"user_id": cmd.user_id, "updated_at": cmd.as_of or deps.now()}
     for name, column in (("school_id", "school_id"), ("display_name", "display_name"), ("kind", "kind")):
         if getattr(cmd, name) is not None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from portfolio_shared.audit import chain_columns
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.nightly import nightly_runs_table
+from portfolio_shared.retention import sealed_students_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -296,3 +297,45 @@ audit_log = Table(
     *chain_columns("audit_log"),  # tamper-evident chain (R-RET-3), see portfolio_shared.audit
 )
 Index("ix_audit_log_school_at", audit_log.c.school_id, audit_log.c.at)
+
+# -- retention (R-RET-1), revision 0007 ----------------------------------------------------------
+# Who is sealed since graduation (the same table every service keeps, portfolio_shared.retention);
+# the row stays after the deletion as its tombstone (ids and dates only).
+sealed_students = sealed_students_table(metadata)
+
+# The school's archive period (years after completion; 5 by default) and whether a nightly purge
+# deletes what has passed it without a request.
+retention_settings = Table(
+    "retention_settings",
+    metadata,
+    Column("school_id", SCHOOL, primary_key=True),
+    Column("archive_years", Integer, nullable=False),
+    Column("scheduled_purge", Boolean, nullable=False),
+    Column("updated_by", USER, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+# The proof of deletion: who asked, when, for whom (platform ids), which services are expected to
+# confirm; each confirmation with counts and digests per kind. Never the deleted data.
+deletion_requests = Table(
+    "deletion_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("school_id", SCHOOL, nullable=False, index=True),
+    Column("trigger", String(20), nullable=False),  # request | scheduled_purge
+    Column("requested_by", USER, nullable=False),
+    Column("requested_at", TS, nullable=False),
+    Column("students", JSON, nullable=False),  # [{student_id, user_id}]
+    Column("expected_services", JSON, nullable=False),
+    Column("completed_at", TS, nullable=True),
+)
+deletion_confirmations = Table(
+    "deletion_confirmations",
+    metadata,
+    Column("request_id", Uuid, ForeignKey("deletion_requests.id"), primary_key=True),
+    Column("service", String(20), primary_key=True),
+    Column("deleted_at", TS, nullable=False),
+    Column("confirmed_at", TS, nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("digests", JSON, nullable=False),
+)

@@ -9,6 +9,7 @@ from .exports import router as exports_router
 from .grades import router as grades_router
 from .nightly import router as nightly_router
 from .reports import router as reports_router
+from .retention import router as retention_router
 from .students import router as students_router
 
 ROUTERS = [
@@ -22,4 +23,5 @@ ROUTERS = [
     calendar_router,
     reports_router,
     exports_router,
+    retention_router,
 ]

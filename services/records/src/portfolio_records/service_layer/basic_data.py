@@ -18,6 +18,7 @@ from portfolio_shared.permissions import Permission
 
 from .audit import audit, now
 from .commands import CadreCreate, PsychTestCreate, RewardCreate, ServiceLearningCreate, TermCommand
+from .retention import refuse_if_sealed
 from .security import RecordsCrypto
 from .windows import require_open
 
@@ -67,6 +68,7 @@ async def record_basic_data(
     actor: str,
     cmd: TermCommand,
 ) -> uuid.UUID:
+    await refuse_if_sealed(uow, student_id, f"add {kind.name}")  # a graduate's records are sealed (R-RET-1)
     # Offices enter a semester's basic data within the school's data-entry window (R-REC-1).
     await require_open(uow, school_id, cmd.academic_year, cmd.semester, Phase.DATA_ENTRY, now())
     record_id = uuid.uuid4()

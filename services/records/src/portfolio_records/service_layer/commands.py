@@ -236,3 +236,16 @@ class SchoolSettingsInput(Command):
         "Asia/Taipei"
     )
     sis_import_window: StandingWindow | None = None
+
+
+class RetentionPolicyInput(Command):
+    """The school's archive period after completion (R-RET-1: at least 5 years) and its nightly purge."""
+
+    archive_years: int = Field(ge=1, le=100, description="Years after completion; 5 to 30 (R-RET-1)")
+    scheduled_purge: bool = False
+
+
+class DeletionRequestInput(Command):
+    """Delete these graduates' data at every service, after the archive period (R-RET-1)."""
+
+    student_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)

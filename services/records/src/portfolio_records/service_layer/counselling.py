@@ -18,6 +18,7 @@ from portfolio_shared.events.records import CounsellingRecorded
 
 from .audit import audit, now
 from .commands import CounsellingCreate
+from .retention import refuse_if_sealed
 from .security import RecordsCrypto
 
 _SEALED = ("place", "content", "opinions")
@@ -26,6 +27,7 @@ _SEALED = ("place", "content", "opinions")
 async def record_counselling(
     uow: UnitOfWork, crypto: RecordsCrypto, school_id: str, student_id: uuid.UUID, actor: str, cmd: CounsellingCreate
 ) -> uuid.UUID:
+    await refuse_if_sealed(uow, student_id, "add a counselling record")  # R-RET-1
     record_id = uuid.uuid4()
     sealed = {f"{c}_encrypted": crypto.seal(record_id, c, getattr(cmd, c)) for c in _SEALED}
     await uow.session.execute(

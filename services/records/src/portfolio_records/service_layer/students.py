@@ -29,6 +29,7 @@ from .announcements import announce_basic_data, announce_grade_level, sealed_per
 from .audit import audit, now
 from .commands import EnrolmentChangeRequest, StudentArrival, StudentUpdate
 from .courses import publish_assignment
+from .retention import refuse_if_sealed, seal_graduate
 from .security import RecordsCrypto
 from .windows import require_data_entry, settings_of
 
@@ -166,6 +167,7 @@ async def change_enrolment(
     ).first()
     if row is None:
         raise not_found("student")
+    await refuse_if_sealed(uow, student_id, "change the enrolment")  # R-RET-1
     await require_data_entry(uow, school_id, term_of(cmd.effective_on))  # R-REC-1
     kind = EnrolmentChangeKind(cmd.change)
     before = EnrolmentState(EnrolmentStatus(row.status), row.grade, row.repeating)
@@ -185,6 +187,11 @@ async def change_enrolment(
             uow, student_id=student_id, user_id=row.user_id, school_id=school_id, change=kind.value,
             from_grade=row.grade, to_grade=None if kind is EnrolmentChangeKind.GRADUATION else after.grade,
             effective_on=cmd.effective_on, actor=actor,
+        )  # fmt: skip
+    if kind is EnrolmentChangeKind.GRADUATION:  # sealed from now on, here and everywhere (R-RET-1)
+        await seal_graduate(
+            uow, student_id=student_id, user_id=row.user_id, school_id=school_id, completed_on=cmd.effective_on,
+            actor=actor,
         )  # fmt: skip
     await _record_change(
         uow,
@@ -266,6 +273,7 @@ async def update_student(
 ) -> list[str]:
     """Correct basic data (R-REC-2); returns the names of the fields changed (for the audit)."""
     session = uow.session
+    await refuse_if_sealed(uow, student_id, "correct the basic data")  # R-RET-1
     changes = cmd.model_dump(exclude_unset=True)
     # A correction of basic data is entered in the current semester's data-entry window (R-REC-1).
     zone = (await settings_of(uow, school_id)).zone
