@@ -23,6 +23,7 @@ PACKAGES = [
     "services/artifacts",
     "services/submission",
     "services/notification",
+    "services/portal",
     "central",
     "standalone",
 ]
