@@ -294,6 +294,60 @@ def test_a_student_cannot_open_another_students_item_by_editing_the_url(platform
     shot(other, "07-another-students-item")
 
 
+def test_teacher_returns_with_a_reason_and_an_empty_reason_is_refused_in_place(
+    platform: Platform, browser: Any, tmp_path: Path
+) -> None:
+    student = sign_in(browser, platform, "demo-student")
+    student.goto(f"{platform.url('portal')}/outcomes")
+    _upload(student, tmp_path, "要退回的成果", "second.pdf", sample_pdf(5000))
+    student.locator("#upload-result").get_by_text("上傳完成").wait_for(timeout=60_000)
+    outcome_id = student.locator("#outcomes-table tr", has_text="要退回的成果").get_attribute("data-id")
+
+    teacher = sign_in(browser, platform, "demo-teacher")
+    teacher.goto(f"{platform.url('portal')}/certify")
+    item = teacher.locator(f"#o-{outcome_id}")
+    item.get_by_role("button", name="退回").click()  # no reason: artifacts refuses (R-ART-3)
+    teacher.locator(f"#o-{outcome_id} .problem").wait_for()
+    assert "reason" in teacher.locator(f"#o-{outcome_id} .problem").inner_text()
+    assert teacher.locator(f"#o-{outcome_id}").get_attribute("data-status") == "submitted"
+    teacher.locator(f"#o-{outcome_id}").get_by_label("退回原因（必填）").fill("請補上作品說明")
+    teacher.locator(f"#o-{outcome_id}").get_by_role("button", name="退回").click()
+    teacher.locator(f"#o-{outcome_id}[data-status='returned']").wait_for()
+
+    student.goto(f"{platform.url('portal')}/outcomes")
+    row = student.locator("#outcomes-table tr", has_text="要退回的成果")
+    assert "已退回" in row.inner_text() and "請補上作品說明" in row.inner_text()
+
+
+def test_a_performance_with_its_categorys_fields_and_a_missing_field_named(
+    platform: Platform, browser: Any, tmp_path: Path
+) -> None:
+    student = sign_in(browser, platform, "demo-student")
+    student.goto(f"{platform.url('portal')}/performances")
+    left_before = _left(student)
+    student.select_option("#category", "cadre")  # htmx brings the category's fields (R-FILE-3)
+    student.locator("#f-position").wait_for()
+    student.get_by_label("單位名稱 *").fill("班聯會")
+    student.get_by_label("開始日期 *").fill("2026-09-01")
+    student.get_by_label("結束日期").fill("2026-08-15")  # before the start: refused by artifacts, field named
+    student.get_by_label("擔任職務 *").fill("活動長")
+    student.get_by_label("幹部等級 *").select_option("2")
+    student.get_by_label("內容簡述").fill("擔任班聯會幹部，規劃校慶活動")
+    student.get_by_role("button", name="上傳").click()
+    problem = student.locator("#messages .problem")
+    problem.wait_for(timeout=30_000)
+    assert "多元表現欄位不正確" in problem.inner_text() and "end_date" in problem.inner_text()
+    assert _left(student) == left_before
+    student.get_by_label("結束日期").fill("2026-11-20")
+    student.get_by_role("button", name="上傳").click()
+    student.locator("#upload-result").get_by_text("上傳完成").wait_for(timeout=60_000)
+    table = student.locator("#items-list")
+    assert "幹部經歷暨事蹟紀錄" in table.inner_text()
+    assert "活動長" in table.inner_text() and "班聯會" in table.inner_text() and "等級2" in table.inner_text()
+    assert _left(student) == left_before - 1
+    shot(student, "15-performances")
+
+
 def test_english_switch_staff_pages_and_a_phone_screen(platform: Platform, browser: Any) -> None:
     guidance = sign_in(browser, platform, "demo-guidance")
     guidance.goto(f"{platform.url('portal')}/schedule")

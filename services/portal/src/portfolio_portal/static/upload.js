@@ -165,10 +165,11 @@
       });
     }).then(function (completed) {
       if (!completed.ok) { throw { html: completed.error_html }; }
-      result.textContent = msg("done");
       form.reset();
+      var fields = document.getElementById("category-fields");
+      if (fields) { fields.innerHTML = ""; }
       button.disabled = false;
-      return refresh();
+      return refresh().then(function () { result.textContent = msg("done"); });
     }).catch(function (error) {
       if (error && error.html) { showError(error.html); }
       else if (error && error.text) { showText(error.text); }
