@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from portfolio_portal.adapters.services import Services
-from portfolio_portal.api import auth, render, staff, student
+from portfolio_portal.api import auth, render, staff, student, submission
 from portfolio_portal.config import Settings
 from portfolio_portal.domain.i18n import human_size, label, school_time
 from portfolio_portal.domain.session import SessionSealer
@@ -61,7 +61,7 @@ def create(settings: Settings | None = None, *, transport: httpx.AsyncBaseTransp
     app.state.templates = _templates()
     app.state.zones = {}
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for router in (auth.router, student.router, staff.router):
+    for router in (auth.router, student.router, staff.router, submission.router):
         app.include_router(router)
     render.install(app)
 

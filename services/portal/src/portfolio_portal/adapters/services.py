@@ -122,7 +122,9 @@ class Services:
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         url = self.settings.service_url(service) + path
         try:
-            response = await self.client.request(method, url, params=clean, json=json_body, data=form, headers=sent)
+            response = await self.client.request(
+                method, url, params=clean or None, json=json_body, data=form, headers=sent
+            )
         except httpx.HTTPError as exc:
             raise unreachable(service, exc) from exc
         if response.status_code >= 400:
