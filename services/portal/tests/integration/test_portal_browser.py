@@ -279,6 +279,34 @@ def test_an_executable_renamed_pdf_shows_the_zh_tw_refusal_and_nothing_is_kept(
     assert [o["status"] for o in mine if o["title"] == "偽裝的執行檔"] in ([], ["withdrawn"])
 
 
+def test_a_file_over_the_size_limit_is_refused_in_zh_tw_before_anything_is_sent(
+    platform: Platform, browser: Any, tmp_path: Path
+) -> None:
+    student = sign_in(browser, platform, "demo-student")
+    student.goto(f"{platform.url('portal')}/outcomes")
+    left_before = _left(student)
+    drafts_before = len(
+        httpx.get(
+            f"{platform.url('artifacts')}/api/v1/outcomes", headers=_api_login(platform, "demo-student"), timeout=10
+        ).json()
+    )
+    big = sample_pdf(4 * 1024 * 1024 + 1)  # one byte over R-FILE-1's 4 MB for a document
+    _upload(student, tmp_path, "太大的檔案", "big.pdf", big)
+    problem = student.locator("#messages .problem")
+    problem.wait_for(timeout=30_000)
+    assert "檔案過大：big.pdf 為 4194305 B，上限 4194304 B。" in problem.inner_text()
+    student.reload()
+    assert _left(student) == left_before
+    after = httpx.get(
+        f"{platform.url('artifacts')}/api/v1/outcomes", headers=_api_login(platform, "demo-student"), timeout=10
+    ).json()
+    assert len(after) == drafts_before  # nothing was started at artifacts
+    # A file of another type is named as such before anything is sent.
+    _upload(student, tmp_path, "錯的類型", "notes.docx", b"PK\x03\x04 not a pdf")
+    problem.wait_for()
+    assert "檔案類型不符" in student.locator("#messages .problem").inner_text()
+
+
 def test_a_student_cannot_open_another_students_item_by_editing_the_url(platform: Platform, browser: Any) -> None:
     owner = httpx.get(
         f"{platform.url('artifacts')}/api/v1/outcomes", headers=_api_login(platform, "demo-student"), timeout=10

@@ -20,6 +20,11 @@
 
   function msg(name) { return form.getAttribute("data-msg-" + name) || name; }
   function sizeText(n) { return (n / 1048576).toFixed(2) + " MB"; }
+  // Two sizes in MB, or both in bytes when two decimals would hide the excess (4.00 MB vs 4.00 MB).
+  function sizesText(size, limit) {
+    var a = sizeText(size), b = sizeText(limit);
+    return a === b ? [size + " B", limit + " B"] : [a, b];
+  }
   function showError(html) {
     messages.innerHTML = html;
     result.textContent = "";
@@ -65,9 +70,9 @@
     if (!type) { return Promise.reject({ text: msg("file-type") }); }
     var max = parseInt(form.getAttribute("data-" + slot + "-max"), 10);
     if (file.size > max) {
+      var shown = sizesText(file.size, max);
       return Promise.reject({
-        text: msg("file-size").replace("{name}", file.name).replace("{size}", sizeText(file.size))
-          .replace("{limit}", sizeText(max))
+        text: msg("file-size").replace("{name}", file.name).replace("{size}", shown[0]).replace("{limit}", shown[1])
       });
     }
     return file.arrayBuffer().then(function (data) {
