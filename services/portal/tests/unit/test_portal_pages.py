@@ -436,3 +436,43 @@ async def test_a_wrong_password_shows_identitys_problem_on_the_sign_in_page(fake
         assert r.status_code == 401 and "帳號或密碼錯誤" in r.text
         assert 'value="demo-student"' in r.text  # the login name stays, the password does not
         assert "portal_s0=" not in r.headers.get("set-cookie", "")
+
+
+async def test_the_cap_shown_and_a_cap_refusal_named_on_the_outcomes_page(fake: FakeServices) -> None:
+    """Uploads left = the school's cap minus what counts (R-ART-2); at the cap the button is disabled
+    and artifacts' refusal is shown with its zh-TW title."""
+    outcome = {
+        "id": "o1",
+        "course_id": "c1",
+        "title": "成果",
+        "status": "submitted",
+        "selected": False,
+        "updated_at": "2026-03-01T00:00:00Z",
+        "return_reason": None,
+    }
+    cap = {"n": 2}
+    fake.routes[("GET", "artifacts", "/api/v1/outcomes")] = lambda r: httpx.Response(200, json=[outcome, outcome])
+    fake.routes[("GET", "records", f"/api/v1/schools/{SCHOOL}/courses/mine")] = lambda r: httpx.Response(
+        200, json=[{"id": "c1", "subject_name": "英語文", "course_code": "ENG"}]
+    )
+    fake.routes[("GET", "records", f"/api/v1/schools/{SCHOOL}/artifact-caps")] = lambda r: httpx.Response(
+        200, json={"school_id": SCHOOL, "outcomes_per_semester": cap["n"], "performances_per_year": 30}
+    )
+    fake.routes[("POST", "artifacts", "/api/v1/outcomes/uploads")] = lambda r: problem(
+        409, "upload-cap-reached", "Upload cap reached", "已達上傳件數上限", rule="R-ART-2"
+    )
+    async with make_client(fake) as client:
+        token = await signed_in(client)
+        page = await client.get("/outcomes", params={"year": 114, "semester": 2})
+        assert "本學期還可上傳 0 件（上限 2 件）" in page.text
+        assert re.search(r'<button type="submit"\s+disabled>上傳</button>', page.text)
+        cap["n"] = 3
+        page = await client.get("/outcomes", params={"year": 114, "semester": 2})
+        assert "本學期還可上傳 1 件（上限 3 件）" in page.text
+        assert not re.search(r'<button type="submit"\s+disabled>上傳</button>', page.text)
+        r = await client.post(
+            "/outcomes/uploads",
+            json={"course_id": "c1", "title": "t", "description": "d", "files": []},
+            headers={"X-CSRF-Token": token},
+        )
+        assert r.json()["ok"] is False and "已達上傳件數上限" in r.json()["error_html"]
