@@ -132,6 +132,7 @@ def portal_settings(host: str, port_base: int, secret: str) -> PortalSettings:
         environment="development",
         session_secret=_derive(secret, "portal-session"),
         cookie_secure=False,
+        log_json=False,
         identity_url=url["identity"],
         records_url=url["records"],
         artifacts_url=url["artifacts"],

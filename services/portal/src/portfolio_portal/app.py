@@ -9,6 +9,7 @@ person's token; it has no database of its own.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,9 +25,11 @@ from portfolio_portal.api import auth, render, staff, student, submission
 from portfolio_portal.config import Settings
 from portfolio_portal.domain.i18n import human_size, label, school_time
 from portfolio_portal.domain.session import SessionSealer
+from portfolio_shared.telemetry import setup_logging
 
 HERE = Path(__file__).parent
 log = logging.getLogger("portfolio_portal")
+access_log = logging.getLogger("portfolio.access")
 
 # Pages are same-origin only: scripts, styles and the htmx file come from the portal itself; the
 # upload script may PUT to object storage (another origin) through XHR, hence connect-src.
@@ -47,6 +50,7 @@ def _templates() -> Jinja2Templates:
 
 def create(settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or Settings()
+    setup_logging("portal", json_logs=settings.log_json)
     services = Services(settings, transport=transport)
 
     @asynccontextmanager
@@ -71,7 +75,12 @@ def create(settings: Settings | None = None, *, transport: httpx.AsyncBaseTransp
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
         response = await call_next(request)
+        # One access line per request: the route template, never ids or the query string (ASVS V16).
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        elapsed = (time.perf_counter() - start) * 1000
+        access_log.info("%s %s %d %.1fms", request.method, route, response.status_code, elapsed)
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     document_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
     media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     description_max_chars: int = Field(default=100, ge=1, le=1000)
+    log_json: bool = True
     # How long a school's time-zone setting is reused before it is read again from records.
     school_settings_cache_seconds: float = Field(default=300, ge=0, le=86400)
 

@@ -476,3 +476,14 @@ async def test_the_cap_shown_and_a_cap_refusal_named_on_the_outcomes_page(fake: 
             headers={"X-CSRF-Token": token},
         )
         assert r.json()["ok"] is False and "已達上傳件數上限" in r.json()["error_html"]
+
+
+async def test_one_access_line_per_request_with_the_route_template_and_no_query(
+    fake: FakeServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_client(fake) as client:
+        with caplog.at_level("INFO", logger="portfolio.access"):
+            await client.get("/outcomes/6f1b8f2e-2a39-4b4b-9d3c-9b8f3f1e2a10", params={"token": "secret-value"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "portfolio.access"]
+    assert len(lines) == 1 and lines[0].startswith("GET /outcomes/{outcome_id} 303 ")
+    assert "secret-value" not in caplog.text and "6f1b8f2e" not in lines[0]
