@@ -487,3 +487,56 @@ async def test_one_access_line_per_request_with_the_route_template_and_no_query(
     lines = [r.getMessage() for r in caplog.records if r.name == "portfolio.access"]
     assert len(lines) == 1 and lines[0].startswith("GET /outcomes/{outcome_id} 303 ")
     assert "secret-value" not in caplog.text and "6f1b8f2e" not in lines[0]
+
+
+async def test_it_sets_a_dutys_responsible_and_delegates_by_login_name_and_an_unknown_one_is_named(
+    fake: FakeServices,
+) -> None:
+    it_perms = ["users:read", "users:manage", "duties:manage"]
+    fake.routes[("POST", "identity", "/api/v1/auth/token")] = lambda r: httpx.Response(
+        200, json={"access_token": fake_token(it_perms, kind="staff"), "refresh_token": "r"}
+    )
+
+    def users(request: httpx.Request) -> httpx.Response:
+        people = {
+            "staff": [{"id": "u-reg", "login_name": "registry-head", "display_name": "註冊組長"}],
+            "teacher": [{"id": "u-t1", "login_name": "teacher-1", "display_name": "王老師"}],
+        }[request.url.params["kind"]]
+        return httpx.Response(200, json={"items": people, "total": len(people), "limit": 500, "offset": 0})
+
+    fake.routes[("GET", "identity", f"/api/v1/schools/{SCHOOL}/users")] = users
+    fake.routes[("GET", "identity", f"/api/v1/schools/{SCHOOL}/duties")] = lambda r: httpx.Response(
+        200,
+        json=[
+            {
+                "code": "enrolment",
+                "name_en": "Enrolment data",
+                "name_zh": "學生學籍資料",
+                "responsible_roles": ["registry"],
+                "responsible_user_ids": [],
+                "delegate_user_ids": ["u-t1"],
+                "acting_user_id": "u-t1",
+            }
+        ],
+    )
+    fake.routes[("PUT", "identity", f"/api/v1/schools/{SCHOOL}/duties/enrolment/order")] = lambda r: httpx.Response(
+        200, json={}
+    )
+    async with make_client(fake) as client:
+        token = await signed_in(client)
+        page = await client.get("/duties")
+        assert "學生學籍資料" in page.text and "王老師 (teacher-1)" in page.text
+        assert 'name="delegates" value="teacher-1"' in page.text
+        r = await client.post(
+            "/duties/enrolment/order",
+            data={"csrf_token": token, "responsible": "registry-head", "delegates": "teacher-1、 nobody-x"},
+        )
+        assert r.status_code == 422 and "nobody-x" in r.text and "delegate_user_ids" in r.text
+        assert not [c for c in fake.calls if c[0] == "PUT"]
+        r = await client.post(
+            "/duties/enrolment/order",
+            data={"csrf_token": token, "responsible": "registry-head", "delegates": "teacher-1"},
+        )
+        assert r.status_code == 303
+        (put,) = [c[3] for c in fake.calls if c[0] == "PUT"]
+        assert json.loads(put.content) == {"responsible_user_ids": ["u-reg"], "delegate_user_ids": ["u-t1"]}

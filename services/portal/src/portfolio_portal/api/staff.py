@@ -194,10 +194,57 @@ async def duties(ctx: SignedIn) -> Response:
     school = ctx.school_id
     listed = await ctx.get("identity", f"/api/v1/schools/{school}/duties")
     names: dict[str, str] = {}
+    logins: dict[str, str] = {}
     if ctx.can("users:read"):
+        people = await _school_staff(ctx, school)
+        names = {u["id"]: f"{u['display_name']} ({u['login_name']})" for u in people}
+        logins = {u["id"]: u["login_name"] for u in people}
+    return await ctx.render("duties.html", duties=listed, names=names, logins=logins)
+
+
+async def _school_staff(ctx: Ctx, school: str) -> list[dict[str, Any]]:
+    """Teachers and staff of the school (who may hold duties; students never do)."""
+    people: list[dict[str, Any]] = []
+    for kind in ("staff", "teacher"):
         try:
-            users = await ctx.get("identity", f"/api/v1/schools/{school}/users", limit=500)
-            names = {u["id"]: f"{u['display_name']} ({u['login_name']})" for u in users["items"]}
+            page = await ctx.get("identity", f"/api/v1/schools/{school}/users", kind=kind, limit=500)
         except ApiError:
-            names = {}
-    return await ctx.render("duties.html", duties=listed, names=names)
+            continue
+        people += page["items"]
+    return people
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").replace("、", ",").split(",") if part.strip()]
+
+
+@router.post("/duties/{code}/order")
+async def set_duty_order(
+    ctx: SignedInPost,
+    code: str,
+    responsible: Annotated[str, Form(max_length=2000)] = "",
+    delegates: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Responsible persons and the ordered delegates of a duty (R-DUTY-1, R-DUTY-2), typed as login
+    names; identity checks the right (duties:manage) and the people."""
+    school = ctx.school_id
+    by_login = {u["login_name"]: u["id"] for u in await _school_staff(ctx, school)}
+    order: dict[str, list[str]] = {}
+    for field, text in (("responsible_user_ids", responsible), ("delegate_user_ids", delegates)):
+        unknown = [login for login in _split(text) if login not in by_login]
+        if unknown:
+            raise ApiError(
+                422,
+                {
+                    "status": 422,
+                    "title_zh": "查無此帳號",
+                    "title_en": "Unknown login name",
+                    "detail": f"no account at this school: {', '.join(unknown)}",
+                    "detail_zh": f"本校沒有這些帳號：{'、'.join(unknown)}",
+                    "field": field,
+                    "rule": "R-DUTY-1",
+                },
+            )
+        order[field] = [by_login[login] for login in _split(text)]
+    await ctx.send("identity", "PUT", f"/api/v1/schools/{school}/duties/{code}/order", json_body=order)
+    return ctx.redirect("/duties")
