@@ -37,6 +37,7 @@ PACKAGES = [
     "services/artifacts",
     "services/submission",
     "services/notification",
+    "services/portal",
     "central",
     "standalone",
 ]

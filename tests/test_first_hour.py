@@ -56,7 +56,9 @@ def _free_base() -> int:
 
     for _ in range(50):
         base = random.randint(20000, 60000)
-        if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES) + 1)):  # + the emulator
+        if not any(
+            port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES) + 2)
+        ):  # + the emulator, the portal
             return base
     raise RuntimeError("no five free consecutive ports")
 
@@ -227,8 +229,10 @@ def test_run_prints_next_steps_and_every_service_answers_root_with_links(standal
     output = standalone.output()
     steps = output[output.index("Next steps") :]
     identity = standalone.urls["identity"]
-    assert f"1. Sign in 登入: {identity}/docs" in steps and "demo-student" in steps and PASSWORD in steps
-    assert f"2. Open the portal 入口: {identity}/" in steps
+    portal = f"http://127.0.0.1:{standalone.base + len(SERVICES) + 1}"  # after the central-database emulator
+    assert f"1. Open the portal 入口網站: {portal}/ and sign in" in steps
+    assert "demo-student" in steps and PASSWORD in steps
+    assert f"2. The APIs 程式介面: {identity}/" in steps
     assert f"3. Your data 資料位置: {standalone.data.resolve()}" in steps
     for url in standalone.urls.values():
         r = httpx.get(f"{url}/", timeout=5)
@@ -237,7 +241,9 @@ def test_run_prints_next_steps_and_every_service_answers_root_with_links(standal
             assert f'href="{target}/docs"' in r.text
         assert "登入" in r.text and "Sign in" in r.text and str(standalone.data.resolve()) in r.text
         assert "http" not in re.sub(
-            r'href="http://127\.0\.0\.1:\d+/docs"|<code>http://127\.0\.0\.1:\d+</code>', "", r.text
+            r'href="http://127\.0\.0\.1:\d+/docs"|<code>http://127\.0\.0\.1:\d+</code>|href="http://127\.0\.0\.1:\d+/"',
+            "",
+            r.text,
         )
 
 

@@ -23,6 +23,7 @@ PACKAGES = [
     "services/artifacts",
     "services/submission",
     "services/notification",
+    "services/portal",
     "central",
     "standalone",
 ]
@@ -163,7 +164,7 @@ def test_runtime_lock_holds_no_test_tooling_and_dev_lock_holds_it() -> None:
     assert DEV_TOOLS <= set(dev_lock)
 
 
-@pytest.mark.parametrize("dockerfile", ["deploy/Dockerfile", "central/Dockerfile"])
+@pytest.mark.parametrize("dockerfile", ["deploy/Dockerfile", "central/Dockerfile", "services/portal/Dockerfile"])
 def test_images_install_the_runtime_lock_only_with_hashes(dockerfile: str) -> None:
     """The production image holds no test tooling: every pip install in it reads requirements.lock
     with --require-hashes, or installs the project's own packages with --no-deps."""

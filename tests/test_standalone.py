@@ -23,9 +23,10 @@ SERVICES = ("identity", "records", "artifacts", "submission", "notification")
 def _free_base() -> int:
     for _ in range(50):
         base = random.randint(20000, 60000)
-        if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES) + 1)):
+        # + the central-database emulator and the portal
+        if not any(port_open("127.0.0.1", base + i, timeout=0.2) for i in range(len(SERVICES) + 2)):
             return base
-    raise RuntimeError("no six free consecutive ports")
+    raise RuntimeError("no seven free consecutive ports")
 
 
 def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
@@ -67,6 +68,10 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
         _demo_school_reaches_records_and_artifacts(tmp_path / "data", school_id)
         central = httpx.get(f"http://127.0.0.1:{base + len(SERVICES)}/healthz", timeout=5)  # the next free port
         assert central.status_code == 200 and central.json()["service"] == "central-emulator"
+        portal = f"http://127.0.0.1:{base + len(SERVICES) + 1}"  # the web portal, after the emulator
+        assert httpx.get(f"{portal}/readyz", timeout=10).status_code == 200
+        sign_in = httpx.get(f"{portal}/login", timeout=5)
+        assert sign_in.status_code == 200 and '<html lang="zh-Hant-TW">' in sign_in.text
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -75,8 +80,8 @@ def test_standalone_command_starts_every_service(tmp_path: Path) -> None:
             proc.kill()
             output, _ = proc.communicate()
     assert proc.returncode == 0, output
-    for i in range(len(SERVICES) + 1):
-        assert f"http://127.0.0.1:{base + i}" in output  # the URLs are printed, the emulator's too
+    for i in range(len(SERVICES) + 2):
+        assert f"http://127.0.0.1:{base + i}" in output  # the URLs are printed, the emulator's and portal's too
     assert (tmp_path / "data" / "central" / "emulator.db").exists()
     assert (tmp_path / "data" / "identity.db").exists() and (tmp_path / "data" / "bus.db").exists()
 

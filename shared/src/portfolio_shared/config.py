@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
     # Secret used by local-disk storage to sign upload/download URLs, and similar HMACs.
     signing_secret: str = DEV_SECRET
     storage_url: str = "file://var/objects"  # or s3://key:secret@host:port/bucket?secure=false
+    # Origins (comma-separated) whose pages may PUT/GET the local-disk storage routes cross-origin:
+    # the portal's upload script in the standalone shape. S3/MinIO take this from their own CORS.
+    storage_cors_origins: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     otel_exporter_endpoint: str | None = None
     log_json: bool = True

@@ -28,6 +28,7 @@ from . import outage, problems
 from .apidocs import install_offline_docs
 from .auth import JWKSVerifier
 from .config import ServiceSettings
+from .cors import PathCORS
 from .db import UnitOfWork, make_engine, make_sessionmaker
 from .edge import install_edge
 from .messaging import EventConsumer, MessageBus, OutboxRelay, Subscriptions, Topology, make_bus
@@ -292,6 +293,15 @@ def create_app(
         app.include_router(router)
     if runtime.storage is not None and hasattr(runtime.storage, "router"):
         app.include_router(runtime.storage.router())
+        # The portal's upload script PUTs straight to these routes from its own origin.
+        prefix = f"{getattr(runtime.storage, 'route_prefix', '/storage')}/"
+        app.add_middleware(
+            PathCORS,
+            origins=settings.storage_cors_origins,
+            prefix=prefix,
+            methods=("PUT", "GET"),
+            headers=("content-type",),
+        )
 
     app.add_middleware(_MetricsMiddleware, service=settings.service_name)
     install_edge(app, settings, runtime.storage)

@@ -30,6 +30,8 @@ import uvicorn
 from portfolio_central.emulator.app import create as create_central_emulator
 from portfolio_central.emulator.config import Settings as CentralSettings
 from portfolio_identity.service_layer.admin import DEMO_PASSWORD
+from portfolio_portal.app import create as create_portal
+from portfolio_portal.config import Settings as PortalSettings
 from portfolio_shared.messaging.inprocess import InProcessBus
 from portfolio_shared.messaging.topology import Topology
 
@@ -56,6 +58,8 @@ SERVICES = (
 # The central-database emulator is not one of the five services (no bus, no token): its own app on
 # the next free port, so the submission service has a real HTTP peer in the standalone shape too.
 CENTRAL_EMULATOR_OFFSET = len(SERVICES)
+# The web portal (students, teachers, staff) on the port after the emulator: the home page's main link.
+PORTAL_OFFSET = CENTRAL_EMULATOR_OFFSET + 1
 
 
 def _secret(data: Path) -> str:
@@ -111,6 +115,9 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         # sent to the central-database emulator that runs beside the platform.
         values["package_key"] = f"local:{_derive(secret, 'submission-package-key')}"
         values["central_url"] = f"http://{host}:{port_base + CENTRAL_EMULATOR_OFFSET}"
+    if "storage_cors_origins" in fields and spec.storage:
+        # The portal's upload script PUTs files straight to the local-disk storage routes.
+        values["storage_cors_origins"] = portal_origin(host, port_base)
     if "token_cors_origins" in fields:
         # Every service's /docs "Authorize" posts to identity's token URL from its own port.
         values["token_cors_origins"] = ",".join(f"http://{host}:{port_base + s.offset}" for s in SERVICES)
@@ -118,6 +125,26 @@ def build_settings(spec: ServiceSpec, *, data: Path, host: str, port_base: int, 
         # A newcomer can sign in at once: a demo district, school and users (development only).
         values["demo_data"] = _demo_enabled()
     return config.Settings(**values)
+
+
+def portal_origin(host: str, port_base: int) -> str:
+    return f"http://{host}:{port_base + PORTAL_OFFSET}"
+
+
+def portal_settings(host: str, port_base: int, secret: str) -> PortalSettings:
+    """The portal over the five services; plain http on this machine, so cookies are not Secure."""
+    url = {spec.name: f"http://{host}:{port_base + spec.offset}" for spec in SERVICES}
+    return PortalSettings(
+        environment="development",
+        session_secret=_derive(secret, "portal-session"),
+        cookie_secure=False,
+        log_json=False,
+        identity_url=url["identity"],
+        records_url=url["records"],
+        artifacts_url=url["artifacts"],
+        submission_url=url["submission"],
+        notification_url=url["notification"],
+    )
 
 
 def _demo_enabled() -> bool:
@@ -148,7 +175,8 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
     servers: list[uvicorn.Server] = []
     urls = [(spec.name, f"http://{host}:{port_base + spec.offset}") for spec in SERVICES]
     with_demo = _demo_enabled()
-    home_html = home.page(urls, data, demo=with_demo, password=DEMO_PASSWORD)
+    portal = portal_origin(host, port_base)
+    home_html = home.page(urls, data, demo=with_demo, password=DEMO_PASSWORD, portal=portal)
     for spec in SERVICES:
         settings = build_settings(spec, data=data, host=host, port_base=port_base, secret=secret)
         bootstrap = importlib.import_module(f"{spec.package}.bootstrap").bootstrap
@@ -176,7 +204,12 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
         central_app, host=host, port=central_port, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=2
     )
     servers.append(uvicorn.Server(central_config))
-    names = [spec.name for spec in SERVICES] + ["central-emulator"]
+    portal_app = create_portal(portal_settings(host, port_base, secret))
+    portal_config = uvicorn.Config(
+        portal_app, host=host, port=port_base + PORTAL_OFFSET, log_level="warning", proxy_headers=False
+    )
+    servers.append(uvicorn.Server(portal_config))
+    names = [spec.name for spec in SERVICES] + ["central-emulator", "portal"]
     tasks = [asyncio.create_task(s.serve(), name=f"serve:{name}") for s, name in zip(servers, names, strict=True)]
     while not all(s.started for s in servers):
         if any(t.done() for t in tasks):
@@ -189,12 +222,13 @@ async def serve(host: str, port_base: int, data: Path, *, ready_file: Path | Non
     if with_demo:
         await _demo_school(dict(urls))
     print("\nLearning-portfolio platform (standalone) is running:\n")
+    print(f"  portal 入口網站 {portal}   (students, teachers, staff: sign in here)\n")
     for name, base in urls:
         print(f"  {name:<13} {base}   API docs: {base}/docs")
     central = f"http://{host}:{central_port}"
     print(f"\n  central-database emulator {central}   API docs: {central}/docs   (windows: {central}/admin/windows)")
     print(f"\n  data (SQLite, bus, files): {data.resolve()}\n  stop with Ctrl+C\n", flush=True)
-    print(home.next_steps(urls[0][1], data, demo=with_demo, password=DEMO_PASSWORD), flush=True)
+    print(home.next_steps(urls[0][1], data, demo=with_demo, password=DEMO_PASSWORD, portal=portal), flush=True)
     if ready_file is not None:
         ready_file.write_text("ready\n")
 

@@ -19,7 +19,7 @@ SERVICE_NAMES = {
     "records": ("學籍與修課紀錄", "students, courses, grades, calendar"),
     "artifacts": ("課程學習成果與多元表現", "outcomes and performances"),
     "submission": ("提交中央資料庫", "central windows, what is due, batches and their pre-check"),
-    "notification": ("通知", "notifications (not built yet)"),
+    "notification": ("通知", "inbox, e-mail and letters"),
 }
 DEMO_LOGINS = (
     "demo-student",
@@ -33,20 +33,20 @@ DEMO_LOGINS = (
 )
 
 
-def next_steps(identity_url: str, data: Path, *, demo: bool, password: str) -> str:
+def next_steps(identity_url: str, data: Path, *, demo: bool, password: str, portal: str) -> str:
     """The three things to do next, printed when the standalone is up."""
     who = f"{', '.join(DEMO_LOGINS[:3])} … (password {password})" if demo else "your administrator account"
     return (
         "Next steps 下一步:\n"
-        f"  1. Sign in 登入: {identity_url}/docs → POST /api/v1/auth/login as {who};\n"
-        "     press Authorize and paste the access_token: it works on every service.\n"
-        f"  2. Open the portal 入口: {identity_url}/ — links to every service's API docs (no internet needed).\n"
+        f"  1. Open the portal 入口網站: {portal}/ and sign in as {who}.\n"
+        f"  2. The APIs 程式介面: {identity_url}/ — links to every service's API docs (no internet needed);\n"
+        "     POST /api/v1/auth/login there, press Authorize and paste the access_token.\n"
         f"  3. Your data 資料位置: {data.resolve()} (SQLite per service, bus.db, objects/); "
         "delete the folder to start over.\n"
     )
 
 
-def page(services: Sequence[tuple[str, str]], data: Path, *, demo: bool, password: str) -> str:
+def page(services: Sequence[tuple[str, str]], data: Path, *, demo: bool, password: str, portal: str) -> str:
     rows = "\n".join(
         f'<li><a href="{escape(url)}/docs">{escape(name)}</a> — {escape(SERVICE_NAMES.get(name, ("", ""))[0])} '
         f"({escape(SERVICE_NAMES.get(name, ('', ''))[1])}) <code>{escape(url)}</code></li>"
@@ -68,7 +68,10 @@ def page(services: Sequence[tuple[str, str]], data: Path, *, demo: bool, passwor
 </head>
 <body>
 <h1>學生學習歷程檔案平臺<br><small>Student learning portfolio platform (standalone)</small></h1>
-<h2>1. 登入 Sign in</h2>
+<p class="main-link" style="font-size:1.4em;font-weight:bold">
+<a href="{escape(portal)}/">進入入口網站 Open the portal</a>
+— 學生、教師與行政人員由此登入。Students, teachers and staff sign in here.</p>
+<h2>1. 登入 API Sign in to the APIs</h2>
 <p>在 <a href="{identity}/docs">身分服務 API 文件</a> 呼叫 <code>POST /api/v1/auth/login</code>，
 按 Authorize 貼上 <code>access_token</code>，即可用於所有服務。
 Open the <a href="{identity}/docs">identity API docs</a>, call <code>POST /api/v1/auth/login</code>, press

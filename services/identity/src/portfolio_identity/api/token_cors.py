@@ -8,30 +8,13 @@ comma-separated; empty: no cross-origin access at all). Every other route stays 
 
 from __future__ import annotations
 
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
+
+from portfolio_shared.cors import PathCORS
 
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a route, not a secret
 
 
-class TokenEndpointCORS:
+class TokenEndpointCORS(PathCORS):
     def __init__(self, app: ASGIApp, origins: str) -> None:
-        self.app = app
-        allowed = [o.strip().rstrip("/") for o in origins.split(",") if o.strip()]
-        self.cors: ASGIApp | None = (
-            CORSMiddleware(
-                app,
-                allow_origins=allowed,
-                allow_methods=["POST"],
-                allow_headers=["accept", "content-type", "x-requested-with", "accept-language"],
-                max_age=600,
-            )
-            if allowed
-            else None
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.cors is not None and scope["type"] == "http" and scope["path"] == TOKEN_PATH:
-            await self.cors(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        super().__init__(app, origins, path=TOKEN_PATH, methods=("POST",))

@@ -127,6 +127,28 @@ async def courses_of_school(
     return rows.all()
 
 
+async def courses_of_person(
+    session: AsyncSession, school_id: str, user_id: str, academic_year: int | None, semester: int | None
+) -> Sequence[Row[Any]]:
+    """The courses one person takes (as a student) or teaches or reviews, at one school."""
+    taking = (
+        select(course_students.c.course_id)
+        .join(students, students.c.id == course_students.c.student_id)
+        .where(students.c.user_id == user_id)
+    )
+    teaching = select(course_teachers.c.course_id).where(course_teachers.c.teacher_user_id == user_id)
+    query = select(courses).where(
+        courses.c.school_id == school_id,
+        courses.c.id.in_(taking) | courses.c.id.in_(teaching) | (courses.c.reviewing_teacher_user_id == user_id),
+    )
+    if academic_year is not None:
+        query = query.where(courses.c.academic_year == academic_year)
+    if semester is not None:
+        query = query.where(courses.c.semester == semester)
+    rows = await session.execute(query.order_by(courses.c.academic_year, courses.c.semester, courses.c.course_code))
+    return rows.all()
+
+
 async def people_of_courses(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[uuid.UUID]]]:

@@ -15,8 +15,8 @@ from portfolio_records.service_layer.access import require_any
 from portfolio_records.service_layer.commands import CourseCreate, CourseStudents, TeacherAssignment
 from portfolio_shared.permissions import Permission
 
-from .deps import AcademicYearQuery, CurrentPrincipal, SchoolId, SemesterQuery, UowDep
-from .schemas import CoursePublic
+from .deps import AcademicYearQuery, CurrentPrincipal, SchoolId, SemesterQuery, UowDep, require_member
+from .schemas import CoursePublic, OwnCoursePublic
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}/courses", tags=["courses"])
 CourseId = Annotated[uuid.UUID, Path(description="Course id")]
@@ -52,6 +52,21 @@ async def list_courses(
         CoursePublic.model_validate({**r._mapping, "teacher_user_ids": teachers, "student_ids": takers})
         for r, teachers, takers in plan
     ]
+
+
+@router.get("/mine", response_model=list[OwnCoursePublic], summary="The caller's own courses")
+async def my_courses(
+    school_id: SchoolId,
+    principal: CurrentPrincipal,
+    uow: UowDep,
+    academic_year: AcademicYearQuery | None = None,
+    semester: SemesterQuery | None = None,
+) -> list[OwnCoursePublic]:
+    """The courses the caller takes (a student choosing the course of an outcome, R-ART-1) or teaches
+    or reviews (a teacher's certification queue, R-ART-3); any member of the school, own courses only."""
+    require_member(principal, school_id)
+    mine = await reads.courses_of_person(uow, school_id, principal.user_id, academic_year, semester)
+    return [OwnCoursePublic.model_validate({**r._mapping, "teacher_user_ids": teachers}) for r, teachers in mine]
 
 
 @router.get("/{course_id}", response_model=CoursePublic, summary="A course with its teachers and students")

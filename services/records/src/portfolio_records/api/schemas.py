@@ -75,6 +75,21 @@ class CoursePublic(Public):
     student_ids: list[uuid.UUID]
 
 
+class OwnCoursePublic(Public):
+    """A course the caller takes, teaches or reviews: no other student's id."""
+
+    id: uuid.UUID
+    school_id: str
+    academic_year: int
+    semester: int
+    course_code: str
+    subject_name: str
+    credits: Decimal
+    co_taught: bool
+    teacher_user_ids: list[str]
+    reviewing_teacher_user_id: str | None
+
+
 class GradePublic(Public):
     student_id: uuid.UUID
     school_id: str

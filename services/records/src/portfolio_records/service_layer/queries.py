@@ -61,6 +61,15 @@ async def course_plan(
     return [(r, teachers.get(r.id, []), takers.get(r.id, [])) for r in rows]
 
 
+async def courses_of_person(
+    uow: UnitOfWork, school_id: str, user_id: str, academic_year: int | None, semester: int | None
+) -> list[tuple[Row[Any], list[str]]]:
+    """The caller's own courses (taken, taught or reviewed) with their sorted teacher user ids."""
+    rows = await queries.courses_of_person(uow.session, school_id, user_id, academic_year, semester)
+    teachers, _ = await queries.people_of_courses(uow.session, [r.id for r in rows])
+    return [(r, teachers.get(r.id, [])) for r in rows]
+
+
 async def grade_import(uow: UnitOfWork, school_id: str, import_id: uuid.UUID) -> Row[Any]:
     row = await queries.grade_import(uow.session, school_id, import_id)
     if row is None:
