@@ -168,3 +168,28 @@ def secret_refs(docs: list[Doc]) -> set[tuple[str, str]]:
             if ref:
                 refs.add((ref["name"], ref["key"]))
     return refs
+
+
+def components() -> list[str]:
+    return sorted(p.name for p in (K8S / "components").iterdir() if (p / "kustomization.yaml").exists())
+
+
+@functools.cache
+def _render_with(overlay: str, extra: tuple[str, ...]) -> tuple[Doc, ...]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rel = os.path.relpath(K8S, tmp)
+        lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", "resources:"]
+        lines.append(f"  - {rel}/overlays/{overlay}")
+        lines.append("components:")
+        lines += [f"  - {rel}/components/{c}" for c in extra]
+        (Path(tmp) / "kustomization.yaml").write_text("\n".join(lines) + "\n")
+        return _render(tmp)
+
+
+def render_with(overlay: str, extra: list[str]) -> list[Doc]:
+    """An overlay with more (optional) components switched on, as an operator would add them."""
+    import copy
+
+    return copy.deepcopy(list(_render_with(overlay, tuple(extra))))
