@@ -56,6 +56,8 @@ async def run_storage(settings: Settings, action: str, retention_days: int, comp
         print("storage protect/check need S3 object storage (PORTFOLIO_ARTIFACTS_STORAGE_URL=s3://...)")
         return 2
     storage = S3Storage.from_url(settings.storage_url)
+    if action == "protect":
+        await storage.ensure_bucket()  # compose: before artifacts first starts (the tenant creates it in production)
     state = await (
         protect(storage, retention_days=retention_days, compliance=compliance)
         if action == "protect"
