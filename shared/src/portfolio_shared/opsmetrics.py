@@ -3,6 +3,7 @@
 - ``portfolio_deadletter_messages{queue}``: messages waiting in a consumer's dead-letter queue, read
   from the broker by each service for its own consumers (:func:`observe_dead_letters`, every
   ``ops_observe_seconds``). Anything above 0 needs a person (deploy/README.md, "Dead letters").
+- ``portfolio_dependency_ready{service,dependency}``: the last readiness check (probes and the observer).
 - ``portfolio_job_last_success_timestamp_seconds{service,job}`` and ``portfolio_job_runs_total{service,
   job,result}``: every scheduled job reports here through :func:`job_succeeded` / :func:`job_failed`
   (the integrity check, reminders, the housekeeping purges, submission's deemed confirmation, …).
@@ -28,6 +29,11 @@ from .nightly import PARTIAL, SUCCEEDED
 log = logging.getLogger(__name__)
 
 DEAD_LETTERS = Gauge("portfolio_deadletter_messages", "Messages waiting in a consumer's dead-letter queue", ["queue"])
+DEPENDENCY_READY = Gauge(
+    "portfolio_dependency_ready",
+    "1 when the service's last readiness check reached the dependency (database, broker, storage), else 0",
+    ["service", "dependency"],
+)
 JOB_LAST_SUCCESS = Gauge(
     "portfolio_job_last_success_timestamp_seconds",
     "When a scheduled job last finished successfully (Unix time)",

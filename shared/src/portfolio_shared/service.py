@@ -36,7 +36,7 @@ from .messaging.housekeeping import Purge
 from .metrics_port import serve_metrics
 from .migrations import upgrade
 from .operation_ids import operation_id
-from .opsmetrics import observe_dead_letters, observe_nightly_runs
+from .opsmetrics import DEPENDENCY_READY, observe_dead_letters, observe_nightly_runs
 from .revocation import RevocationSync, with_revocations
 from .storage import ObjectStorage, make_storage
 from .telemetry import instrument_engine, setup_logging, setup_tracing
@@ -93,7 +93,8 @@ class ServiceRuntime:
 
     async def observe(self) -> None:
         """Refresh the operations gauges (issue 17): dead letters of this service's consumers, and the
-        newest completed nightly runs when the service keeps ``nightly_runs``."""
+        newest completed nightly runs when the service keeps ``nightly_runs``, its dependencies' readiness."""
+        await self.readiness()
         topology = getattr(self.bus, "topology", None)
         if self.settings.run_consumers and topology is not None:
             consumers = [s.consumer for s in self.subscriptions]
@@ -143,6 +144,8 @@ class ServiceRuntime:
         if self.storage is not None:
             checks["storage"] = self.storage.ping()
         results = await asyncio.gather(*(outage.within(c, budget) for c in checks.values()))
+        for dependency, ready in zip(checks, results, strict=True):
+            DEPENDENCY_READY.labels(self.settings.service_name, dependency).set(1 if ready else 0)
         return dict(zip(checks, results, strict=True))
 
     async def _database_answers(self) -> bool:

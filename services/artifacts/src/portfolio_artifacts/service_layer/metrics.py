@@ -16,3 +16,8 @@ INTEGRITY_FILES = Gauge(
 INTEGRITY_LAST_COMPLETE = Gauge(
     "portfolio_integrity_last_complete_timestamp_seconds", "When the last integrity check finished (Unix time)"
 )
+ITEMS = Gauge(
+    "portfolio_artifacts_items",
+    "Course outcomes and performances per school by status and selection (the deadline-day picture)",
+    ["school", "kind", "status", "selected"],
+)
