@@ -94,3 +94,23 @@ def test_the_check_catches_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> Non
     env.pop("PORTFOLIO_RECORDS_FIELD_KEYS")
     with pytest.raises(ValidationError, match="field_keys"):
         build_settings("records", env, monkeypatch)
+
+
+def test_every_secret_key_the_pods_read_is_documented_with_its_rotation() -> None:
+    """deploy/README.md ("Secrets") names every Secret key the production pods read, so an operator
+    knows what to create and how to rotate it (found in the render, not listed here)."""
+    from k8s import ROOT, secret_refs
+
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    table = readme[readme.index("## Secrets") : readme.index("## Upgrade")]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for secret, key in sorted(secret_refs(render("overlays/production"))):
+        service = secret.removeprefix("portfolio-")
+        generic = (
+            "`portfolio-<service>`"
+            if service in {"identity", "records", "artifacts", "submission", "notification"}
+            else None
+        )
+        assert any((f"`{secret}`" in row or (generic and generic in row)) and f"`{key}`" in row for row in rows), (
+            f"{secret}/{key} is not in deploy/README.md's Secrets table"
+        )
