@@ -253,12 +253,15 @@ async def test_a_poison_message_raises_the_dead_letter_gauge_and_fires_the_alert
     rule = next(r for r in _alert_rules() if r["alert"] == "PortfolioDeadLettersWaiting")
 
     async def gauge_is(value: float) -> str:
-        for _ in range(100):
+        deadline = asyncio.get_running_loop().time() + 90  # a loaded 2-core machine: the broker is slow
+        seen: float | None = None
+        while asyncio.get_running_loop().time() < deadline:
             page, seen = await _dead_letter_gauge(running, queue)
             if seen == value:
                 return page
-            await asyncio.sleep(0.2)
-        raise AssertionError(f"portfolio_deadletter_messages{{queue={queue!r}}} never became {value}")
+            await asyncio.sleep(0.3)
+        log = running.log.read_text()[-3000:]
+        raise AssertionError(f"portfolio_deadletter_messages{{queue={queue!r}}} is {seen}, never {value}:\n{log}")
 
     before = await gauge_is(0)
     assert evaluate(rule["expr"], samples(before, "portfolio_deadletter_messages")) == {}
