@@ -162,7 +162,7 @@ async def platform(
             except TimeoutError:
                 running.process.kill()
                 await running.process.wait()
-        await delete_topology(rabbitmq_url, topology)
+        await delete_topology(rabbitmq_url, topology, tuple(f"{name}.revocations" for name in SERVICES))
 
 
 def test_the_metric_name_reader_sees_what_an_expression_reads() -> None:
