@@ -25,6 +25,7 @@ from portfolio_identity.config import Settings as IdentitySettings
 from portfolio_shared import dbroles
 from portfolio_shared.messaging import Topology
 from portfolio_shared.migrations import upgrade
+from portfolio_shared.testing.fixtures import delete_topology
 from portfolio_shared.testing.harness import running
 
 pytestmark = pytest.mark.integration
@@ -166,12 +167,15 @@ async def test_a_whole_service_runs_on_its_runtime_role(roles: Roles, rabbitmq_u
         key_activation_delay_seconds=0,
         log_json=False,
     )
-    async with running(bootstrap_identity(settings), create_identity) as client:
-        r = await client.post(
-            "/api/v1/auth/login", json={"login_name": "root-admin", "password": "correct horse battery staple"}
-        )
-        assert r.status_code == 200, r.text
-        assert (await client.get("/.well-known/jwks.json")).json()["keys"]
+    try:
+        async with running(bootstrap_identity(settings), create_identity) as client:
+            r = await client.post(
+                "/api/v1/auth/login", json={"login_name": "root-admin", "password": "correct horse battery staple"}
+            )
+            assert r.status_code == 200, r.text
+            assert (await client.get("/.well-known/jwks.json")).json()["keys"]
+    finally:
+        await delete_topology(rabbitmq_url, topology)  # identity declared every queue of the platform
 
 
 def test_the_operators_sql_is_the_generated_one() -> None:
