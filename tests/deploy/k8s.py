@@ -23,14 +23,18 @@ K8S = ROOT / "deploy" / "k8s"
 Doc = dict[str, Any]
 
 
-def kubectl() -> str:
-    """kubectl (its built-in kustomize renders the overlays). Under CI=true a missing kubectl fails."""
-    found = shutil.which("kubectl")
+def tool(name: str, why: str) -> str:
+    """A command-line tool a test needs: under CI=true a missing one fails the test, elsewhere it skips."""
+    found = shutil.which(name)
     if found is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is required to render the overlays (CI=true)")
-        pytest.skip("kubectl not installed: cannot render the kustomize overlays")
+            pytest.fail(f"{name} is missing (CI=true): {why}")
+        pytest.skip(f"{name} not installed: {why}")
     return found
+
+
+def kubectl() -> str:
+    return tool("kubectl", "its built-in kustomize renders the overlays")
 
 
 @functools.cache

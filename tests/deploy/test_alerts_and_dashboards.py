@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import yaml
-from k8s import K8S, ROOT, render_with
+from k8s import K8S, ROOT, render_with, tool
 from promql import SYNTHETIC, evaluate, exported_names, metric_names, samples
 
 from portfolio_shared.events.subscribers import SERVICES, SUBSCRIBERS
@@ -207,12 +206,7 @@ def _anchor(heading: str) -> str:
 
 
 def _promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("promtool is missing (.ci/run installs Debian's prometheus package)")
-        pytest.skip("promtool not installed (apt-get install prometheus): the rule check needs it")
-    return found
+    return tool("promtool", "the rule checks need it (Debian's prometheus package; .ci/run installs it)")
 
 
 def test_the_rules_pass_promtool_check(tmp_path: Path) -> None:
