@@ -1,5 +1,6 @@
 """The compose and Kubernetes shapes are consistent with the code: every service is deployed,
-probes are distinct (liveness ≠ readiness), pods are hardened, migrations run before serving."""
+probes are distinct (liveness ≠ readiness), pods are hardened, migrations run before serving.
+More in tests/deploy/ (production settings, network policies, schemas, roles, restore)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,6 @@ def _kustomize(overlay: str) -> list[dict[str, Any]]:
 def test_every_service_is_deployed_hardened_with_distinct_probes(overlay: str) -> None:
     docs = _kustomize(overlay)
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    jobs_by_name = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Job"}
-    jobs = set(jobs_by_name)
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
     for name in SERVICES:
         pod = deployments[name]["spec"]["template"]["spec"]
@@ -50,10 +49,18 @@ def test_every_service_is_deployed_hardened_with_distinct_probes(overlay: str) -
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
         assert container["resources"]["requests"] and container["resources"]["limits"]
-        assert f"{name}-migrate" in jobs
-        # The topology step (issue 19) runs before the migration completes, so before the pods serve.
-        job = jobs_by_name[f"{name}-migrate"]["spec"]["template"]["spec"]
-        assert [c["command"] for c in job["initContainers"]] == [["portfolio-topology", "declare"]]
+        # Before each pod serves (issue 14): the topology (issue 19), then the migration, as the
+        # migration role; the service itself connects as its runtime role.
+        assert [c["command"] for c in pod["initContainers"]] == [
+            ["portfolio-topology", "declare"],
+            ["alembic", "-c", "alembic.ini", "upgrade", "head"],
+        ]
+        migrate_env = {e["name"]: e for e in pod["initContainers"][1]["env"]}
+        assert migrate_env["PORTFOLIO_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "migration-database-url"
+        service_env = {e["name"]: e for e in container["env"]}
+        db = service_env[f"PORTFOLIO_{name.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert db["key"] == "database-url"
+        assert not any(d["kind"] == "Job" for d in docs)  # a Job cannot change its template on upgrade
         for kind in ("Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
             assert (kind, name) in kinds
     if overlay == "production":
@@ -93,10 +100,17 @@ def test_metrics_only_on_the_internal_port_and_forwarded_headers_only_from_the_i
         assert template["metadata"]["annotations"]["prometheus.io/port"] == "9090"
         service = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == name)
         assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
-    policies = yaml.safe_load((ROOT / "deploy/k8s/components/network-policies/network-policies.yaml").read_text())
-    rules = policies["spec"]["ingress"]
-    assert any(r["ports"] == [{"port": 9090}] for r in rules)
-    assert all({"port": 9090} not in r["ports"] or len(r["from"]) == 1 for r in rules)
+    policies = yaml.safe_load_all((ROOT / "deploy/k8s/components/network-policies/network-policies.yaml").read_text())
+    for policy in policies:
+        rules = policy["spec"].get("ingress", [])
+        metrics = [r for r in rules if {"port": "metrics"} in r["ports"]]
+        if policy["spec"]["podSelector"]:
+            assert len(metrics) == 1, policy["metadata"]["name"]
+        # Only the monitoring namespace reaches the metrics port, and on no other rule.
+        for rule in metrics:
+            assert rule["ports"] == [{"port": "metrics"}]
+            monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+            assert rule["from"] == [monitoring]
     dockerfile = (ROOT / "deploy/Dockerfile").read_text()
     assert "--forwarded-allow-ips" in dockerfile and "--forwarded-allow-ips *" not in dockerfile
     assert "--no-access-log" in dockerfile  # the services' own access line drops query strings (V16)

@@ -72,6 +72,8 @@ class ServiceSettings(BaseSettings):
     db_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)  # 0: no statement timeout
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     readiness_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # How often each process reads its dead-letter depths and nightly outcomes for /metrics (opsmetrics).
+    ops_observe_seconds: float = Field(default=15.0, gt=0, le=3600)
     # Retry-After of a 503 answered while a dependency (database, storage) is unreachable.
     retry_after_seconds: int = Field(default=5, ge=1, le=3600)
 

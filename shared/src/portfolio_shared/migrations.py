@@ -1,6 +1,12 @@
 """Alembic glue shared by every service's ``migrations/env.py``, and a programmatic upgrade.
 
 Start-up order of a service: wait for the database, ``alembic upgrade head``, then serve.
+
+On PostgreSQL a migration run holds a transaction-level advisory lock (issue 14): every new pod runs
+the migration in an init container, so of many starting at once one migrates and the others wait and
+then find the schema at head. Given a runtime role (``PORTFOLIO_RUNTIME_ROLE``, or ``upgrade(...,
+runtime_role=)``) the run ends by granting it row access to every table (``dbroles.runtime_grants``)
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +21,11 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from .dbroles import runtime_grants
+
+# pg_advisory_xact_lock key of the migration (advisory locks are per database): "portfolio-migrate".
+MIGRATION_LOCK_KEY = 0x706F7274666F6C69
+
 
 def run_env(target_metadata: MetaData) -> None:
     """Body of a service's ``migrations/env.py``."""
@@ -23,6 +34,7 @@ def run_env(target_metadata: MetaData) -> None:
     if not url:
         raise RuntimeError("set sqlalchemy.url or PORTFOLIO_DATABASE_URL")
     batch = url.startswith("sqlite")
+    runtime_role = config.attributes.get("runtime_role") or os.environ.get("PORTFOLIO_RUNTIME_ROLE", "")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=batch)
         with context.begin_transaction():
@@ -31,8 +43,14 @@ def run_env(target_metadata: MetaData) -> None:
 
     def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=batch)
+        postgres = connection.dialect.name == "postgresql"
         with context.begin_transaction():
+            if postgres:  # one migrating pod at a time; the others then find nothing to do
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             context.run_migrations()
+            if postgres and runtime_role:
+                for statement in runtime_grants(runtime_role):
+                    connection.exec_driver_sql(statement)
 
     async def run_async() -> None:
         engine = async_engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
@@ -50,13 +68,16 @@ def alembic_config(service_dir: Path, database_url: str) -> Config:
     return cfg
 
 
-def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Blocking; from async code call it with ``asyncio.to_thread``."""
+def upgrade(service_dir: Path, database_url: str, revision: str = "head", *, runtime_role: str = "") -> None:
+    """Blocking; from async code call it with ``asyncio.to_thread``. ``runtime_role``: see the module doc."""
     if database_url.startswith("sqlite"):
         db_path = database_url.split(":///", 1)[-1]
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(service_dir, database_url), revision)
+    config = alembic_config(service_dir, database_url)
+    if runtime_role:
+        config.attributes["runtime_role"] = runtime_role
+    command.upgrade(config, revision)
 
 
 def create_messaging_tables() -> None:

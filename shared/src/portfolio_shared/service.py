@@ -37,6 +37,7 @@ from .messaging.housekeeping import Purge
 from .metrics_port import serve_metrics
 from .migrations import upgrade
 from .operation_ids import operation_id
+from .opsmetrics import DEPENDENCY_READY, observe_dead_letters, observe_nightly_runs
 from .revocation import RevocationSync, with_revocations
 from .storage import ObjectStorage, make_storage
 from .telemetry import instrument_engine, setup_logging, setup_tracing
@@ -89,6 +90,27 @@ class ServiceRuntime:
             for subs in self.subscriptions:
                 consumer = EventConsumer(subs, self.uow, self.inbox, service=self.settings.service_name)
                 self._tasks.append(asyncio.create_task(self._subscribe_until_up(consumer)))
+        self._tasks.append(asyncio.create_task(self._observe_forever()))
+
+    async def observe(self) -> None:
+        """Refresh the operations gauges (issue 17): dead letters of this service's consumers, and the
+        newest completed nightly runs when the service keeps ``nightly_runs``, its dependencies' readiness."""
+        await self.readiness()
+        topology = getattr(self.bus, "topology", None)
+        if self.settings.run_consumers and topology is not None:
+            consumers = [s.consumer for s in self.subscriptions]
+            await observe_dead_letters(self.bus, [(c, topology.queue(c)) for c in consumers])
+        nightly = self.metadata.tables.get("nightly_runs")
+        if nightly is not None:
+            await observe_nightly_runs(self.engine, nightly, self.settings.service_name)
+
+    async def _observe_forever(self) -> None:
+        while True:
+            try:
+                await self.observe()
+            except Exception as exc:  # the broker or database is away: /readyz says so; try again later
+                log.debug("operations gauges not refreshed (%s)", exc)
+            await asyncio.sleep(self.settings.ops_observe_seconds)
 
     def run_in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """A task of the service's own (e.g. the nightly scheduler) that stops with the runtime."""
@@ -123,6 +145,8 @@ class ServiceRuntime:
         if self.storage is not None:
             checks["storage"] = self.storage.ping()
         results = await asyncio.gather(*(outage.within(c, budget) for c in checks.values()))
+        for dependency, ready in zip(checks, results, strict=True):
+            DEPENDENCY_READY.labels(self.settings.service_name, dependency).set(1 if ready else 0)
         return dict(zip(checks, results, strict=True))
 
     async def _database_answers(self) -> bool:

@@ -139,3 +139,6 @@ async def test_undecodable_message_is_dead_lettered_at_once(sqlite_engine: Async
     await eventually(dead)
     letter = (await bus.dead_letters("toy.counter"))[0]
     assert letter.reason.startswith("rejected: not an event envelope")
+    # Its depth is what the dead-letter gauge shows (issue 17), the same count on both buses.
+    assert await bus.dead_letter_count("toy.counter") == 1
+    assert await bus.dead_letter_count("toy.fragile") == 0

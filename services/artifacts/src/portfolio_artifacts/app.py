@@ -20,6 +20,7 @@ from .api import drafts, history, outcomes, performances, selfcheck
 from .bootstrap import bootstrap, make_deps
 from .config import Settings
 from .jobs import IntegrityJob
+from .service_layer.progress import observe_progress_forever
 
 _configured_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
@@ -51,6 +52,7 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
         _storage_threads(deps.settings.storage_threads)
         async with chassis_lifespan(app):
             job.start()
+            runtime.run_in_background(observe_progress_forever(deps))  # the deadline-day gauges (issue 17)
             try:
                 yield
             finally:

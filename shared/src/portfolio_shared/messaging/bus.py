@@ -77,6 +77,10 @@ class MessageBus(Protocol):
 
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]: ...
 
+    async def dead_letter_count(self, consumer: str) -> int:
+        """Messages waiting in the consumer's dead-letter queue (the ``portfolio_deadletter_messages`` gauge)."""
+        ...
+
     async def replay_dead_letters(self, consumer: str, message_ids: set[str] | None = None) -> int:
         """Move dead letters (all, or those ids) back to the consumer's queue; return how many."""
         ...

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     and_,
     delete,
+    func,
     insert,
     select,
     update,
@@ -268,6 +269,15 @@ class InProcessBus:
         except Exception:
             return False
         return True
+
+    async def dead_letter_count(self, consumer: str) -> int:
+        await self.start()
+        queue = self.topology.queue(consumer)
+        async with self.engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count()).where(and_(bus_messages.c.queue == queue, bus_messages.c.state == "dead"))
+            )
+        return int(count or 0)
 
     async def dead_letters(self, consumer: str, limit: int = 100) -> list[DeadLetter]:
         await self.start()

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..clock import as_utc
 from ..events.subscribers import subscribed_keys
+from ..opsmetrics import job_succeeded
 from ..outage import classify
 from .bus import MessageBus, OutgoingMessage, Unroutable
 from .housekeeping import Purge
@@ -197,6 +198,7 @@ class OutboxRelay:
                     await self.purge_published()
                     for purge in self.purges:
                         await purge.run(self.engine, service=self.service)
+                    job_succeeded(self.service, "purge")
                 outage_rounds = 0
             except Exception as exc:
                 found = classify(exc)

@@ -240,6 +240,13 @@ class RabbitBus:
                     await msg.nack(requeue=True)
         return out
 
+    async def dead_letter_count(self, consumer: str) -> int:
+        """Messages waiting in the consumer's dead-letter queue (a declare tells the count, reads none)."""
+        conn = await self._consumer_connection()
+        async with conn.channel() as channel:
+            dlq = await channel.declare_queue(self.topology.dead_letter_queue(consumer), durable=True)
+            return await self._depth(dlq)
+
     async def replay_dead_letters(self, consumer: str, message_ids: set[str] | None = None) -> int:
         conn = await self._consumer_connection()
         replayed = 0

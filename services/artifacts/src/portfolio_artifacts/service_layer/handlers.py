@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from portfolio_shared.errors import DomainError, Unavailable
 
 from . import commands as c
 from .context import Deps
 from .drafts import cancel_draft
+from .metrics import UPLOAD_SECONDS
 from .outcomes import (
     certify_outcome,
     complete_outcome_upload,
@@ -58,5 +62,29 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
+# The upload steps a deadline day is judged by (issue 17, docs/SLO.md).
+UPLOAD_STEPS: dict[type, str] = {
+    c.StartOutcomeUpload: "init",
+    c.StartPerformanceUpload: "init",
+    c.DeclareNewFiles: "init",
+    c.CompleteUpload: "complete",
+}
+
+
 async def handle(cmd: object, deps: Deps) -> dict[str, Any]:
-    return await HANDLERS[type(cmd)](cmd, deps)
+    step = UPLOAD_STEPS.get(type(cmd))
+    if step is None:
+        return await HANDLERS[type(cmd)](cmd, deps)
+    started, outcome = time.perf_counter(), "error"
+    try:
+        result = await HANDLERS[type(cmd)](cmd, deps)
+        outcome = "accepted"
+        return result
+    except Unavailable:
+        outcome = "unavailable"
+        raise
+    except DomainError as exc:
+        outcome = "refused" if exc.status < 500 else "error"
+        raise
+    finally:
+        UPLOAD_SECONDS.labels(step, outcome).observe(time.perf_counter() - started)

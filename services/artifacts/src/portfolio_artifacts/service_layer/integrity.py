@@ -18,9 +18,11 @@ from sqlalchemy import select, update
 
 from portfolio_artifacts.adapters.orm import files
 from portfolio_shared.events.artifacts import FileIntegrityFailed
+from portfolio_shared.opsmetrics import job_succeeded
 from portfolio_shared.storage import InspectableStorage
 
 from .context import Deps
+from .metrics import INTEGRITY_FILES, INTEGRITY_LAST_COMPLETE
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +153,17 @@ async def verify_stored_files(deps: Deps, *, concurrency: int | None = None) -> 
             else:
                 report.problems.append(r)
     report.finished_at = deps.now()
+    # The last complete run's picture (issue 17): any missing or altered file pages someone.
+    unreadable = len(report.problems) - len(report.missing) - len(report.altered)
+    for result, count in (
+        ("verified", report.ok),
+        ("missing", len(report.missing)),
+        ("altered", len(report.altered)),
+        ("unreadable", unreadable),
+    ):
+        INTEGRITY_FILES.labels(result).set(count)
+    INTEGRITY_LAST_COMPLETE.set(report.finished_at.timestamp())
+    job_succeeded("artifacts", "integrity-check", report.finished_at)
     if report.problems:
         log.error("integrity check: %d missing, %d altered", len(report.missing), len(report.altered))
     return report

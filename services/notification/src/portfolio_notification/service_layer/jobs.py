@@ -22,6 +22,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from portfolio_shared.events.notification import NotificationFailed, NotificationSent
+from portfolio_shared.opsmetrics import job_succeeded
 
 from ..adapters import sql
 from ..adapters.mailer import Outgoing, compose
@@ -29,6 +30,7 @@ from ..domain.commands import RunReminders
 from ..domain.model import backoff_seconds, message_id
 from .context import Deps
 from .handlers import handle
+from .metrics import DELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,7 @@ class EmailDispatcher:
                     else now + timedelta(seconds=backoff_seconds(row["attempts"], settings.email_backoff_seconds))
                 )
                 await sql.mark_failed(uow.session, row["id"], error, retry_at)
+                DELIVERIES.labels("email", "failed" if final else "retried").inc()
                 uow.publish(
                     NotificationFailed(**base, reason=error[:300], will_retry=not final),
                     school_id=row["school_id"],
@@ -153,6 +156,7 @@ class EmailDispatcher:
                 )
             await sql.mark_sent(uow.session, sent, now)
             await uow.commit()
+            DELIVERIES.labels("email", "sent").inc(len(sent))
 
 
 class ReminderScheduler:
@@ -193,4 +197,5 @@ class ReminderScheduler:
                 return None
             count = int(await handle(RunReminders(now), uow, self.deps))
             await uow.commit()
+        job_succeeded("notification", "reminders", now)
         return count

@@ -14,6 +14,7 @@ from ..adapters.templates import Rendered, render
 from ..domain.commands import Notify
 from ..domain.model import Contact, channels_for
 from .context import Deps
+from .metrics import DELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ async def notify(cmd: Notify, uow: UnitOfWork, deps: Deps) -> int:
             )
     new = await sql.insert_new_deliveries(session, rows)
     for row in new:
+        if row["channel"] != "email":  # e-mails are counted when the dispatcher sends them
+            DELIVERIES.labels(row["channel"], row["status"]).inc()
         if row["status"] == "failed":  # nothing lost: the guidance section sees it in the failed list
             uow.publish(
                 NotificationFailed(

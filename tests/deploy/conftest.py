@@ -1,0 +1,8 @@
+"""Tests of the deployment shapes (deploy/): the rendered Kubernetes manifests, compose, runbook."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
