@@ -244,7 +244,7 @@ def create_app(
         if migrate_on_start:
             await runtime.migrate()
         if settings.metrics_port is not None:
-            serve_metrics(settings.metrics_port)
+            serve_metrics(settings.metrics_port, span=settings.workers)
         await runtime.start()
         for hook in on_startup:
             result = hook(runtime)

@@ -263,3 +263,41 @@ def test_files_written_by_real_libraries_parse(tmp_path: Path) -> None:
     assert _probe(tmp_path, "jpeg", jpeg.getvalue()) == "JPEG 120x80"
     assert _probe(tmp_path, "png", png.getvalue()) == "PNG 120x80"
     assert "cannot be decoded" in _refusal(tmp_path, "jpeg", jpeg.getvalue()[: len(jpeg.getvalue()) // 2])
+
+
+def test_a_url_request_fetches_hashes_and_parses_in_the_worker(tmp_path: Path) -> None:
+    """The worker fetches a presigned GET itself (the bytes never pass through the service); an
+    unreachable store is not a refusal, and a body over ``max_bytes`` is one."""
+    import hashlib
+    import http.server
+    import threading
+
+    from portfolio_artifacts.adapters.content_probe import handle
+
+    data = sample_pdf(3000)
+
+    class One(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), One)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/obj"
+    try:
+        got = handle({"kind": "pdf", "url": url, "max_bytes": len(data), "sha256": True}, 40_000_000)
+        assert got == {"ok": True, "detail": "PDF, 1 page(s)", "sha256": hashlib.sha256(data).hexdigest(), "size": 3000}
+        assert "sha256" not in handle({"kind": "pdf", "url": url, "max_bytes": len(data)}, 40_000_000)
+        over = handle({"kind": "pdf", "url": url, "max_bytes": len(data) - 1, "sha256": True}, 40_000_000)
+        assert over["ok"] is False and "larger than" in str(over["detail"]) and not over.get("unreachable")
+    finally:
+        server.shutdown()
+        server.server_close()
+    gone = handle({"kind": "pdf", "url": url, "max_bytes": 10, "sha256": True}, 40_000_000)
+    assert gone["ok"] is False and gone["unreachable"] is True
+    assert handle({"kind": "pdf", "url": "file:///etc/passwd", "max_bytes": 10}, 40_000_000)["unreachable"] is True
