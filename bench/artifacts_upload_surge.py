@@ -46,24 +46,24 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import JwksServer, ServiceProcess, free_port, load, own_cpu  # noqa: E402
+from benchlib import JwksServer, ServiceProcess, free_port, load, own_cpu
 
-from portfolio_artifacts.bootstrap import bootstrap  # noqa: E402
-from portfolio_artifacts.config import Settings  # noqa: E402
-from portfolio_artifacts.consumers import SUBSCRIPTIONS  # noqa: E402
-from portfolio_shared.events.base import EventPayload, envelope_for  # noqa: E402
-from portfolio_shared.events.records import (  # noqa: E402
+from portfolio_artifacts.bootstrap import bootstrap
+from portfolio_artifacts.config import Settings
+from portfolio_artifacts.consumers import SUBSCRIPTIONS
+from portfolio_shared.events.base import EventPayload, envelope_for
+from portfolio_shared.events.records import (
     ArtifactCapsSet,
     PhaseWindowSet,
     StudentEnrolled,
     TeacherAssignmentChanged,
 )
-from portfolio_shared.messaging import EventConsumer, IncomingMessage  # noqa: E402
-from portfolio_shared.permissions import Permission  # noqa: E402
-from portfolio_shared.service import ServiceRuntime  # noqa: E402
-from portfolio_shared.storage.s3 import S3Storage  # noqa: E402
-from portfolio_shared.testing.sample_files import sample_pdf  # noqa: E402
-from portfolio_shared.testing.tokens import TokenMinter  # noqa: E402
+from portfolio_shared.messaging import EventConsumer, IncomingMessage
+from portfolio_shared.permissions import Permission
+from portfolio_shared.service import ServiceRuntime
+from portfolio_shared.storage.s3 import S3Storage
+from portfolio_shared.testing.sample_files import sample_pdf
+from portfolio_shared.testing.tokens import TokenMinter
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RABBIT = "amqp://guest:guest@127.0.0.1:5672/"
@@ -211,8 +211,8 @@ async def hammer(url: str, headers: dict[str, str], requests: int, concurrency: 
 def line(name: str, lat: list[float], wall: float) -> str:
     n = len(lat)
     return (
-        f"  {name:<24} {n / wall:8.1f} uploads/s  wall {wall:6.2f}s  "
-        f"p50 {pct(lat, 50) * 1000:7.1f} ms  p99 {pct(lat, 99) * 1000:7.1f} ms  mean {statistics.mean(lat) * 1000:7.1f} ms"
+        f"  {name:<24} {n / wall:8.1f} uploads/s  wall {wall:6.2f}s  p50 {pct(lat, 50) * 1000:7.1f} ms  "
+        f"p99 {pct(lat, 99) * 1000:7.1f} ms  mean {statistics.mean(lat) * 1000:7.1f} ms"
     )
 
 
@@ -250,8 +250,10 @@ async def run_workers(
             svc0, gen0 = service.cpu(), own_cpu()
             surge_lat: list[float] = []
 
-            async def do_surge(n: int = n, out: list[float] = surge_lat, phases: list[tuple[float, ...]] = phases) -> None:
-                out += await surge(service.base, minter, files, n, offset, phases)
+            async def do_surge(
+                n: int = n, out: list[float] = surge_lat, phases: list[tuple[float, ...]] = phases, first: int = offset
+            ) -> None:
+                out += await surge(service.base, minter, files, n, first, phases)
 
             surge_wall = await timed(do_surge)
             svc_cpu, gen_cpu = service.cpu() - svc0, own_cpu() - gen0
@@ -262,8 +264,9 @@ async def run_workers(
             p99 = pct(surge_lat, 99) / pct(raw_lat, 99)
             print(f"  ratio surge / raw PUT: {ratio:.1%} (target ≥ 50 %); p99 {p99:.2f} x raw p99 (target ≤ 3)")
             print(
-                f"  service CPU per upload {svc_cpu / n * 1000:.1f} ms (its process tree; {svc_cpu / surge_wall:.2f} cores "
-                f"busy); load generator {gen_cpu / n * 1000:.1f} ms per upload (raw: {raw_gen / n * 1000:.1f} ms)"
+                f"  service CPU per upload {svc_cpu / n * 1000:.1f} ms (its process tree; "
+                f"{svc_cpu / surge_wall:.2f} cores busy); load generator {gen_cpu / n * 1000:.1f} ms per upload "
+                f"(raw: {raw_gen / n * 1000:.1f} ms)"
             )
             init, put, complete = (statistics.mean(p[k] for p in phases) * 1000 for k in range(3))
             print(f"  mean per step: init {init:.1f} ms, PUT {put:.1f} ms, complete {complete:.1f} ms")

@@ -17,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -112,15 +113,18 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self, ready_path: str = "/healthz", workers: int = 1) -> None:
-        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=subprocess.DEVNULL)  # noqa: ASYNC220
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-service-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before the load
+            self.argv, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         async with httpx.AsyncClient(timeout=2) as client:
             for _ in range(1200):
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"{self.argv} exited with {self.proc.returncode}")
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get(self.base + ready_path)).status_code < 500:
-                        # every worker up: the supervisor has them all as children
-                        if len(_children(self.proc.pid)) >= workers:
+                        # every worker up: the supervisor has them all as children (one: no supervisor)
+                        if workers == 1 or len(_children(self.proc.pid)) >= workers:
                             await asyncio.sleep(0.5)
                             return
                 await asyncio.sleep(0.1)

@@ -48,6 +48,11 @@ REQUEST_SECONDS = Histogram(
 )
 
 
+def outbox_channel(service_name: str) -> str:
+    """The PostgreSQL NOTIFY channel of a service's outbox (one database per service)."""
+    return "portfolio_outbox_" + "".join(ch if ch.isalnum() else "_" for ch in service_name.lower())
+
+
 @dataclass
 class ServiceRuntime:
     settings: ServiceSettings
@@ -66,7 +71,11 @@ class ServiceRuntime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessionmaker, self.outbox, after_commit=self.relay.wake)
+        # A process that runs its relay wakes it directly; one that does not (a CLI command, a job)
+        # NOTIFYs the service's relays in its committing transaction (PostgreSQL).
+        if self.settings.run_relay:
+            return UnitOfWork(self.sessionmaker, self.outbox, after_commit=self.relay.wake)
+        return UnitOfWork(self.sessionmaker, self.outbox, notify=self.relay.listen_channel)
 
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.service_dir, self.settings.database_url)
@@ -156,6 +165,9 @@ def build_runtime(
         the_bus,
         service=settings.service_name,
         purges=[Purge(inbox, "processed_at", timedelta(days=settings.inbox_keep_days))],
+        listen_channel=outbox_channel(settings.service_name),
+        # Woken on commit (in process, or NOTIFY on PostgreSQL): the poll is only the fallback.
+        poll_interval=1.0 if engine.dialect.name == "postgresql" else 0.2,
     )
     the_verifier = verifier or JWKSVerifier(
         audience=settings.jwt_audience,
