@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,22 +138,33 @@ class ContentChecker:
         """Parse the file at ``path`` (a copy the caller made)."""
         return await self._check(kind, {"kind": kind, "path": str(path)})
 
-    async def check_object(self, kind: str, source: str | Path, *, max_bytes: int, sha256: bool) -> ContentResult:
-        """Parse a stored object: ``source`` is its path (local disk) or a presigned GET URL the worker
-        fetches itself (at most ``max_bytes``), so the bytes never pass through this process. With
+    async def check_object(
+        self, kind: str, source: Callable[[], Awaitable[str | Path]], *, max_bytes: int, sha256: bool
+    ) -> ContentResult:
+        """Parse a stored object: ``source()`` gives its path (local disk) or a short-lived presigned
+        GET URL the worker fetches itself (at most ``max_bytes``), so the bytes never pass through this
+        process; it is called once a parser is free, so a URL does not expire in the queue. With
         ``sha256`` the answer carries the SHA-256 and size of what the worker read."""
-        if isinstance(source, Path):
-            request: dict[str, object] = {"kind": kind, "path": str(source)}
-        else:
-            request = {"kind": kind, "url": source, "max_bytes": max_bytes, "sha256": sha256}
+        where: list[str | Path] = []
+
+        async def request() -> dict[str, object]:
+            where.append(await source())
+            if isinstance(where[0], Path):
+                return {"kind": kind, "path": str(where[0])}
+            return {"kind": kind, "url": where[0], "max_bytes": max_bytes, "sha256": sha256}
+
         result = await self._check(kind, request)
-        if sha256 and isinstance(source, Path) and result.ok:
-            digest = await asyncio.to_thread(_sha256_of, source)
+        if sha256 and where and isinstance(where[0], Path) and result.ok:
+            digest = await asyncio.to_thread(_sha256_of, where[0])
             return ContentResult(result.ok, result.detail, sha256=digest[0], size=digest[1])
         return result
 
-    async def _check(self, kind: str, request: dict[str, object]) -> ContentResult:
+    async def _check(
+        self, kind: str, request: dict[str, object] | Callable[[], Awaitable[dict[str, object]]]
+    ) -> ContentResult:
         async with self._slots:
+            if callable(request):
+                request = await request()
             mb = self.limits.max_memory_bytes // (1024 * 1024)
             stopped = ContentResult(False, f"the parser stopped without an answer (memory bound {mb} MB, or a crash)")
             for _ in range(3):  # a worker found dead before the request, or worn, is replaced

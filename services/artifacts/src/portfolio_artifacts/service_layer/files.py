@@ -209,8 +209,9 @@ async def verify_received(
         return Verdict(row.id, False, size=info.size, error=exc)
     assert detected.kind is not None  # check_received refuses a file of no accepted kind
     hash_it = not storage.verifies_uploads
-    source = await storage.reader_source(row.object_key)
-    result = await content.check_object(detected.kind.value, source, max_bytes=limit, sha256=hash_it)
+    result = await content.check_object(
+        detected.kind.value, lambda: storage.reader_source(row.object_key), max_bytes=limit, sha256=hash_it
+    )
     if result.unreachable:
         raise ConnectionError(result.detail)  # storage unavailable: decides nothing
     size, sha256 = info.size, declared_sha
