@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,3 +302,36 @@ def test_a_url_request_fetches_hashes_and_parses_in_the_worker(tmp_path: Path) -
     gone = handle({"kind": "pdf", "url": url, "max_bytes": 10, "sha256": True}, 40_000_000)
     assert gone["ok"] is False and gone["unreachable"] is True
     assert handle({"kind": "pdf", "url": "file:///etc/passwd", "max_bytes": 10}, 40_000_000)["unreachable"] is True
+
+
+async def test_an_object_source_is_asked_for_only_once_a_parser_is_free(tmp_path: Path) -> None:
+    """During a surge files wait for one of ``concurrency`` parsers: the short-lived presigned GET is
+    made when the file's turn comes, so it cannot expire in the queue."""
+    slow = [
+        sys.executable,
+        "-c",
+        "import sys, time\n"
+        "for line in sys.stdin:\n"
+        "    time.sleep(0.3)\n"
+        '    print(\'{"ok": true, "detail": "ok", "sha256": "ab", "size": 2}\', flush=True)\n',
+    ]
+    checker = ContentChecker(ContentLimits(timeout_seconds=20, concurrency=1), command=slow)
+    events: list[str] = []
+
+    def source(name: str) -> Callable[[], Any]:
+        async def make() -> str:
+            events.append(f"url {name}")
+            return f"http://store/{name}"
+
+        return make
+
+    async def one(name: str) -> None:
+        result = await checker.check_object("pdf", source(name), max_bytes=10, sha256=True)
+        assert (result.ok, result.sha256, result.size) == (True, "ab", 2)
+        events.append(f"parsed {name}")
+
+    try:
+        await asyncio.gather(one("a"), one("b"))
+    finally:
+        await checker.close()
+    assert events == ["url a", "parsed a", "url b", "parsed b"]
