@@ -40,7 +40,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
 import httpx
@@ -173,14 +173,15 @@ async def surge(
                     ],
                 }
                 key = {"Idempotency-Key": uuid.uuid4().hex}
-                r = await client.post(f"{base}/api/v1/outcomes/uploads", json=body, headers=headers | key)
+                r = await post(client, f"{base}/api/v1/outcomes/uploads", json=body, headers=headers | key)
                 r.raise_for_status()
                 started = r.json()
                 ticket = started["uploads"][0]
                 t1 = time.perf_counter()
                 (await client.put(ticket["url"], content=data, headers=ticket["headers"])).raise_for_status()
                 t2 = time.perf_counter()
-                done = await client.post(
+                done = await post(
+                    client,
                     f"{base}/api/v1/outcomes/{started['outcome_id']}/complete",
                     headers=headers | {"Idempotency-Key": key["Idempotency-Key"] + "-complete"},
                 )
@@ -191,6 +192,21 @@ async def surge(
         return await timed(flow)
 
     return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+RETRIES = [0]
+
+
+async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """As the web client does: a 503 (pool or storage busy) is retried after its Retry-After, with the
+    same Idempotency-Key; the retries are counted and reported."""
+    for _ in range(30):
+        r = await client.post(url, **kwargs)
+        if r.status_code != 503:
+            return r
+        RETRIES[0] += 1
+        await asyncio.sleep(min(5.0, float(r.headers.get("retry-after") or 1)))
+    return r
 
 
 async def hammer(url: str, headers: dict[str, str], requests: int, concurrency: int) -> float:
@@ -249,6 +265,7 @@ async def run_workers(
             raw_gen = own_cpu() - gen0
             svc0, gen0 = service.cpu(), own_cpu()
             surge_lat: list[float] = []
+            RETRIES[0] = 0
 
             async def do_surge(
                 n: int = n, out: list[float] = surge_lat, phases: list[tuple[float, ...]] = phases, first: int = offset
@@ -269,7 +286,10 @@ async def run_workers(
                 f"(raw: {raw_gen / n * 1000:.1f} ms)"
             )
             init, put, complete = (statistics.mean(p[k] for p in phases) * 1000 for k in range(3))
-            print(f"  mean per step: init {init:.1f} ms, PUT {put:.1f} ms, complete {complete:.1f} ms")
+            print(
+                f"  mean per step: init {init:.1f} ms, PUT {put:.1f} ms, complete {complete:.1f} ms; "
+                f"{RETRIES[0]} request(s) answered 503 and retried after Retry-After"
+            )
             summary.append(f"workers={workers} students={n}: surge/raw {ratio:.1%}, p99 x{p99:.2f}")
         own = minter.headers(
             "s0", schools={SCHOOL: [Permission.OUTCOME_UPLOAD]}, roles={SCHOOL: ["student"]}, kind="student"

@@ -235,8 +235,8 @@ class OutboxRelay:
         channel, delay = self.listen_channel, 0.5
         while not self._stopping.is_set():
             try:
-                async with self.engine.connect() as conn:
-                    raw: Any = (await conn.get_raw_connection()).driver_connection
+                raw = await self._listen_connection()
+                try:
 
                     def on_notify(*_args: object) -> None:
                         self._wake.set()
@@ -245,15 +245,13 @@ class OutboxRelay:
                     self.listening.set()
                     delay = 0.5
                     self._wake.set()  # anything committed while nobody listened
-                    try:
-                        while not self._stopping.is_set() and not raw.is_closed():
-                            with contextlib.suppress(TimeoutError):
-                                await asyncio.wait_for(self._stopping.wait(), timeout=5)
-                    finally:
-                        self.listening.clear()
-                        if not raw.is_closed():
-                            with contextlib.suppress(Exception):
-                                await raw.remove_listener(channel, on_notify)
+                    while not self._stopping.is_set() and not raw.is_closed():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._stopping.wait(), timeout=5)
+                finally:
+                    self.listening.clear()
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(raw.close(), timeout=2)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -262,6 +260,14 @@ class OutboxRelay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), timeout=delay)
                 delay = min(delay * 2, 30.0)
+
+    async def _listen_connection(self) -> Any:
+        """A connection of its own, outside the engine's pool (a request must never wait for the
+        connection the listener holds)."""
+        import asyncpg
+
+        url = self.engine.url.set(drivername="postgresql")
+        return await asyncpg.connect(url.render_as_string(hide_password=False), timeout=5)
 
     def start(self) -> None:
         if self._task is None:

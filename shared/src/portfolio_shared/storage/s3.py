@@ -30,7 +30,9 @@ def _http_client(secure: bool, *, connect: float, read: float) -> urllib3.PoolMa
     reads: seconds, not half an hour."""
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=connect, read=read),
-        maxsize=10,
+        # As many kept-alive connections as the storage threads of a surge (artifacts' storage_threads,
+        # 32): a smaller pool discards and reopens connections under load.
+        maxsize=32,
         cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
         retries=urllib3.Retry(total=5, connect=2, read=1, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
