@@ -216,7 +216,11 @@ async def hammer(url: str, headers: dict[str, str], requests: int, concurrency: 
     async def worker() -> None:
         async with httpx.AsyncClient(timeout=60) as client:
             for _ in remaining:
-                r = await client.get(url, headers=headers)
+                try:
+                    r = await client.get(url, headers=headers)
+                except httpx.RemoteProtocolError:  # a kept-alive connection the server closed as it was reused
+                    RETRIES[0] += 1
+                    r = await client.get(url, headers=headers)
                 r.raise_for_status()
 
     start = time.perf_counter()
