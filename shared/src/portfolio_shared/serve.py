@@ -48,11 +48,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 - the container's port
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--forwarded-allow-ips", default=os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1")
+    # Off unless asked: the services write their own access line (route template, no query string).
+    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False)
     args = parser.parse_args(argv)
     options = uvicorn_options(
         args.service, host=args.host, port=args.port, forwarded_allow_ips=args.forwarded_allow_ips
     )
-    uvicorn.run(**options)
+    uvicorn.run(**(options | {"access_log": args.access_log}))
 
 
 if __name__ == "__main__":
