@@ -210,10 +210,15 @@ async def put_retrying(client: httpx.AsyncClient, url: str, data: bytes, headers
 
 
 async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
-    """As the web client does: a 503 (pool or storage busy) is retried after its Retry-After, with the
-    same Idempotency-Key; the retries are counted and reported."""
+    """As the web client does: a 503 (pool or storage busy) is retried after its Retry-After, and a
+    dropped connection at once, with the same Idempotency-Key; the retries are counted and reported."""
     for _ in range(30):
-        r = await client.post(url, **kwargs)
+        try:
+            r = await client.post(url, **kwargs)
+        except httpx.TransportError:  # a connection dropped under the surge: same request, same key
+            RETRIES[0] += 1
+            await asyncio.sleep(1)
+            continue
         if r.status_code != 503:
             return r
         RETRIES[0] += 1
