@@ -214,6 +214,8 @@ async def verify_received(
     )
     if result.unreachable:
         raise ConnectionError(result.detail)  # storage unavailable: decides nothing
+    if hash_it and result.ok and result.sha256 is None:  # never accept bytes nobody hashed
+        raise ConnectionError("the parser read the object but reported no SHA-256")
     size, sha256 = info.size, declared_sha
     if hash_it and result.sha256 is not None and result.size is not None:
         size, sha256 = result.size, result.sha256
