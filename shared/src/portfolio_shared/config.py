@@ -37,6 +37,12 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, validation_alias=AliasChoices("metrics_port", "portfolio_metrics_port")
     )
+    # Worker processes of one service instance (``python -m portfolio_shared.serve <service>``), read
+    # from PORTFOLIO_WORKERS for every service alike. Relays, consumers and nightly jobs are
+    # replica-safe, so N processes behave as N replicas; each has its own database pool (pool size x
+    # workers x replicas must stay under PostgreSQL's max_connections) and its own metrics port
+    # (PORTFOLIO_METRICS_PORT … + workers - 1). The standalone shape always runs one process.
+    workers: int = Field(default=1, ge=1, le=32, validation_alias=AliasChoices("workers", "portfolio_workers"))
     # Addresses (IPs or CIDRs, comma-separated) of the reverse proxies whose X-Forwarded-For is
     # believed; from any other peer the header is ignored, so a client cannot pick its address for
     # the sign-in throttle or the audit trail (ASVS V6, V16). Empty: trust no forwarded header.

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from opentelemetry import propagate
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import context
@@ -99,10 +99,15 @@ class UnitOfWork:
         sessionmaker: async_sessionmaker[AsyncSession],
         outbox: Table,
         after_commit: Callable[[], None] | None = None,
+        notify: str | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
+        # ``after_commit`` wakes a relay in this process; ``notify`` (a PostgreSQL channel) wakes the
+        # relays LISTENing in other processes, issued inside the committing transaction so it is
+        # delivered exactly when the events become visible (and never for a rollback).
         self._after_commit = after_commit
+        self._notify = notify
         self._pending: list[tuple[Envelope, dict[str, str]]] = []
 
     async def __aenter__(self) -> Self:
@@ -164,6 +169,8 @@ class UnitOfWork:
             ],
         )
         self._pending = []
+        if self._notify is not None and self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self._notify})
 
     async def commit(self) -> None:
         had_events = bool(self._pending)

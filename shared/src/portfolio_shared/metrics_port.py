@@ -21,12 +21,23 @@ _lock = threading.Lock()
 _server: Any = None
 
 
-def serve_metrics(port: int, addr: str = "0.0.0.0") -> int:  # noqa: S104 - the pod's internal port
-    """Start the process's metrics listener once; returns the port it listens on (0 picks one)."""
+def serve_metrics(port: int, addr: str = "0.0.0.0", *, span: int = 1) -> int:  # noqa: S104 - the pod's internal port
+    """Start the process's metrics listener once; returns the port it listens on (0 picks one).
+
+    With ``span`` > 1 (a service running ``workers`` processes, each with its own registry) the
+    listener takes the first free port of ``port`` … ``port + span - 1``: worker processes take them
+    in start order, and a scrape of each port sees one worker."""
     global _server
     with _lock:
         if _server is None:
-            server, _thread = start_http_server(port, addr=addr)
+            for candidate in range(port, port + max(1, span)) if port else [0]:
+                try:
+                    server, _thread = start_http_server(candidate, addr=addr)
+                except OSError:
+                    if candidate == port + max(1, span) - 1:
+                        raise
+                    continue
+                break
             _server = server
             log.info("metrics served on %s:%d/metrics", addr, server.server_port)
         return int(_server.server_port)

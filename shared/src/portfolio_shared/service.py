@@ -50,6 +50,11 @@ REQUEST_SECONDS = Histogram(
 )
 
 
+def outbox_channel(service_name: str) -> str:
+    """The PostgreSQL NOTIFY channel of a service's outbox (one database per service)."""
+    return "portfolio_outbox_" + "".join(ch if ch.isalnum() else "_" for ch in service_name.lower())
+
+
 @dataclass
 class ServiceRuntime:
     settings: ServiceSettings
@@ -68,7 +73,11 @@ class ServiceRuntime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessionmaker, self.outbox, after_commit=self.relay.wake)
+        # A process that runs its relay wakes it directly; one that does not (a CLI command, a job)
+        # NOTIFYs the service's relays in its committing transaction (PostgreSQL).
+        if self.settings.run_relay:
+            return UnitOfWork(self.sessionmaker, self.outbox, after_commit=self.relay.wake)
+        return UnitOfWork(self.sessionmaker, self.outbox, notify=self.relay.listen_channel)
 
     async def migrate(self) -> None:
         await asyncio.to_thread(upgrade, self.service_dir, self.settings.database_url)
@@ -181,6 +190,9 @@ def build_runtime(
         the_bus,
         service=settings.service_name,
         purges=[Purge(inbox, "processed_at", timedelta(days=settings.inbox_keep_days))],
+        listen_channel=outbox_channel(settings.service_name),
+        # Woken on commit (in process, or NOTIFY on PostgreSQL): the poll is only the fallback.
+        poll_interval=1.0 if engine.dialect.name == "postgresql" else 0.2,
     )
     the_verifier = verifier or JWKSVerifier(
         audience=settings.jwt_audience,
@@ -269,7 +281,7 @@ def create_app(
         if migrate_on_start:
             await runtime.migrate()
         if settings.metrics_port is not None:
-            serve_metrics(settings.metrics_port)
+            serve_metrics(settings.metrics_port, span=settings.workers)
         await runtime.start()
         for hook in on_startup:
             result = hook(runtime)

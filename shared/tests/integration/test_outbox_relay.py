@@ -164,3 +164,37 @@ async def _exists(path: Path) -> bool:
 async def _inbox_rows_seen(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
         return int((await conn.execute(text("SELECT count(*) FROM inbox"))).scalar_one()) == 1
+
+
+async def test_relay_wakes_on_a_notify_from_another_process_commit(
+    pg_engine: AsyncEngine, rabbitmq_url: str, topology: Topology
+) -> None:
+    """Issue 15: the relay wakes on commit, not on its poll. A unit of work without an in-process
+    relay (CLI, job) NOTIFYs inside its transaction; with a 30 s poll the event still goes out at once,
+    while a commit that notifies nobody waits for the poll."""
+    channel = "portfolio_outbox_toy_notify"
+    bus = RabbitBus(rabbitmq_url, topology)
+    relay = OutboxRelay(pg_engine, outbox, bus, poll_interval=30, listen_channel=channel)
+    relay.start()
+    try:
+        await asyncio.wait_for(relay.listening.wait(), timeout=20)
+        await asyncio.sleep(0.3)  # the relay's first round (woken by the listener) is over
+        async with UnitOfWork(make_sessionmaker(pg_engine), outbox) as uow:  # notifies nobody
+            uow.publish(ThingHappened(key="silent"), school_id="s1")
+            await uow.commit()
+        await asyncio.sleep(1.5)
+        assert await _unpublished(pg_engine) == 1  # only the 30 s poll would take it
+        async with UnitOfWork(make_sessionmaker(pg_engine), outbox, notify=channel) as uow:
+            uow.publish(ThingHappened(key="notified"), school_id="s1")
+            await uow.flush_events()
+            await uow.rollback()  # a rolled-back NOTIFY is never delivered
+        await asyncio.sleep(1.5)
+        assert await _unpublished(pg_engine) == 1
+        async with UnitOfWork(make_sessionmaker(pg_engine), outbox, notify=channel) as uow:
+            uow.publish(ThingHappened(key="notified"), school_id="s1")
+            await uow.commit()
+        await eventually(lambda: _eq(_unpublished(pg_engine), 0), timeout=5, interval=0.05)  # both, in order
+    finally:
+        await relay.stop()
+        await bus.close()
+    assert relay._listener is None and not relay.listening.is_set()

@@ -82,3 +82,25 @@ async def test_inspect_copies_every_byte_to_a_sink_in_one_read(storage: LocalDis
     with (tmp_path / "none").open("w+b") as sink:  # over the limit: not read, nothing copied
         over = await storage.inspect("s1/u1/b", max_size=len(data) - 1, sink=sink)
         assert over is not None and over.sha256 is None and sink.tell() == 0
+
+
+async def test_put_signed_for_a_sha256_takes_exactly_that_body(storage: LocalDiskStorage) -> None:
+    """As S3 does with a signed x-amz-checksum-sha256 and Content-Length: the route refuses any other
+    body (hence ``verifies_uploads``), at the size and one byte either side."""
+    assert storage.verifies_uploads is True
+    data = b"%PDF-1.7\n" + b"z" * 100
+    digest = hashlib.sha256(data).hexdigest()
+    async with _client(storage) as client:
+        for key, body, status, code in [
+            ("a", data + b"!", 413, "too-large"),
+            ("b", data[:-1], 400, "size-mismatch"),
+            ("c", data[:-1] + b"y", 400, "bad-digest"),
+        ]:
+            put = await storage.presign_put(key, content_type="application/pdf", max_size=len(data), sha256=digest)
+            r = await client.put(put.url, content=body, headers=put.headers)
+            assert (r.status_code, r.json()["code"]) == (status, code)
+            assert await storage.stat(key) is None
+        put = await storage.presign_put("d", content_type="application/pdf", max_size=len(data), sha256=digest.upper())
+        assert (await client.put(put.url, content=data, headers=put.headers)).status_code == 200
+    assert await storage.reader_source("d") == storage.root / "d"
+    assert (storage.root / "d").read_bytes() == data

@@ -43,8 +43,6 @@ class Settings(ServiceSettings):
     content_check_max_memory_mb: int = Field(default=768, ge=16, le=16384)
     content_check_max_pixels: int = Field(default=40_000_000, ge=1)
     content_check_concurrency: int = Field(default=2, ge=1, le=32)
-    # Where a received file is copied, chunk by chunk, for its parser (None: the system's temp dir).
-    content_check_tmp_dir: str | None = None
     # Dates (absences, extensions, authorisations "until") are school-local calendar dates.
     school_timezone: str = "Asia/Taipei"
 

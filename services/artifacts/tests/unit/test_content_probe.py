@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -263,3 +264,74 @@ def test_files_written_by_real_libraries_parse(tmp_path: Path) -> None:
     assert _probe(tmp_path, "jpeg", jpeg.getvalue()) == "JPEG 120x80"
     assert _probe(tmp_path, "png", png.getvalue()) == "PNG 120x80"
     assert "cannot be decoded" in _refusal(tmp_path, "jpeg", jpeg.getvalue()[: len(jpeg.getvalue()) // 2])
+
+
+def test_a_url_request_fetches_hashes_and_parses_in_the_worker(tmp_path: Path) -> None:
+    """The worker fetches a presigned GET itself (the bytes never pass through the service); an
+    unreachable store is not a refusal, and a body over ``max_bytes`` is one."""
+    import hashlib
+    import http.server
+    import threading
+
+    from portfolio_artifacts.adapters.content_probe import handle
+
+    data = sample_pdf(3000)
+
+    class One(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), One)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/obj"
+    try:
+        got = handle({"kind": "pdf", "url": url, "max_bytes": len(data), "sha256": True}, 40_000_000)
+        assert got == {"ok": True, "detail": "PDF, 1 page(s)", "sha256": hashlib.sha256(data).hexdigest(), "size": 3000}
+        assert "sha256" not in handle({"kind": "pdf", "url": url, "max_bytes": len(data)}, 40_000_000)
+        over = handle({"kind": "pdf", "url": url, "max_bytes": len(data) - 1, "sha256": True}, 40_000_000)
+        assert over["ok"] is False and "larger than" in str(over["detail"]) and not over.get("unreachable")
+    finally:
+        server.shutdown()
+        server.server_close()
+    gone = handle({"kind": "pdf", "url": url, "max_bytes": 10, "sha256": True}, 40_000_000)
+    assert gone["ok"] is False and gone["unreachable"] is True
+    assert handle({"kind": "pdf", "url": "file:///etc/passwd", "max_bytes": 10}, 40_000_000)["unreachable"] is True
+
+
+async def test_an_object_source_is_asked_for_only_once_a_parser_is_free(tmp_path: Path) -> None:
+    """During a surge files wait for one of ``concurrency`` parsers: the short-lived presigned GET is
+    made when the file's turn comes, so it cannot expire in the queue."""
+    slow = [
+        sys.executable,
+        "-c",
+        "import sys, time\n"
+        "for line in sys.stdin:\n"
+        "    time.sleep(0.3)\n"
+        '    print(\'{"ok": true, "detail": "ok", "sha256": "ab", "size": 2}\', flush=True)\n',
+    ]
+    checker = ContentChecker(ContentLimits(timeout_seconds=20, concurrency=1), command=slow)
+    events: list[str] = []
+
+    def source(name: str) -> Callable[[], Any]:
+        async def make() -> str:
+            events.append(f"url {name}")
+            return f"http://store/{name}"
+
+        return make
+
+    async def one(name: str) -> None:
+        result = await checker.check_object("pdf", source(name), max_bytes=10, sha256=True)
+        assert (result.ok, result.sha256, result.size) == (True, "ab", 2)
+        events.append(f"parsed {name}")
+
+    try:
+        await asyncio.gather(one("a"), one("b"))
+    finally:
+        await checker.close()
+    assert events == ["url a", "parsed a", "url b", "parsed b"]

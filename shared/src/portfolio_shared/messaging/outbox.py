@@ -6,11 +6,19 @@ outbox loss). On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so 
 (one per pod) share the work without publishing a row twice at the same time. A relay killed
 between publishing and marking leaves the row unpublished: it goes out again, and the consumers'
 inbox makes the second delivery a no-op (at-least-once + idempotent = effectively once).
+
+It wakes on commit rather than polling: a commit in this process calls :meth:`OutboxRelay.wake`;
+on PostgreSQL the relay also LISTENs on ``listen_channel``, on which a unit of work of another
+process (a CLI command, a job, a worker without a relay) issues NOTIFY inside its committing
+transaction. The poll stays as a slow fallback (a lost notification, a listener reconnecting).
+Each round claims up to ``batch_size`` rows, publishes them concurrently with confirms and marks
+them in one statement.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -54,8 +62,10 @@ class OutboxRelay:
         on_published: Callable[[Sequence[int]], Awaitable[None]] | None = None,
         must_route: frozenset[str] | None = None,
         purges: Sequence[Purge] = (),
+        listen_channel: str | None = None,
     ) -> None:
         self.engine = engine
+        self.listen_channel = listen_channel if engine.dialect.name == "postgresql" else None
         # Other rows with a horizon (inbox, idempotency keys), purged on the same schedule.
         self.purges = list(purges)
         self.outbox = outbox
@@ -75,6 +85,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()  # set while the LISTEN connection is up (tests, metrics)
         self._last_purge = datetime.min.replace(tzinfo=UTC)
         self._last_backlog = datetime.min.replace(tzinfo=UTC)
 
@@ -218,17 +230,61 @@ class OutboxRelay:
             except TimeoutError:
                 pass
 
+    async def listen_forever(self) -> None:
+        """Hold one connection LISTENing on ``listen_channel``; every notification wakes the relay.
+        A lost connection is opened again (the poll covers the gap)."""
+        assert self.listen_channel is not None
+        channel, delay = self.listen_channel, 0.5
+        while not self._stopping.is_set():
+            try:
+                raw = await self._listen_connection()
+                try:
+
+                    def on_notify(*_args: object) -> None:
+                        self._wake.set()
+
+                    await raw.add_listener(channel, on_notify)
+                    self.listening.set()
+                    delay = 0.5
+                    self._wake.set()  # anything committed while nobody listened
+                    while not self._stopping.is_set() and not raw.is_closed():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._stopping.wait(), timeout=5)
+                finally:
+                    self.listening.clear()
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(raw.close(), timeout=2)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay: cannot LISTEN on %s (%s); polling until it can", channel, exc)
+            if not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _listen_connection(self) -> Any:
+        """A connection of its own, outside the engine's pool (a request must never wait for the
+        connection the listener holds)."""
+        import asyncpg
+
+        url = self.engine.url.set(drivername="postgresql")
+        return await asyncpg.connect(url.render_as_string(hide_password=False), timeout=5)
+
     def start(self) -> None:
         if self._task is None:
             self._stopping.clear()
             self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay:{self.service}")
+            if self.listen_channel is not None:
+                self._listener = asyncio.create_task(self.listen_forever(), name=f"outbox-listen:{self.service}")
 
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        tasks = [t for t in (self._task, self._listener) if t is not None]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = self._listener = None
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Publish everything pending now (tests, graceful shutdown)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 
@@ -56,17 +57,38 @@ class InspectableStorage(Protocol):
 
 
 class ObjectStorage(Protocol):
+    #: Whether the store itself refuses a presigned PUT whose body differs from the ``sha256`` and
+    #: ``size`` the URL was signed for. True: on completion a stat (size) and the first bytes (type)
+    #: are enough, the store vouches for the SHA-256. False (moto, stores that ignore the signed
+    #: checksum): the service hashes what it received once more. Either way the integrity job reads
+    #: every object again later.
+    verifies_uploads: bool
+
     async def ensure_bucket(self) -> None: ...
 
     async def presign_put(
-        self, key: str, *, content_type: str, max_size: int, expires: timedelta = timedelta(minutes=15)
-    ) -> PresignedRequest: ...
+        self,
+        key: str,
+        *,
+        content_type: str,
+        max_size: int,
+        sha256: str | None = None,
+        expires: timedelta = timedelta(minutes=15),
+    ) -> PresignedRequest:
+        """A short-lived PUT of at most ``max_size`` bytes. With ``sha256`` (hex, the client's
+        declaration) the request is bound to that body: exactly ``max_size`` bytes with that digest."""
+        ...
 
     async def presign_get(
         self, key: str, *, filename: str, content_type: str, expires: timedelta = timedelta(minutes=5)
     ) -> PresignedRequest: ...
 
     async def stat(self, key: str) -> ObjectInfo | None: ...
+
+    async def reader_source(self, key: str) -> str | Path:
+        """Where another process on this host reads the object from itself: the file (local disk) or
+        a short-lived presigned GET URL (S3), so the bytes need not pass through the service."""
+        ...
 
     async def read_head(self, key: str, length: int = 4096) -> bytes: ...
 

@@ -32,6 +32,9 @@ CHUNK = 1024 * 1024
 
 
 class LocalDiskStorage:
+    # The PUT route below checks size and SHA-256 of what it receives against the signed token.
+    verifies_uploads = True
+
     def __init__(self, root: str | Path, *, secret: str, base_url: str, route_prefix: str = "/storage") -> None:
         self.root = Path(root).resolve()
         self.secret = secret.encode()
@@ -70,12 +73,25 @@ class LocalDiskStorage:
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
 
     async def presign_put(
-        self, key: str, *, content_type: str, max_size: int, expires: timedelta = timedelta(minutes=15)
+        self,
+        key: str,
+        *,
+        content_type: str,
+        max_size: int,
+        sha256: str | None = None,
+        expires: timedelta = timedelta(minutes=15),
     ) -> PresignedRequest:
         self._path(key)
-        token = self.sign(
-            {"k": key, "m": "PUT", "exp": time.time() + expires.total_seconds(), "ct": content_type, "max": max_size}
-        )
+        claims: dict[str, object] = {
+            "k": key,
+            "m": "PUT",
+            "exp": time.time() + expires.total_seconds(),
+            "ct": content_type,
+            "max": max_size,
+        }
+        if sha256 is not None:  # bound to one body: exactly max_size bytes with this digest
+            claims["sha"] = sha256.lower()
+        token = self.sign(claims)
         return PresignedRequest(
             url=f"{self.base_url}{self.route_prefix}/{token}",
             method="PUT",
@@ -94,6 +110,10 @@ class LocalDiskStorage:
             method="GET",
             expires_in=int(expires.total_seconds()),
         )
+
+    async def reader_source(self, key: str) -> str | Path:
+        """The stored file itself (objects are immutable once written)."""
+        return self._path(key)
 
     async def stat(self, key: str) -> ObjectInfo | None:
         path = self._path(key)
@@ -222,6 +242,8 @@ class LocalDiskStorage:
                     "the Content-Type differs from the one the URL was issued for",
                 )
             limit = int(str(claims["max"]))
+            expected = claims.get("sha")
+            hasher = hashlib.sha256() if expected is not None else None
             chunks: list[bytes] = []
             size = 0
             async for chunk in request.stream():
@@ -229,7 +251,26 @@ class LocalDiskStorage:
                 if size > limit:
                     received = over_limit(limit, size, what="what was received so far")
                     raise Problem(413, "too-large", "Payload too large", "檔案過大", received)
+                if hasher is not None:
+                    hasher.update(chunk)
                 chunks.append(chunk)
+            if hasher is not None:  # as S3 does with a signed x-amz-checksum-sha256 and Content-Length
+                if size != limit:
+                    raise Problem(
+                        400,
+                        "size-mismatch",
+                        "Size mismatch",
+                        "檔案大小不符",
+                        f"{size} bytes were received; this URL is for exactly {limit} bytes",
+                    )
+                if hasher.hexdigest() != expected:
+                    raise Problem(
+                        400,
+                        "bad-digest",
+                        "Checksum mismatch",
+                        "檔案雜湊值不符",
+                        "the SHA-256 of what was received differs from the one this URL was issued for",
+                    )
             try:
                 await asyncio.to_thread(self._write_new, str(claims["k"]), chunks)
             except FileExistsError as exc:

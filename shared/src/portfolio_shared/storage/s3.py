@@ -8,6 +8,7 @@ import io
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -16,6 +17,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from . import sigv4
 from .base import Digest, Inspection, ObjectInfo, PresignedRequest
 
 CHUNK = 1024 * 1024
@@ -51,7 +53,9 @@ def _http_client(secure: bool, *, connect: float, read: float) -> urllib3.PoolMa
     reads: seconds, not half an hour."""
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=connect, read=read),
-        maxsize=10,
+        # As many kept-alive connections as the storage threads of a surge (artifacts' storage_threads,
+        # 32): a smaller pool discards and reopens connections under load.
+        maxsize=32,
         cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
         retries=urllib3.Retry(total=5, connect=2, read=1, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
@@ -59,22 +63,42 @@ def _http_client(secure: bool, *, connect: float, read: float) -> urllib3.PoolMa
 
 
 class S3Storage:
-    def __init__(self, client: Minio, bucket: str) -> None:
+    def __init__(
+        self,
+        client: Minio,
+        bucket: str,
+        *,
+        verifies_uploads: bool = False,
+        endpoint: str = "",
+        secure: bool = True,
+        region: str = "us-east-1",
+        access_key: str = "",
+        secret_key: str = "",
+    ) -> None:
         self.client = client
         self.bucket = bucket
+        # AWS S3 and MinIO check a signed x-amz-checksum-sha256 and Content-Length; moto does not
+        # (tests/integration/test_s3_storage.py probes it), so this is the deployment's word, off
+        # unless the URL says ``store_verifies=true``.
+        self.verifies_uploads = verifies_uploads
+        self._endpoint, self._secure, self._region = endpoint, secure, region
+        self._access_key, self._secret_key = access_key, secret_key
 
     @classmethod
     def from_url(cls, url: str) -> S3Storage:
         """``s3://ACCESS:SECRET@host:port/bucket?secure=false&region=us-east-1``, optionally with
-        ``connect_timeout=`` (default 5) and ``read_timeout=`` (default 20) in seconds."""
+        ``connect_timeout=`` (default 5) and ``read_timeout=`` (default 20) in seconds, and
+        ``store_verifies=true`` when the store enforces signed checksums (AWS S3, MinIO)."""
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         secure = query.get("secure", ["true"])[0].lower() == "true"
         region = query.get("region", ["us-east-1"])[0]
+        endpoint = f"{parts.hostname}:{parts.port or (443 if secure else 80)}"
+        access_key, secret_key = unquote(parts.username or ""), unquote(parts.password or "")
         client = Minio(
-            f"{parts.hostname}:{parts.port or (443 if secure else 80)}",
-            access_key=unquote(parts.username or ""),
-            secret_key=unquote(parts.password or ""),
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
             secure=secure,
             region=region,
             http_client=_http_client(
@@ -83,7 +107,22 @@ class S3Storage:
                 read=float(query.get("read_timeout", ["20"])[0]),
             ),
         )
-        return cls(client, parts.path.strip("/"))
+        return cls(
+            client,
+            parts.path.strip("/"),
+            verifies_uploads=query.get("store_verifies", ["false"])[0].lower() == "true",
+            endpoint=endpoint,
+            secure=secure,
+            region=region,
+            access_key=access_key,
+            secret_key=secret_key,
+        )
+
+    def _host_header(self) -> str:
+        """The Host header a client sends (no port when it is the scheme's default): what is signed."""
+        host, _, port = self._endpoint.rpartition(":")
+        default = "443" if self._secure else "80"
+        return host if port == default else self._endpoint
 
     async def ensure_bucket(self) -> None:
         def _ensure() -> None:
@@ -93,14 +132,41 @@ class S3Storage:
         await asyncio.to_thread(_ensure)
 
     async def presign_put(
-        self, key: str, *, content_type: str, max_size: int, expires: timedelta = timedelta(minutes=15)
+        self,
+        key: str,
+        *,
+        content_type: str,
+        max_size: int,
+        sha256: str | None = None,
+        expires: timedelta = timedelta(minutes=15),
     ) -> PresignedRequest:
-        # S3 cannot bound a presigned PUT's size; the caller checked the declared size and
-        # verifies the stored size on completion, deleting anything over the limit.
-        url = await asyncio.to_thread(self.client.presigned_put_object, self.bucket, key, expires)
-        return PresignedRequest(
-            url=url, method="PUT", headers={"Content-Type": content_type}, expires_in=int(expires.total_seconds())
+        """Without ``sha256`` only the host is signed (S3 cannot bound such a PUT's size: the caller
+        verifies the stored size on completion). With it, Content-Type, Content-Length (= ``max_size``)
+        and x-amz-checksum-sha256 are signed: a store that enforces them refuses any other body."""
+        if sha256 is None or not self._access_key:
+            url = await asyncio.to_thread(self.client.presigned_put_object, self.bucket, key, expires)
+            return PresignedRequest(
+                url=url, method="PUT", headers={"Content-Type": content_type}, expires_in=int(expires.total_seconds())
+            )
+        # Sent by the client as they are; Content-Length is signed but set by the client's HTTP stack
+        # from the body (browsers refuse to set it by hand), so a body of another length fails.
+        headers = {
+            "Content-Type": content_type,
+            "x-amz-checksum-sha256": sigv4.checksum_header(sha256),
+            "x-amz-sdk-checksum-algorithm": "SHA256",
+        }
+        url = sigv4.presign(
+            method="PUT",
+            scheme="https" if self._secure else "http",
+            host=self._host_header(),
+            path=f"/{self.bucket}/{key}",
+            access_key=self._access_key,
+            secret_key=self._secret_key,
+            region=self._region,
+            expires=int(expires.total_seconds()),
+            headers={**headers, "Content-Length": str(max_size)},
         )
+        return PresignedRequest(url=url, method="PUT", headers=headers, expires_in=int(expires.total_seconds()))
 
     async def presign_get(
         self, key: str, *, filename: str, content_type: str, expires: timedelta = timedelta(minutes=5)
@@ -113,6 +179,10 @@ class S3Storage:
         }
         url = await asyncio.to_thread(self.client.presigned_get_object, self.bucket, key, expires, params)
         return PresignedRequest(url=url, method="GET", expires_in=int(expires.total_seconds()))
+
+    async def reader_source(self, key: str) -> str | Path:
+        """A presigned GET valid for one minute (a parser worker fetches the object with it)."""
+        return await asyncio.to_thread(self.client.presigned_get_object, self.bucket, key, timedelta(minutes=1))
 
     async def stat(self, key: str) -> ObjectInfo | None:
         try:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,20 @@ class ContentLimits:
 class ContentResult:
     ok: bool
     detail: str
+    # Of a fetched object (``check_object(..., sha256=True)``): what the worker read.
+    sha256: str | None = None
+    size: int | None = None
+    # The worker could not fetch the object: the store decided nothing (not a refusal).
+    unreachable: bool = False
+
+
+def _sha256_of(path: Path) -> tuple[str, int]:
+    h, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
 
 
 class _Worker:
@@ -120,13 +135,42 @@ class ContentChecker:
             self._idle.append(worker)
 
     async def check(self, kind: str, path: Path) -> ContentResult:
+        """Parse the file at ``path`` (a copy the caller made)."""
+        return await self._check(kind, {"kind": kind, "path": str(path)})
+
+    async def check_object(
+        self, kind: str, source: Callable[[], Awaitable[str | Path]], *, max_bytes: int, sha256: bool
+    ) -> ContentResult:
+        """Parse a stored object: ``source()`` gives its path (local disk) or a short-lived presigned
+        GET URL the worker fetches itself (at most ``max_bytes``), so the bytes never pass through this
+        process; it is called once a parser is free, so a URL does not expire in the queue. With
+        ``sha256`` the answer carries the SHA-256 and size of what the worker read."""
+        where: list[str | Path] = []
+
+        async def request() -> dict[str, object]:
+            where.append(await source())
+            if isinstance(where[0], Path):
+                return {"kind": kind, "path": str(where[0])}
+            return {"kind": kind, "url": where[0], "max_bytes": max_bytes, "sha256": sha256}
+
+        result = await self._check(kind, request)
+        if sha256 and where and isinstance(where[0], Path) and result.ok:
+            digest = await asyncio.to_thread(_sha256_of, where[0])
+            return ContentResult(result.ok, result.detail, sha256=digest[0], size=digest[1])
+        return result
+
+    async def _check(
+        self, kind: str, request: dict[str, object] | Callable[[], Awaitable[dict[str, object]]]
+    ) -> ContentResult:
         async with self._slots:
+            if callable(request):
+                request = await request()
             mb = self.limits.max_memory_bytes // (1024 * 1024)
             stopped = ContentResult(False, f"the parser stopped without an answer (memory bound {mb} MB, or a crash)")
             for _ in range(3):  # a worker found dead before the request, or worn, is replaced
                 worker = self._take() or await self._spawn()
                 fresh = worker.served == 0
-                outcome = await self._ask(worker, kind, path)
+                outcome = await self._ask(worker, request)
                 if outcome == "timeout":
                     return ContentResult(False, f"the file did not parse within {self.limits.timeout_seconds:g} s")
                 if outcome == "gone" and not fresh:
@@ -134,16 +178,23 @@ class ContentChecker:
                 if isinstance(outcome, dict):
                     if outcome.get("fresh") and not fresh:
                         continue  # out of memory after other files: once more from a clean heap
-                    return ContentResult(bool(outcome.get("ok")), str(outcome.get("detail", "")))
+                    sha, size = outcome.get("sha256"), outcome.get("size")
+                    return ContentResult(
+                        bool(outcome.get("ok")),
+                        str(outcome.get("detail", "")),
+                        sha256=str(sha) if sha is not None else None,
+                        size=int(str(size)) if size is not None else None,
+                        unreachable=bool(outcome.get("unreachable")),
+                    )
                 return stopped
             return stopped
 
-    async def _ask(self, worker: _Worker, kind: str, path: Path) -> dict[str, object] | str:
+    async def _ask(self, worker: _Worker, request: dict[str, object]) -> dict[str, object] | str:
         """The worker's answer, or ``"timeout"`` (killed), or ``"gone"`` (died without one)."""
         proc = worker.proc
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            proc.stdin.write(json.dumps({"kind": kind, "path": str(path)}).encode() + b"\n")
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
             await proc.stdin.drain()
             line = await asyncio.wait_for(proc.stdout.readline(), self.limits.timeout_seconds)
         except TimeoutError:

@@ -10,11 +10,19 @@ a worker process (``python -m portfolio_artifacts.adapters.content_probe``) that
 address-space limit before it imports a parser, then answers one JSON line
 ``{"ok": bool, "detail": str}`` per request line ``{"kind": …, "path": …}``; the parent
 (``content_check``) kills it at a request's wall-clock deadline and starts a new one.
+
+A request may name ``"url"`` (a presigned GET of the stored object) instead of a path, with
+``"max_bytes"``: the worker then fetches the object itself into its memory (at most ``max_bytes``,
+within its address-space bound) and, with ``"sha256": true``, answers its ``sha256`` and ``size`` too.
+So the bytes of an upload go from the store to the bounded parser and never through the service's
+own process, which only asks for a HEAD and the first bytes (``service_layer.files``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
 import struct
@@ -31,12 +39,12 @@ class Refused(Exception):
 
 
 # -- PDF ------------------------------------------------------------------------------------------
-def probe_pdf(path: Path) -> str:
+def probe_pdf(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise Refused("the PDF is password-protected, so its pages cannot be checked")
         pages = len(reader.pages)
@@ -52,31 +60,30 @@ def probe_pdf(path: Path) -> str:
 
 
 # -- JPEG and PNG ---------------------------------------------------------------------------------
-def probe_image(path: Path, kind: str, max_pixels: int) -> str:
+def probe_image(data: bytes, kind: str, max_pixels: int) -> str:
     from PIL import Image
 
     fmt = {"jpeg": "JPEG", "png": "PNG"}[kind]
     Image.MAX_IMAGE_PIXELS = max_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, do not merely warn
     try:
-        with Image.open(path, formats=[fmt]) as image:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
             image.verify()  # PNG: every chunk CRC up to IEND
-        with Image.open(path, formats=[fmt]) as image:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
             image.load()  # full decode: a truncated file fails here
             width, height = image.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Refused(f"the image has more than {max_pixels} pixels (decompression bomb limit)") from None
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
-        why = str(exc).replace(str(path), "the file")  # the temporary path means nothing to the uploader
-        raise Refused(f"the {fmt} image cannot be decoded ({why})") from None
+        raise Refused(f"the {fmt} image cannot be decoded ({exc})") from None
     if kind == "png":
-        _png_ends_at_iend(path)
+        _png_ends_at_iend(data)
     return f"{fmt} {width}x{height}"
 
 
-def _png_ends_at_iend(path: Path) -> None:
+def _png_ends_at_iend(data: bytes) -> None:
     # Decoders ignore bytes after IEND, which is how PNG/ZIP or PNG/executable polyglots ride along.
-    with path.open("rb") as fh:
+    with io.BytesIO(data) as fh:
         fh.seek(8)
         while header := fh.read(8):
             if len(header) < 8:
@@ -115,8 +122,7 @@ def mpeg_frame_length(header: bytes) -> int | None:
     return 72 * _BITRATES_V2_L3[bitrate_index] * 1000 // rate + padding
 
 
-def probe_mp3(path: Path) -> str:
-    data = path.read_bytes()  # at most the media limit (10 MB), in this bounded child
+def probe_mp3(data: bytes) -> str:
     pos = 0
     while data.startswith(b"ID3", pos) and len(data) >= pos + 10:  # ID3v2 tags (some files repeat them)
         size = 0
@@ -174,9 +180,9 @@ def _boxes(fh: BinaryIO, start: int, end: int, where: str) -> list[tuple[bytes, 
     return boxes
 
 
-def probe_mp4(path: Path) -> str:
-    size = path.stat().st_size
-    with path.open("rb") as fh:
+def probe_mp4(data: bytes) -> str:
+    size = len(data)
+    with io.BytesIO(data) as fh:
         top = _boxes(fh, 0, size, "the file")
         if not top or top[0][0] != b"ftyp":
             raise Refused("the MP4 does not start with an ftyp box")
@@ -193,16 +199,18 @@ def probe_mp4(path: Path) -> str:
     return f"MP4, {len(top)} boxes, {tracks} track(s)"
 
 
-def probe(kind: str, path: Path, *, max_pixels: int) -> str:
-    """Parse ``path`` as ``kind``; return a short description or raise :class:`Refused`."""
+def probe(kind: str, source: Path | bytes, *, max_pixels: int) -> str:
+    """Parse ``source`` (a file, or its bytes) as ``kind``; return a short description or raise
+    :class:`Refused`. A file is read whole: at most the media limit (10 MB), in this bounded child."""
+    data = source if isinstance(source, bytes) else source.read_bytes()
     if kind == "pdf":
-        return probe_pdf(path)
+        return probe_pdf(data)
     if kind in ("jpeg", "png"):
-        return probe_image(path, kind, max_pixels)
+        return probe_image(data, kind, max_pixels)
     if kind == "mp3":
-        return probe_mp3(path)
+        return probe_mp3(data)
     if kind == "mp4":
-        return probe_mp4(path)
+        return probe_mp4(data)
     raise Refused(f"no parser for {kind!r}")
 
 
@@ -213,10 +221,31 @@ def _limit_self(max_memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # a parser has nothing to write
 
 
-def answer(kind: str, path: Path, max_pixels: int) -> dict[str, object]:
+class Unreachable(Exception):
+    """The object could not be fetched: the store decides nothing, the upload stays pending."""
+
+
+def fetch(url: str, max_bytes: int, timeout: float = 10.0) -> bytes:
+    """The object behind a presigned GET, at most ``max_bytes`` (more is a refusal)."""
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("http://", "https://")):
+        raise Unreachable("not an http(s) URL")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - scheme checked above
+            data = resp.read(max_bytes + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise Unreachable(f"{type(exc).__name__}: {exc}") from None
+    if len(data) > max_bytes:
+        raise Refused(f"the stored object is larger than {max_bytes} bytes")
+    return data
+
+
+def answer(kind: str, source: Path | bytes, max_pixels: int) -> dict[str, object]:
     """One request: ``ok`` and ``detail``; ``fresh`` asks for a retry in a new process (memory)."""
     try:
-        return {"ok": True, "detail": probe(kind, path, max_pixels=max_pixels)}
+        return {"ok": True, "detail": probe(kind, source, max_pixels=max_pixels)}
     except Refused as refusal:
         return {"ok": False, "detail": str(refusal)}
     except MemoryError:
@@ -243,13 +272,32 @@ def serve(max_pixels: int, idle_seconds: float) -> int:
             return 0
         try:
             request = json.loads(line)
-            result = answer(str(request["kind"]), Path(request["path"]), max_pixels)
+            result = handle(request, max_pixels)
         except (ValueError, KeyError, TypeError):
             result = {"ok": False, "detail": "bad request to the content probe"}
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         if result.get("fresh"):
             return 0  # leave with the worn heap
+
+
+def handle(request: dict[str, object], max_pixels: int) -> dict[str, object]:
+    """A ``path`` request parses the file; a ``url`` request fetches, optionally hashes, then parses."""
+    kind = str(request["kind"])
+    if "url" not in request:
+        return answer(kind, Path(str(request["path"])), max_pixels)
+    try:
+        data = fetch(str(request["url"]), int(str(request["max_bytes"])))
+    except Unreachable as exc:
+        return {"ok": False, "unreachable": True, "detail": f"the object could not be fetched ({exc})"}
+    except Refused as refusal:
+        return {"ok": False, "detail": str(refusal)}
+    except MemoryError:
+        return {"ok": False, "detail": "parsing needed more memory than the bound", "fresh": True}
+    result = answer(kind, data, max_pixels)
+    if request.get("sha256"):
+        result |= {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,17 +7,14 @@ reused, and a new version is a new object beside the old one (R-FILE-1; "What we
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -32,7 +29,7 @@ from portfolio_artifacts.domain.file_rules import (
     check_received,
     normalise_sha256,
 )
-from portfolio_artifacts.domain.filetypes import HEAD_SIZE
+from portfolio_artifacts.domain.filetypes import HEAD_SIZE, DetectedType
 from portfolio_shared.sizes import over_limit
 from portfolio_shared.storage import InspectableStorage, ObjectStorage
 
@@ -117,8 +114,10 @@ async def presign_uploads(
     prepared = []
     for d in declared:
         file_id, key = uuid.uuid4(), object_key(school_id, student_user_id)
+        # The declared size and SHA-256 are signed into the URL: a store that enforces them refuses
+        # any other body (storage.verifies_uploads), and completion need not hash it again.
         presigned = await deps.storage.presign_put(
-            key, content_type=d.content_type, max_size=d.size, expires=deps.upload_ttl
+            key, content_type=d.content_type, max_size=d.size, sha256=d.sha256, expires=deps.upload_ttl
         )
         ticket = {
             "file_id": str(file_id),
@@ -186,64 +185,91 @@ async def verify_received(
     row: Any,
     rules: FileRules,
     content: ContentChecker | None = None,
-    *,
-    tmp_dir: str | None = None,
 ) -> Verdict:
     """Hold the stored bytes to the declaration, to the real type and, with ``content``, to a parse
     of that type within a time and memory bound (R-FILE-1).
 
     Raises :class:`FileNotUploaded` when nothing is stored yet (the client may still PUT). Any other
-    failure is a refusal: the caller deletes the object. The bytes stream once from storage through
-    SHA-256 into a temporary file for the parser; the service never holds the file in memory.
+    failure is a refusal: the caller deletes the object. This process asks the store for a HEAD (size)
+    and a ranged GET of the first bytes (magic numbers): an oversized, empty, mistyped or disguised
+    file is refused without reading it. The parser's worker process fetches the object itself and,
+    unless the store enforced the SHA-256 signed into the PUT (``storage.verifies_uploads``), hashes
+    what it read: the bytes never pass through the service, and are read once.
     """
-    copy = tempfile.NamedTemporaryFile(prefix="artifact-", dir=tmp_dir) if content is not None else None
-    with copy if copy is not None else contextlib.nullcontext():
-        slot = FileSlot(row.slot)
-        limit = rules.max_bytes(slot)
-        missing = FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
-        sink = cast(BinaryIO, copy) if copy is not None else None
-        if isinstance(storage, InspectableStorage):  # one GET: size, SHA-256, magic bytes and the copy
-            seen = await storage.inspect(row.object_key, head_size=HEAD_SIZE, max_size=limit, sink=sink)
-            if seen is None:
-                raise missing
-            size, sha256, head = seen.size, seen.sha256, seen.head
-        else:
-            info = await storage.stat(row.object_key)
-            if info is None:
-                raise missing
-            size, sha256, head = info.size, None, b""
-            if size <= limit:
-                digest = await storage.digest(row.object_key)
-                size, sha256 = digest.size, digest.sha256
-                head = await storage.read_head(row.object_key, HEAD_SIZE) if size else b""
-                if sink is not None and size <= limit:  # no streaming read in this port: at most the limit
-                    sink.write(await storage.read_head(row.object_key, size))
-        if sha256 is None or size > limit:
-            # Never hash an oversized object: S3 cannot bound a presigned PUT, so refuse on its size.
-            err = FileTooLarge(over_limit(limit, size, what=f"the received {slot.value} file"), field="size")
-            return Verdict(row.id, False, size=size, error=err)
+    slot = FileSlot(row.slot)
+    limit = rules.max_bytes(slot)
+    missing = FileNotUploaded(f"the {slot.value} file {row.filename!r} has not been uploaded yet", field="files")
+    if content is None:
+        return await _verify_by_reading(storage, row, rules, slot, limit, missing)
+    info = await storage.stat(row.object_key)
+    if info is None:
+        raise missing
+    if info.size > limit:  # never read an oversized object (a store that cannot bound the PUT)
+        return Verdict(row.id, False, size=info.size, error=_too_large(limit, info.size, slot))
+    head = await storage.read_head(row.object_key, HEAD_SIZE) if info.size else b""
+    declared_sha = row.declared_sha256
+    try:  # the SHA-256 is the declared one until the parser's read says otherwise
+        detected = _check(row, slot, rules, info.size, declared_sha, head)
+    except DomainError as exc:
+        return Verdict(row.id, False, size=info.size, error=exc)
+    assert detected.kind is not None  # check_received refuses a file of no accepted kind
+    hash_it = not storage.verifies_uploads
+    result = await content.check_object(
+        detected.kind.value, lambda: storage.reader_source(row.object_key), max_bytes=limit, sha256=hash_it
+    )
+    if result.unreachable:
+        raise ConnectionError(result.detail)  # storage unavailable: decides nothing
+    if hash_it and result.ok and result.sha256 is None:  # never accept bytes nobody hashed
+        raise ConnectionError("the parser read the object but reported no SHA-256")
+    size, sha256 = info.size, declared_sha
+    if hash_it and result.sha256 is not None and result.size is not None:
+        size, sha256 = result.size, result.sha256
         try:
-            detected = check_received(
-                slot,
-                row.declared_size,
-                row.declared_sha256,
-                size,
-                sha256,
-                head,
-                filename=row.filename,
-                rules=rules,
-            )
+            _check(row, slot, rules, size, sha256, head)  # another body than the declared one
         except DomainError as exc:
             return Verdict(row.id, False, size=size, sha256=sha256, error=exc)
-        if content is not None and copy is not None and detected.kind is not None:
-            copy.flush()
-            result = await content.check(detected.kind.value, Path(copy.name))
-            if not result.ok:
-                refusal = FileContentInvalid(
-                    f"the file starts like a {detected.label} but does not parse as one: {result.detail}",
-                    field="file",
-                )
-                return Verdict(row.id, False, size=size, sha256=sha256, error=refusal)
+    if not result.ok:
+        refusal = FileContentInvalid(
+            f"the file starts like a {detected.label} but does not parse as one: {result.detail}", field="file"
+        )
+        return Verdict(row.id, False, size=size, sha256=sha256 if not hash_it or result.sha256 else None, error=refusal)
+    return Verdict(row.id, True, size=size, sha256=sha256, mime=detected.mime)
+
+
+def _too_large(limit: int, size: int, slot: FileSlot) -> DomainError:
+    return FileTooLarge(over_limit(limit, size, what=f"the received {slot.value} file"), field="size")
+
+
+def _check(row: Any, slot: FileSlot, rules: FileRules, size: int, sha256: str, head: bytes) -> DetectedType:
+    return check_received(
+        slot, row.declared_size, row.declared_sha256, size, sha256, head, filename=row.filename, rules=rules
+    )
+
+
+async def _verify_by_reading(
+    storage: ObjectStorage, row: Any, rules: FileRules, slot: FileSlot, limit: int, missing: DomainError
+) -> Verdict:
+    """Without a parser: size, SHA-256 and magic bytes from one read of the object in this process."""
+    if isinstance(storage, InspectableStorage):  # one GET: size, SHA-256 and magic bytes
+        seen = await storage.inspect(row.object_key, head_size=HEAD_SIZE, max_size=limit)
+        if seen is None:
+            raise missing
+        size, sha256, head = seen.size, seen.sha256, seen.head
+    else:
+        info = await storage.stat(row.object_key)
+        if info is None:
+            raise missing
+        size, sha256, head = info.size, None, b""
+        if size <= limit:
+            digest = await storage.digest(row.object_key)
+            size, sha256 = digest.size, digest.sha256
+            head = await storage.read_head(row.object_key, HEAD_SIZE) if size else b""
+    if sha256 is None or size > limit:
+        return Verdict(row.id, False, size=size, error=_too_large(limit, size, slot))
+    try:
+        detected = _check(row, slot, rules, size, sha256, head)
+    except DomainError as exc:
+        return Verdict(row.id, False, size=size, sha256=sha256, error=exc)
     return Verdict(row.id, True, size=size, sha256=sha256, mime=detected.mime)
 
 
@@ -267,8 +293,7 @@ async def verify_batch(deps: Deps, rows: Sequence[Any]) -> list[Verdict]:
     Storage that does not answer decides nothing: the upload stays as it is, to be completed later.
     """
     try:
-        tmp_dir = deps.settings.content_check_tmp_dir
-        verdicts = [await verify_received(deps.storage, row, deps.rules, deps.content, tmp_dir=tmp_dir) for row in rows]
+        verdicts = [await verify_received(deps.storage, row, deps.rules, deps.content) for row in rows]
     except DomainError:
         raise
     except Exception as exc:
