@@ -12,16 +12,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
-from portfolio_shared.nightly import NightlyScheduler, parse_run_at
 from portfolio_shared.problems import problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
 from .api import ROUTERS
 from .bootstrap import bootstrap
 from .config import Settings
-from .domain.calendar import school_zone
 from .domain.errors import RecordConflict
-from .service_layer.nightly_sync import run_night
+from .service_layer.nightly_sync import start_nightly_sync
 from .service_layer.security import RecordsCrypto
 
 log = logging.getLogger(__name__)
@@ -31,21 +29,6 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # A concurrent request won a uniqueness race (same student number, course code, national ID).
     log.warning("integrity conflict on %s %s", request.method, request.url.path)
     return problem_response(RecordConflict("the record collides with another one"), request)
-
-
-def start_nightly_sync(runtime: ServiceRuntime) -> None:
-    """The in-process scheduler of the nightly SIS grade import (standalone shape, R-DUTY-3); each
-    school's night is leased, so replicas that all run it still import once."""
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
-    if not (settings.nightly_scheduler and settings.sis_drop_url):
-        return
-    scheduler = NightlyScheduler(
-        lambda night: run_night(runtime, settings, night),
-        run_at=parse_run_at(settings.nightly_sync_at),
-        zone=school_zone(settings.nightly_time_zone),
-    )
-    runtime.run_in_background(scheduler.run_forever())
 
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:

@@ -35,6 +35,11 @@ async def school_by_code(session: AsyncSession, code: str) -> RowMapping | None:
     return (await session.execute(select(schools).where(schools.c.code == code))).mappings().first()
 
 
+async def school_codes(session: AsyncSession) -> list[tuple[str, str]]:
+    """(id, code) of every school, for the nightly pull (R-DUTY-3)."""
+    return [(r[0], r[1]) for r in await session.execute(select(schools.c.id, schools.c.code))]
+
+
 async def get_user(session: AsyncSession, user_id: str) -> RowMapping | None:
     return (await session.execute(select(users).where(users.c.id == user_id))).mappings().first()
 
