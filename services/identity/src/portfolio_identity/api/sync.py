@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
+from portfolio_shared.nightly import NightlyRunPublic
 from portfolio_shared.problems import Problem
 from portfolio_shared.sizes import over_limit
 from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
@@ -81,11 +82,15 @@ async def run_report_csv(
     return response
 
 
-@router.get("/sis-sync/nights", summary="The nightly SIS pulls of the school, newest first, with their reports")
+@router.get(
+    "/sis-sync/nights",
+    response_model=list[NightlyRunPublic],
+    summary="The nightly SIS pulls of the school, newest first, with their reports",
+)
 async def list_nights(
     school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=30, ge=1, le=366)
-) -> list[dict[str, Any]]:
-    return await nightly_sync.night_reports(uow, caller, school_id, limit)
+) -> list[NightlyRunPublic]:
+    return [NightlyRunPublic.model_validate(r) for r in await nightly_sync.night_reports(uow, caller, school_id, limit)]
 
 
 @audit_router.get("/audit", response_model=AuditPage, summary="The school's audit trail, newest first (audit:read)")
