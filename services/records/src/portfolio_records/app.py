@@ -11,14 +11,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
+from portfolio_shared import jobs_api
+from portfolio_shared.jobs import JobRunner
 from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
 from portfolio_shared.problems import problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
+from .adapters.orm import jobs
 from .api import ROUTERS
 from .bootstrap import bootstrap
 from .config import Settings
 from .domain.errors import RecordConflict
+from .service_layer.grades import GRADE_IMPORT, run_grade_import
 from .service_layer.nightly_sync import start_nightly_sync
 from .service_layer.security import RecordsCrypto
 
@@ -34,13 +38,16 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
     assert isinstance(runtime.settings, Settings)
+    # Long jobs (grade imports) run in every replica; each job is leased, so one replica runs it.
+    runner = JobRunner(runtime, jobs, {GRADE_IMPORT: run_grade_import})
     app = create_app(
         runtime,
         title="Records service: enrolment, courses, grades, basic data, counselling, calendar (學籍與修課紀錄)",
         description=__doc__ or "",
         routers=ROUTERS,
-        on_startup=[start_nightly_sync],
+        on_startup=[start_nightly_sync, runner.start],
     )
+    jobs_api.install(app, runner)
     app.state.crypto = RecordsCrypto.from_settings(runtime.settings)
     # The grade CSV may be as large as its documented maximum; every JSON route keeps the small default.
     app.state.body_limits["/api/v1/schools/{school_id}/grade-imports"] = (

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from portfolio_shared.audit import chain_columns
+from portfolio_shared.jobs import jobs_table
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.nightly import nightly_runs_table
 
@@ -296,3 +297,6 @@ audit_log = Table(
     *chain_columns("audit_log"),  # tamper-evident chain (R-RET-3), see portfolio_shared.audit
 )
 Index("ix_audit_log_school_at", audit_log.c.school_id, audit_log.c.at)
+
+# -- long jobs (issue 10): the grade import answers 202 with a job resource (portfolio_shared.jobs) -
+jobs = jobs_table(metadata)

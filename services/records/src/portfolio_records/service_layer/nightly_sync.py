@@ -10,7 +10,6 @@ published as ``GradeSyncFailed`` so notification alerts the school's IT section)
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -31,7 +30,7 @@ from portfolio_shared.nightly import (
 )
 from portfolio_shared.service import ServiceRuntime
 
-from .grades import import_grades
+from .grades import import_grades, report_body
 
 __all__ = ["JOB", "replica_name", "run_night", "start_nightly_sync"]
 
@@ -63,8 +62,7 @@ def _failed(school_id: str, night: date, reason: str, detail: str, source: str |
 
 
 async def _import(uow: UnitOfWork, school_id: str, dropped: DroppedFile) -> dict[str, Any]:
-    report = await import_grades(uow, school_id, ACTOR, dropped.data, nightly=True)
-    return {**asdict(report), "id": str(report.id)}
+    return report_body(await import_grades(uow, school_id, ACTOR, dropped.data, nightly=True))
 
 
 def _pull(settings: Settings) -> NightlyPull:
