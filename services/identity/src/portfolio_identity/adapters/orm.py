@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from portfolio_shared.audit import chain_columns
+from portfolio_shared.jobs import jobs_table
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
 from portfolio_shared.nightly import nightly_runs_table
@@ -234,3 +235,6 @@ sis_sync_runs = Table(
 
 # The nightly SIS account pull: one lease-and-report row per school and night (R-DUTY-3).
 nightly_runs = nightly_runs_table(metadata)
+
+# Long jobs (issue 10): the SIS account sync by upload answers 202 with a job (portfolio_shared.jobs).
+jobs = jobs_table(metadata)
