@@ -68,15 +68,9 @@ SQL_IN_SERVICE_LAYER_TODO = {
     "portfolio_identity/service_layer/admin.py",
     "portfolio_identity/service_layer/auth.py",
     "portfolio_identity/service_layer/duties.py",
-    "portfolio_identity/service_layer/startup.py",
     "portfolio_identity/service_layer/sync.py",
     "portfolio_identity/service_layer/teachers.py",
     "portfolio_identity/service_layer/tenants.py",
-    "portfolio_identity/service_layer/throttle.py",
-    "portfolio_identity/service_layer/tokens.py",
-    "portfolio_records/service_layer/announcements.py",
-    "portfolio_records/service_layer/courses.py",
-    "portfolio_records/service_layer/students.py",
 }
 
 
