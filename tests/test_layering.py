@@ -63,12 +63,9 @@ SQL_IN_SERVICE_LAYER_TODO = {
     "portfolio_artifacts/service_layer/views.py",
     "portfolio_artifacts/service_layer/windows.py",
     "portfolio_identity/service_layer/account_changes.py",
-    "portfolio_identity/service_layer/accounts.py",
     "portfolio_identity/service_layer/acting.py",
-    "portfolio_identity/service_layer/admin.py",
     "portfolio_identity/service_layer/auth.py",
     "portfolio_identity/service_layer/duties.py",
-    "portfolio_identity/service_layer/sync.py",
     "portfolio_identity/service_layer/teachers.py",
     "portfolio_identity/service_layer/tenants.py",
 }
