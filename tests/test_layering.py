@@ -62,12 +62,8 @@ SQL_IN_SERVICE_LAYER_TODO = {
     "portfolio_artifacts/service_layer/transfers.py",
     "portfolio_artifacts/service_layer/views.py",
     "portfolio_artifacts/service_layer/windows.py",
-    "portfolio_identity/service_layer/account_changes.py",
-    "portfolio_identity/service_layer/acting.py",
     "portfolio_identity/service_layer/auth.py",
     "portfolio_identity/service_layer/duties.py",
-    "portfolio_identity/service_layer/teachers.py",
-    "portfolio_identity/service_layer/tenants.py",
 }
 
 
