@@ -62,8 +62,6 @@ SQL_IN_SERVICE_LAYER_TODO = {
     "portfolio_artifacts/service_layer/transfers.py",
     "portfolio_artifacts/service_layer/views.py",
     "portfolio_artifacts/service_layer/windows.py",
-    "portfolio_identity/service_layer/auth.py",
-    "portfolio_identity/service_layer/duties.py",
 }
 
 
