@@ -12,7 +12,8 @@ from sqlalchemy import Table
 from .api_deps import UowDep
 from .auth import CurrentPrincipal
 from .errors import not_found
-from .jobs import JOBS_PATH, JobPublic, JobRunner, get_job, job_public
+from .jobs import JOBS_PATH, JobPublic, JobRunner, job_public
+from .jobs import get_job as find_job
 from .problems import preferred_language
 
 
@@ -51,8 +52,8 @@ def jobs_router(table: Table, readers: Mapping[str, Sequence[str]]) -> APIRouter
         response_model=JobPublic,
         summary="A long job: status, progress and, once it has ended, its report or its problem",
     )
-    async def get_job_route(job_id: uuid.UUID, request: Request, principal: CurrentPrincipal, uow: UowDep) -> JobPublic:
-        row = await get_job(uow.session, table, job_id)
+    async def get_job(job_id: uuid.UUID, request: Request, principal: CurrentPrincipal, uow: UowDep) -> JobPublic:
+        row = await find_job(uow.session, table, job_id)
         if row is None:
             raise not_found("job")
         mine = row["owner_id"] == principal.user_id
