@@ -71,13 +71,53 @@ def setup() -> None:
     say("installing the locked dependencies (first run only; a few minutes)")
     pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     if run(*pip, "--require-hashes", "-r", LOCK, "-r", DEV_LOCK) != 0:
-        sys.exit("installing requirements.lock and requirements-dev.lock failed")
+        if os.environ.get(UNHASHED_ENV) != "1":
+            sys.exit(_hash_failure_advice())
+        say(f"{UNHASHED_ENV}=1: installing the same pinned versions WITHOUT checking their hashes")
+        with tempfile.TemporaryDirectory() as tmp:
+            pins = Path(tmp) / "pins.txt"
+            pins.write_text("\n".join(_pins(LOCK) + _pins(DEV_LOCK)) + "\n")
+            if run(*pip, "-r", pins) != 0:
+                sys.exit("installing the pinned versions failed")
     editable: list[str | Path] = []
     for pkg in PACKAGES:
         editable += ["-e", ROOT / pkg]
     if run(*pip, "--no-deps", *editable) != 0:
         sys.exit("installing the project's packages failed")
     STAMP.write_text(fingerprint())
+
+
+# The locks' hashes are of the files pip picks for CPython 3.11 on Linux x86-64 (this machine, CI
+# and the python:3.11-slim images). Elsewhere (3.12/3.13, aarch64, macOS, Windows) pip picks other
+# wheels of the same versions for the packages with compiled code, and --require-hashes refuses them.
+LOCKED_PLATFORM = "CPython 3.11 on Linux x86-64"
+UNHASHED_ENV = "PORTFOLIO_INSTALL_UNHASHED"
+
+
+def _on_locked_platform() -> bool:
+    import platform
+
+    return (
+        sys.implementation.name == "cpython"
+        and sys.version_info[:2] == (3, 11)
+        and sys.platform == "linux"
+        and platform.machine() in ("x86_64", "AMD64")
+    )
+
+
+def _pins(path: Path) -> list[str]:
+    return [line.split(" ")[0] for line in path.read_text().splitlines() if line and not line.startswith(("#", " "))]
+
+
+def _hash_failure_advice() -> str:
+    where = "this platform is the one the hashes cover" if _on_locked_platform() else "this is not " + LOCKED_PLATFORM
+    return (
+        f"installing requirements.lock and requirements-dev.lock with --require-hashes failed ({where}).\n"
+        f"The hashes cover {LOCKED_PLATFORM} only. On another platform either run"
+        " `python3 scripts/portfolio.py lock` there (re-resolves both locks with that platform's hashes;"
+        f" do not commit them), or set {UNHASHED_ENV}=1 to install the same pinned versions without"
+        " checking their hashes (README, 'Platforms')."
+    )
 
 
 def test(extra: list[str]) -> int:

@@ -247,3 +247,92 @@ async def test_writers_cannot_set_chain_columns(tmp_path: Path) -> None:
                 await chain.append(conn, _orm_table("records"), [{**_entry("records", 1), "seq": 99}])
     finally:
         await engine.dispose()
+
+
+# -- artifacts: the attributable history is the chain (migration 0006), append-only besides -------
+def _history(n: int) -> dict[str, Any]:
+    return {
+        "school_id": "sch-A",
+        "student_user_id": f"s{n}",
+        "artifact_kind": "outcome",
+        "artifact_id": uuid.UUID(int=n),
+        "action": "certified",
+        "actor_user_id": f"t{n}",
+        "on_behalf_of": None,
+        "basis": "course_teacher",
+        "detail": {"note": f"第 {n} 筆"},
+        "at": datetime(2026, 9, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=n),
+    }
+
+
+async def _artifacts_history_before_and_after_the_chain(url: str) -> Table:
+    """Two entries written under 0005, the migration chains them, three appended after it."""
+    await asyncio.to_thread(upgrade, ROOT / "services" / "artifacts", url, "0005")
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            legacy = await conn.run_sync(lambda c: chain.reflect(c, "artifact_history"))
+            await conn.execute(insert(legacy), [_history(1), _history(2)])
+        await asyncio.to_thread(upgrade, ROOT / "services" / "artifacts", url)
+        table: Table = importlib.import_module("portfolio_artifacts.adapters.orm").artifact_history
+        async with engine.begin() as conn:
+            for n in (3, 4, 5):
+                await chain.append(conn, table, [_history(n)])
+        return table
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.integration
+async def test_artifacts_history_change_is_named_by_verify_on_postgresql(
+    make_database: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = await make_database("audit_artifacts")
+    await _artifacts_history_before_and_after_the_chain(url)
+    code, out = await _cli(url, "artifacts", capsys)  # the CLI knows artifacts' chain is artifact_history
+    assert code == 0, out
+    assert "ok, 5 entries" in out
+    engine = create_async_engine(url)
+    try:
+        # The append-only trigger is back after the backfill: a plain UPDATE is refused (R-RET-3) …
+        async with engine.begin() as conn:
+            with pytest.raises(Exception, match="append-only"):
+                await conn.execute(text("UPDATE artifact_history SET actor_user_id = 'someone-else' WHERE seq = 4"))
+        # … and whoever switches it off to change an entry is named by the chain.
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE artifact_history DISABLE TRIGGER artifact_history_append_only"))
+            await conn.execute(text("UPDATE artifact_history SET actor_user_id = 'someone-else' WHERE seq = 4"))
+        code, out = await _cli(url, "artifacts", capsys)
+        assert code == 1
+        assert "seq=4" in out and "changed" in out
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE artifact_history SET actor_user_id = 't4' WHERE seq = 4"))
+            await conn.execute(text("DELETE FROM artifact_history WHERE seq = 2"))
+        code, out = await _cli(url, "artifacts", capsys)
+        assert code == 1
+        assert "seq=3" in out and "seq 2 is missing" in out
+    finally:
+        await engine.dispose()
+
+
+async def test_artifacts_history_chain_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'artifacts.db'}"
+    await _artifacts_history_before_and_after_the_chain(url)
+    assert (await _cli(url, "artifacts", capsys))[0] == 0
+    engine = create_async_engine(url)
+    try:
+        # The triggers survived the batch rebuild of the table: updates and deletes are refused.
+        for statement in (
+            "UPDATE artifact_history SET action = 'returned' WHERE seq = 1",
+            "DELETE FROM artifact_history WHERE seq = 1",
+        ):
+            async with engine.begin() as conn:
+                with pytest.raises(Exception, match="append-only"):
+                    await conn.execute(text(statement))
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP TRIGGER artifact_history_no_update"))
+            await conn.execute(text("UPDATE artifact_history SET action = 'returned' WHERE seq = 1"))
+        code, out = await _cli(url, "artifacts", capsys)
+        assert code == 1 and "seq=1" in out and "changed" in out
+    finally:
+        await engine.dispose()

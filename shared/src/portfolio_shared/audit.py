@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CHAR,
     BigInteger,
     Column,
     Connection,
@@ -50,11 +51,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.types import Uuid
 
 from .clock import as_utc
 from .dialect import dialect_name
 
 GENESIS = "0" * 64
+# The chain a service keeps, when it is not ``audit_log`` (artifacts' attributable history).
+SERVICE_CHAINS = {"artifacts": "artifact_history"}
 CHAIN_COLUMNS = ("seq", "prev_hash", "entry_hash")
 UNHASHED = ("id", *CHAIN_COLUMNS)
 
@@ -197,10 +201,21 @@ def verify_rows(rows: Iterable[Mapping[str, Any]] | Iterable[RowMapping], names:
     return Report(count, last_seq, last_hash, None)
 
 
+def reflect(connection: Connection, table_name: str) -> Table:
+    """The chain's table as the database has it. SQLite keeps a ``Uuid`` column as CHAR(32) hex and
+    reflects it as text: read it back as a UUID, as the service wrote and hashed it."""
+    table = Table(table_name, MetaData(), autoload_with=connection)
+    if connection.dialect.name == "sqlite":
+        for column in table.columns:
+            if isinstance(column.type, CHAR) and column.type.length == 32:
+                column.type = Uuid()
+    return table
+
+
 def verify_sync(connection: Connection, table_name: str = "audit_log") -> Report:
     """Verify a chain over a synchronous connection (the table is reflected from the database)."""
     try:
-        table = Table(table_name, MetaData(), autoload_with=connection)
+        table = reflect(connection, table_name)
     except NoSuchTableError as exc:
         raise ChainMissing(f"no table {table_name!r} in this database (is it the service's database?)") from exc
     missing = [c for c in CHAIN_COLUMNS if c not in table.c]
@@ -216,7 +231,7 @@ async def verify(connection: AsyncConnection, table_name: str = "audit_log") -> 
 
 def backfill_sync(connection: Connection, table_name: str, order_by: Sequence[str]) -> int:
     """Chain rows written before the chain existed, oldest first (used by the migrations)."""
-    table = Table(table_name, MetaData(), autoload_with=connection)
+    table = reflect(connection, table_name)
     names = hashed_columns(table)
     rows = connection.execute(select(table).order_by(*(table.c[n] for n in order_by))).mappings().all()
     prev = GENESIS
@@ -271,7 +286,7 @@ async def _run(args: argparse.Namespace) -> int:
     engine = create_async_engine(_database_url(args.service, args.database_url))
     try:
         async with engine.connect() as conn:
-            report = await verify(conn, args.table)
+            report = await verify(conn, args.table or SERVICE_CHAINS.get(args.service, "audit_log"))
     except ChainMissing as exc:
         print(f"{args.service}: {exc}", file=sys.stderr)
         return 2
@@ -292,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         "--service", required=True, help="identity, records, … (selects PORTFOLIO_<SERVICE>_DATABASE_URL)"
     )
     p_verify.add_argument("--database-url", default=None)
-    p_verify.add_argument("--table", default="audit_log")
+    p_verify.add_argument(
+        "--table", default=None, help="the chain's table (default: audit_log; artifacts: artifact_history)"
+    )
     return asyncio.run(_run(parser.parse_args(argv)))
 
 

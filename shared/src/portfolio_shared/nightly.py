@@ -10,6 +10,9 @@ and the scheduler that fires it.
 - ``NightlyScheduler``: an in-process loop (standalone shape, or every replica) that starts the
   night's job once the school-local time passes ``run_at``; a Kubernetes CronJob calls the same
   job through the service's CLI instead.
+- ``NightlyPull`` + ``pull_night`` / ``pull_school_night`` / ``start_nightly_scheduler``: the whole
+  pull (lease → newest export → import and report in one transaction → a failure kept and
+  published) written once; a service supplies only its import, its failure reasons and its event.
 """
 
 from __future__ import annotations
@@ -17,17 +20,27 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import logging
+import os
 import posixpath
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, Column, Date, DateTime, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .storage import ObjectStorage, make_storage
+from .timefmt import UtcTimestamp
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+    from .events import EventPayload
+    from .service import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +65,23 @@ def nightly_runs_table(metadata: MetaData) -> Table:
         Column("report", JSON, nullable=True),
         Column("error", JSON, nullable=True),
     )
+
+
+class NightlyRunPublic(BaseModel):
+    """One school's night of a nightly pull, as the reports API shows it (R-DUTY-3)."""
+
+    job: str
+    school_id: str
+    night: date
+    status: str  # running | succeeded | completed_with_rejections | failed
+    owner: str  # the replica (host:pid) that held the lease
+    attempt: int  # > 1 when a replica took over a night whose holder died
+    lease_until: UtcTimestamp
+    started_at: UtcTimestamp
+    finished_at: UtcTimestamp | None
+    source: str | None  # the export read, without credentials
+    report: dict[str, Any] | None  # the service's import report (lines rejected by number)
+    error: dict[str, Any] | None  # {"reason", "detail"} of a failed night
 
 
 def _aware(value: datetime) -> datetime:
@@ -254,3 +284,131 @@ class NightlyScheduler:
         while True:
             await self.tick()
             await asyncio.sleep(self.poll_seconds)
+
+
+def replica_name() -> str:
+    """Who holds a lease: host and process, so an operator can tell replicas apart in a report."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class NightlySettings(Protocol):
+    """The settings a service's nightly SIS pull reads (identity's and records' Settings have them)."""
+
+    sis_drop_url: str
+    sis_drop_prefix: str
+    sis_drop_pattern: str
+    nightly_sync_at: str
+    nightly_time_zone: str
+    nightly_scheduler: bool
+    nightly_lease_seconds: int
+
+
+@dataclass(frozen=True)
+class NightlyPull:
+    """One service's nightly SIS pull (R-DUTY-3): what it imports and how it reports a failed night.
+
+    ``work`` imports one dropped export in the caller's unit of work and returns the report kept in
+    the night's row (a report with ``rejected`` lines makes the night ``completed_with_rejections``);
+    ``reason`` turns a failure into (reason, detail) for the kept error and the event, never quoting
+    the file; ``failed_event`` builds the ``…night_failed`` event from (school, night, reason,
+    detail, source); ``schools`` lists (school_id, school_code) to pull for.
+    """
+
+    job: str
+    table: Table
+    actor: str
+    max_bytes: int
+    work: Callable[[UnitOfWork, str, DroppedFile], Awaitable[dict[str, Any]]]
+    reason: Callable[[Exception], tuple[str, str]]
+    failed_event: Callable[[str, date, str, str, str | None], EventPayload]
+    schools: Callable[[UnitOfWork], Awaitable[list[tuple[str, str]]]]
+
+
+async def pull_school_night(
+    runtime: ServiceRuntime,
+    settings: NightlySettings,
+    pull: NightlyPull,
+    school_id: str,
+    school_code: str,
+    night: date,
+    owner: str,
+) -> str | None:
+    """One school's night: lease, read the newest export, import it and keep the report in ONE
+    transaction; a failure is kept and published. Returns the final status, or None when another
+    replica has (or took over) the night."""
+    claimed = await claim_night(
+        runtime.sessionmaker,
+        pull.table,
+        job=pull.job,
+        school_id=school_id,
+        night=night,
+        owner=owner,
+        lease=timedelta(seconds=settings.nightly_lease_seconds),
+    )
+    if not claimed:
+        return None
+    folder = DropFolder.of(
+        settings.sis_drop_url, settings.sis_drop_prefix, school_code=school_code, school_id=school_id
+    )
+    source: str | None = folder.shown_as
+    try:
+        dropped = await folder.latest(settings.sis_drop_pattern, max_bytes=pull.max_bytes)
+        source = folder.shown_as + posixpath.basename(dropped.key)
+        async with runtime.uow() as uow:
+            report = await pull.work(uow, school_id, dropped)
+            status = PARTIAL if report.get("rejected") else SUCCEEDED
+            kept = await finish_night(
+                uow.session, pull.table, job=pull.job, school_id=school_id, night=night, owner=owner,
+                status=status, source=source, report=report,
+            )  # fmt: skip
+            if not kept:  # the lease ran out and another replica took the night over: let it finish
+                await uow.rollback()
+                return None
+            await uow.commit()
+            return status
+    except Exception as exc:
+        reason, detail = pull.reason(exc)
+        if reason == "error":
+            log.exception("nightly %s of school %s failed", pull.job, school_id)
+        detail = detail[:500]
+        async with runtime.uow() as uow:
+            kept = await finish_night(
+                uow.session, pull.table, job=pull.job, school_id=school_id, night=night, owner=owner,
+                status=FAILED, source=source, error={"reason": reason, "detail": detail},
+            )  # fmt: skip
+            if kept:
+                uow.publish(
+                    pull.failed_event(school_id, night, reason, detail, source), school_id=school_id, actor=pull.actor
+                )
+            await uow.commit()
+        return FAILED
+
+
+async def pull_night(
+    runtime: ServiceRuntime, settings: NightlySettings, pull: NightlyPull, night: date, owner: str | None = None
+) -> dict[str, str | None]:
+    """The night's pull for every school (R-DUTY-3); the status per school (None: another replica's)."""
+    if not settings.sis_drop_url:
+        return {}
+    me = owner or replica_name()
+    async with runtime.uow() as uow:
+        schools = await pull.schools(uow)
+    results: dict[str, str | None] = {}
+    for school_id, school_code in sorted(schools):
+        results[school_id] = await pull_school_night(runtime, settings, pull, school_id, school_code, night, me)
+    return results
+
+
+def start_nightly_scheduler(
+    runtime: ServiceRuntime, settings: NightlySettings, pull: NightlyPull, zone: tzinfo | None = None
+) -> None:
+    """The in-process scheduler of a nightly pull (standalone shape, R-DUTY-3), when switched on and
+    a drop folder is set; each school's night is leased, so replicas that all run it still pull once."""
+    if not (settings.nightly_scheduler and settings.sis_drop_url):
+        return
+    scheduler = NightlyScheduler(
+        lambda night: pull_night(runtime, settings, pull, night),
+        run_at=parse_run_at(settings.nightly_sync_at),
+        zone=zone or ZoneInfo(settings.nightly_time_zone),
+    )
+    runtime.run_in_background(scheduler.run_forever())

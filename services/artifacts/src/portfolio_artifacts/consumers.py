@@ -56,7 +56,7 @@ from .adapters.orm import (
 )
 from .adapters.sql import insert_ignore, upsert_newer
 from .domain.enrolment import ACTIVE_STATUSES
-from .service_layer.freeze import freeze
+from .adapters.freeze import freeze
 from .service_layer.retention import eraser
 from .service_layer.transfers import follow_transfer
 

@@ -10,17 +10,21 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portfolio_shared import jobs_api
 from portfolio_shared.errors import Conflict
+from portfolio_shared.jobs import JobRunner
 from portfolio_shared.limits import MULTIPART_OVERHEAD_BYTES
 from portfolio_shared.problems import Problem, problem_response
 from portfolio_shared.service import ServiceRuntime, create_app
 
+from .adapters.orm import jobs
 from .api import auth, catalogue, duties, schools, sync, teachers, users
 from .api.token_cors import TokenEndpointCORS
 from .bootstrap import bootstrap
 from .config import Settings
 from .service_layer.nightly_sync import start_nightly_sync
 from .service_layer.startup import on_startup
+from .service_layer.sync import SIS_ACCOUNT_SYNC, sync_job
 
 
 class RejectNulInUrl:
@@ -49,6 +53,9 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create(settings: Settings | None = None, runtime: ServiceRuntime | None = None) -> FastAPI:
     runtime = runtime or bootstrap(settings)
+    assert isinstance(runtime.settings, Settings)
+    # Long jobs (SIS syncs by upload) run in every replica; each job is leased, so one replica runs it.
+    runner = JobRunner(runtime, jobs, {SIS_ACCOUNT_SYNC: sync_job(runtime.settings.sync_max_deactivation_share)})
     app = create_app(
         runtime,
         title="Identity service: districts, schools, accounts, roles, duties and delegates, tokens (身分與權限)",
@@ -65,16 +72,18 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
             sync.router,
             sync.audit_router,
             sync.platform_audit_router,
+            sync.job_router,
             catalogue.router,
         ],
-        on_startup=[on_startup, start_nightly_sync],
+        on_startup=[on_startup, start_nightly_sync, runner.start],
         migrate_on_start=runtime.settings.environment == "development",
     )
+    jobs_api.install(app, runner)
     # The SIS export may be as large as its documented maximum; every JSON route keeps the small default.
     app.state.body_limits["/api/v1/schools/{school_id}/sis-sync"] = (
-        runtime.settings.sync_max_file_bytes + MULTIPART_OVERHEAD_BYTES  # type: ignore[attr-defined]
+        runtime.settings.sync_max_file_bytes + MULTIPART_OVERHEAD_BYTES
     )
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_middleware(RejectNulInUrl)
-    app.add_middleware(TokenEndpointCORS, origins=runtime.settings.token_cors_origins)  # type: ignore[attr-defined]
+    app.add_middleware(TokenEndpointCORS, origins=runtime.settings.token_cors_origins)
     return app

@@ -24,6 +24,7 @@ from portfolio_shared.messaging.topology import Topology
 from portfolio_shared.nightly import NightlyScheduler
 from portfolio_shared.service import ServiceRuntime
 from portfolio_shared.testing.harness import running
+from portfolio_shared.timefmt import is_rfc3339_with_offset
 
 pytestmark = pytest.mark.integration
 
@@ -117,6 +118,12 @@ async def test_two_replicas_pull_each_school_once_and_the_report_names_the_bad_l
             nights = await client.get(f"/api/v1/schools/{a}/sis-sync/nights", headers=world.headers["a-it"])
             assert nights.status_code == 200
             assert nights.json()[0]["report"]["rejected"][0]["line"] == 4
+            # Times as every other answer has them (issue 18): RFC 3339, UTC with Z (NightlyRunPublic).
+            shown = nights.json()[0]
+            assert all(
+                is_rfc3339_with_offset(shown[k]) and shown[k].endswith("Z") for k in ("started_at", "finished_at")
+            )
+            assert shown["night"] == NIGHT.isoformat() and shown["status"] == "completed_with_rejections"
             other = await client.get(f"/api/v1/schools/{b}/sis-sync/nights", headers=world.headers["a-it"])
             assert other.status_code == 404  # another school's reports do not leak
         finally:

@@ -15,6 +15,7 @@ from portfolio_identity.adapters.orm import memberships, outbox, school_roles, u
 from portfolio_identity.cli import main as cli_main
 from portfolio_shared.events import Envelope
 from portfolio_shared.service import ServiceRuntime
+from portfolio_shared.testing.jobs import job_outcome
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +38,10 @@ CLEAN = (
 async def _sync(
     client: httpx.AsyncClient, school_id: str, headers: dict[str, str], data: bytes, name: str = "export.csv"
 ) -> dict:  # type: ignore[type-arg]
-    r = await client.post(
+    started = await client.post(
         f"/api/v1/schools/{school_id}/sis-sync", files={"file": (name, data, "text/csv")}, headers=headers
     )
+    r = await job_outcome(client, started, headers)  # 202 with a job; its end holds the report
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -129,11 +131,12 @@ async def test_sync_needs_permission_and_refuses_other_schools(client: httpx.Asy
         f"/api/v1/schools/{world.school('A')}/sis-sync", files={"file": ("x.csv", data)}, headers=world.headers["b-it"]
     )
     assert r.status_code == 404
-    r = await client.post(
+    started = await client.post(
         f"/api/v1/schools/{world.school('A')}/sis-sync",
         files={"file": ("x.csv", b"a,b\n1,2\n")},
         headers=world.headers["a-it"],
     )
+    r = await job_outcome(client, started, world.headers["a-it"])  # an unreadable file fails the job
     assert r.status_code == 422 and r.json()["rule"] == "R-DUTY-3"
 
 
@@ -164,17 +167,25 @@ async def test_a_truncated_export_does_not_deactivate_the_school(client: httpx.A
     world = await build_world(client)
     a = world.school("A")
     assert _counts(await _sync(client, a, world.headers["a-it"], export("330301", *CLEAN)))["created"] == 4
-    r = await client.post(
-        f"/api/v1/schools/{a}/sis-sync",
-        files={"file": ("x.csv", export("330301", CLEAN[0]))},
-        headers=world.headers["a-it"],
+    r = await job_outcome(
+        client,
+        await client.post(
+            f"/api/v1/schools/{a}/sis-sync",
+            files={"file": ("x.csv", export("330301", CLEAN[0]))},
+            headers=world.headers["a-it"],
+        ),
+        world.headers["a-it"],
     )
     assert r.status_code == 409 and r.json()["code"] == "mass-deactivation-refused"
-    dry = await client.post(
-        f"/api/v1/schools/{a}/sis-sync",
-        files={"file": ("x.csv", export("330301", *CLEAN[:3]))},
-        data={"dry_run": "true"},
-        headers=world.headers["a-it"],
+    dry = await job_outcome(
+        client,
+        await client.post(
+            f"/api/v1/schools/{a}/sis-sync",
+            files={"file": ("x.csv", export("330301", *CLEAN[:3]))},
+            data={"dry_run": "true"},
+            headers=world.headers["a-it"],
+        ),
+        world.headers["a-it"],
     )
     assert dry.status_code == 200 and dry.json()["dry_run"] is True and dry.json()["deactivated"] == ["staff-lee"]
     users_now = (
@@ -226,3 +237,33 @@ async def test_formula_like_cells_are_kept_flagged_and_neutralised_in_the_report
     assert (await client.get(url, headers=world.headers["b-it"])).status_code in (403, 404)
     missing = f"/api/v1/schools/{a}/sis-sync/runs/nope/report.csv"
     assert (await client.get(missing, headers=world.headers["a-it"])).status_code == 404
+
+
+async def test_the_upload_answers_202_with_a_job_only_its_school_may_read(client: httpx.AsyncClient) -> None:
+    """Issue 10: the sync by upload is a long job (portfolio_shared.jobs); object-level authz on it."""
+    world = await build_world(client)
+    a = world.school("A")
+    started = await client.post(
+        f"/api/v1/schools/{a}/sis-sync",
+        files={"file": ("x.csv", export("330301", *CLEAN))},
+        data={"dry_run": "true"},
+        headers=world.headers["a-it"],
+    )
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert started.headers["location"] == job["href"] == f"/api/v1/jobs/{job['id']}"
+    assert (job["kind"], job["school_id"], job["owner_id"]) == ("sis_account_sync", a, world.users["a-it"])
+    outcome = await job_outcome(client, started, world.headers["a-it"])
+    assert outcome.job["progress"] == {"stage": "finished", "done": 4, "total": 4}
+    assert outcome.json()["dry_run"] is True and sorted(outcome.json()["created"]) == sorted(
+        line.split(",")[0] for line in CLEAN
+    )
+    # Another school's IT, and a teacher of the same school (no sis:sync), do not see it (404).
+    for who in ("b-it", "a-teacher"):
+        r = await client.get(started.headers["location"], headers=world.headers[who])
+        assert r.status_code == 404 and r.json()["code"] == "not-found", (who, r.text)
+    # Refusals known at once are answered at once, nothing is queued: no permission, unknown school.
+    assert (await client.post(f"/api/v1/schools/{a}/sis-sync", files={"file": ("x.csv", b"")},
+                              headers=world.headers["a-teacher"])).status_code == 403  # fmt: skip
+    assert (await client.post("/api/v1/schools/nowhere/sis-sync", files={"file": ("x.csv", b"")},
+                              headers=world.headers["a-it"])).status_code == 404  # fmt: skip

@@ -19,6 +19,7 @@ from portfolio_records.adapters.orm import courses, enrolments, grades, students
 from portfolio_records.cli import check_identifiers_command as run
 from portfolio_records.service_layer.identifier_check import check_identifiers
 from portfolio_records.service_layer.security import RecordsCrypto
+from portfolio_shared.testing.jobs import job_outcome
 from portfolio_shared.testing.unicode_digits import FULL_WIDTH_ZERO, OTHER_ZEROS, in_script, script_name
 
 pytestmark = pytest.mark.integration
@@ -112,12 +113,13 @@ async def test_grade_import_rejects_other_scripts_digits_line_by_line(records: A
             lines.append(line)
             expected.append((len(lines), column, "invalid_format"))
     lines.append("S00001,114,1,C01,國語文,4,80,Y")
-    r = await records.client.post(
+    started = await records.client.post(
         f"/api/v1/schools/{SCHOOL}/grade-imports",
         files={"file": ("grades.csv", ("\n".join(lines) + "\n").encode(), "text/csv")},
         headers=records.staff(SCHOOL),
     )
-    assert r.status_code == 201, r.text
+    r = await job_outcome(records.client, started, records.staff(SCHOOL))
+    assert r.status_code == 200, r.text
     report = r.json()
     assert report["stored"] == 1
     assert [(x["line_number"], x["field"], x["reason"]) for x in report["rejected"]] == expected

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from portfolio_shared.permissions import Permission as P
+from portfolio_shared.testing.jobs import job_outcome
 
 pytestmark = pytest.mark.integration
 
@@ -115,16 +116,16 @@ async def _seed(records: Any, nid: Any) -> dict[str, str]:
     content = (
         b"student_number,academic_year,semester,course_code,subject_name,credits,score,passed\nB1,114,1,BC1,B,2,77,Y\n"
     )
-    imported = (
-        await records.client.post(
-            f"/api/v1/schools/{B}/grade-imports", files={"file": ("g.csv", content, "text/csv")}, headers=staff
-        )
-    ).json()
+    started = await records.client.post(
+        f"/api/v1/schools/{B}/grade-imports", files={"file": ("g.csv", content, "text/csv")}, headers=staff
+    )
+    imported = (await job_outcome(records.client, started, staff)).json()
     return {
         "student_id": student["id"],
         "course_id": course["id"],
         "record_id": record["id"],
         "import_id": imported["id"],
+        "job_id": started.json()["id"],  # GET /api/v1/jobs/{job_id}: B's job is not found from A
         "academic_year": "114",
         "semester": "1",
         "phase": "data_entry",

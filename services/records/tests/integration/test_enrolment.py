@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from portfolio_shared.testing.jobs import job_outcome
+
 pytestmark = pytest.mark.integration
 
 A, B = "sch-A", "sch-B"
@@ -28,8 +30,12 @@ async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new
     sid = student["id"]
     csv = b"student_number,academic_year,semester,course_code,subject_name,credits,score,passed\n"
     csv += b"A005,114,1,M1,Math,4,91,Y\n"
-    r = await records.client.post(
-        f"/api/v1/schools/{A}/grade-imports", files={"file": ("g.csv", csv, "text/csv")}, headers=records.staff(A)
+    r = await job_outcome(
+        records.client,
+        await records.client.post(
+            f"/api/v1/schools/{A}/grade-imports", files={"file": ("g.csv", csv, "text/csv")}, headers=records.staff(A)
+        ),
+        records.staff(A),
     )
     assert r.json()["stored"] == 1
     cadre = {"academic_year": 114, "semester": 1, "level": "class", "unit": "101", "title": "班長"}
@@ -80,8 +86,12 @@ async def test_transfer_within_the_district_keeps_the_history_visible_to_the_new
 
     # B's file cannot overwrite the grade A recorded (R-ENR-1).
     csv_b = csv.replace(b"A005", b"B100").replace(b",91,", b",12,")
-    r = await records.client.post(
-        f"/api/v1/schools/{B}/grade-imports", files={"file": ("g.csv", csv_b, "text/csv")}, headers=records.staff(B)
+    r = await job_outcome(
+        records.client,
+        await records.client.post(
+            f"/api/v1/schools/{B}/grade-imports", files={"file": ("g.csv", csv_b, "text/csv")}, headers=records.staff(B)
+        ),
+        records.staff(B),
     )
     assert r.json()["updated"] == 0 and r.json()["unchanged"] == 1
     grades = await records.client.get(f"/api/v1/schools/{B}/students/{sid}/grades", headers=records.staff(B))

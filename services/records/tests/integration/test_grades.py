@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from portfolio_shared.testing.jobs import job_outcome
+
 pytestmark = pytest.mark.integration
 
 SCHOOL = "sch-A"
@@ -41,11 +43,13 @@ async def _counts(records: Any) -> tuple[int, int]:
 
 
 async def _import(records: Any, content: bytes) -> Any:
-    return await records.client.post(
+    """The import answers 202 with a job; the job's end is the report (or the problem)."""
+    started = await records.client.post(
         f"/api/v1/schools/{SCHOOL}/grade-imports",
         files={"file": ("grades.csv", content, "text/csv")},
         headers=records.staff(SCHOOL),
     )
+    return await job_outcome(records.client, started, records.staff(SCHOOL))
 
 
 async def test_thousand_rows_three_bad_then_same_file_changes_nothing(records: Any) -> None:
@@ -56,7 +60,7 @@ async def test_thousand_rows_three_bad_then_same_file_changes_nothing(records: A
     assert content.count("\n") == 1 + 1000
 
     r = await _import(records, content.encode())
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     report = r.json()
     assert report["stored"] == 997 and report["inserted"] == 997 and report["updated"] == 0
     assert [x["line_number"] for x in report["rejected"]] == bad_lines
@@ -76,7 +80,7 @@ async def test_thousand_rows_three_bad_then_same_file_changes_nothing(records: A
     assert payload["grade_count"] in (17, 20) and payload["semester"] == 1
 
     again = await _import(records, content.encode())
-    assert again.status_code == 201
+    assert again.status_code == 200
     assert again.json()["inserted"] == 0 and again.json()["updated"] == 0 and again.json()["unchanged"] == 997
     assert await _counts(records) == (997, 50)  # no change, no new events
 
@@ -97,7 +101,7 @@ async def test_big5_file_with_chinese_headers(records: Any) -> None:
     student = await records.admit(SCHOOL, 1, number="A001")
     content = "學號,學年度,學期,課程代碼,科目名稱,學分,成績,及格\nA001,114,2,M1,數學,4,88.5,是\n"
     r = await _import(records, content.encode("cp950"))
-    assert r.status_code == 201, r.text
+    assert r.status_code == 200, r.text
     assert r.json()["encoding"] == "cp950" and r.json()["stored"] == 1
     grades = await records.client.get(
         f"/api/v1/schools/{SCHOOL}/students/{student['id']}/grades", headers=records.staff(SCHOOL)
@@ -153,7 +157,7 @@ async def test_a_grade_import_outside_any_window_is_a_409_with_the_dates(records
     # One semester open: its lines are stored, the closed semester's line is reported by number.
     await records.open_data_entry(SCHOOL, 114, 2)
     partial = await _import(records, content)
-    assert partial.status_code == 201, partial.text
+    assert partial.status_code == 200, partial.text
     assert partial.json()["stored"] == 1
     assert [(x["line_number"], x["reason"]) for x in partial.json()["rejected"]] == [(3, "window_closed")]
 

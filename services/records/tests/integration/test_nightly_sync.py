@@ -28,6 +28,7 @@ from portfolio_shared.nightly import NightlyScheduler
 from portfolio_shared.service import ServiceRuntime
 from portfolio_shared.testing.fixtures import delete_topology
 from portfolio_shared.testing.harness import running
+from portfolio_shared.timefmt import is_rfc3339_with_offset
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +125,9 @@ async def test_two_replicas_import_each_school_once_and_the_report_names_the_bad
         assert await run_night(replicas[1], settings, NIGHT, owner="cronjob") == {A: None, B: None}
         shown = await records.client.get(f"/api/v1/schools/{A}/nightly-sync/runs", headers=records.staff(A))
         assert shown.status_code == 200 and shown.json()[0]["report"]["rejected"][0]["line_number"] == 4
+        # Times as every other answer has them (issue 18): RFC 3339, UTC with Z (NightlyRunPublic).
+        run = shown.json()[0]
+        assert all(is_rfc3339_with_offset(run[k]) and run[k].endswith("Z") for k in ("started_at", "finished_at"))
         other = await records.client.get(f"/api/v1/schools/{B}/nightly-sync/runs", headers=records.staff(A))
         assert other.status_code == 403
     finally:

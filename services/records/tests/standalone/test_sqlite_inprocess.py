@@ -17,6 +17,7 @@ from portfolio_shared.messaging import IncomingMessage
 from portfolio_shared.permissions import Permission as P
 from portfolio_shared.testing.fixtures import eventually
 from portfolio_shared.testing.harness import running
+from portfolio_shared.testing.jobs import job_outcome
 from portfolio_shared.testing.tokens import TokenMinter
 
 SCHOOL = "sch-A"
@@ -78,24 +79,36 @@ async def test_whole_flow_on_sqlite_with_the_in_process_bus(tmp_path: Path) -> N
 
         csv = HEADER + "".join(f"N{n},114,1,C{c},科目,2,{70 + c},Y\n" for n in range(3) for c in range(4))
         csv += "N9,114,1,C1,科目,2,70,Y\n"  # unknown student number
-        first = await client.post(
-            f"/api/v1/schools/{SCHOOL}/grade-imports",
-            files={"file": ("g.csv", csv.encode(), "text/csv")},
-            headers=staff,
+        first = await job_outcome(
+            client,
+            await client.post(
+                f"/api/v1/schools/{SCHOOL}/grade-imports",
+                files={"file": ("g.csv", csv.encode(), "text/csv")},
+                headers=staff,
+            ),
+            staff,
         )
-        assert first.status_code == 201, first.text
+        assert first.status_code == 200, first.text  # the job succeeded (SQLite: in-process runner)
         assert first.json()["inserted"] == 12 and [x["line_number"] for x in first.json()["rejected"]] == [14]
-        again = await client.post(
-            f"/api/v1/schools/{SCHOOL}/grade-imports",
-            files={"file": ("g.csv", csv.encode(), "text/csv")},
-            headers=staff,
+        again = await job_outcome(
+            client,
+            await client.post(
+                f"/api/v1/schools/{SCHOOL}/grade-imports",
+                files={"file": ("g.csv", csv.encode(), "text/csv")},
+                headers=staff,
+            ),
+            staff,
         )
         assert again.json()["inserted"] == 0 and again.json()["updated"] == 0 and again.json()["unchanged"] == 12
         changed = csv.replace("N1,114,1,C2,科目,2,72", "N1,114,1,C2,科目,2,99")
-        third = await client.post(
-            f"/api/v1/schools/{SCHOOL}/grade-imports",
-            files={"file": ("g.csv", changed.encode(), "text/csv")},
-            headers=staff,
+        third = await job_outcome(
+            client,
+            await client.post(
+                f"/api/v1/schools/{SCHOOL}/grade-imports",
+                files={"file": ("g.csv", changed.encode(), "text/csv")},
+                headers=staff,
+            ),
+            staff,
         )
         assert third.json()["updated"] == 1 and third.json()["student_semesters_changed"] == 1
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from portfolio_shared.audit import chain_columns
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.retention import sealed_students_table
 
@@ -307,6 +308,8 @@ def history_tables(md: MetaData) -> dict[str, Table]:
             Index("ix_artifact_history_item", "artifact_kind", "artifact_id"),
             Index("ix_artifact_history_school", "school_id", "at"),
             Index("ix_artifact_history_student", "student_user_id", "at"),
+            # The tamper-evident chain (R-RET-3, portfolio_shared.audit; migration 0006).
+            *chain_columns("artifact_history"),
         )
     }
 

@@ -19,6 +19,7 @@ from .idempotency import claim_for, run
 from .outcomes import PROBLEMS
 from .schemas import (
     ONE_LINE,
+    CatalogPublic,
     DownloadPublic,
     NewFilesCreate,
     PerformancePublic,
@@ -29,10 +30,10 @@ from .schemas import (
 router = APIRouter(prefix="/api/v1/performances", tags=["performances"])
 
 
-@router.get("/catalog")
-async def catalog(deps: DepsDep, actor: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/catalog", response_model=CatalogPublic, response_model_exclude_none=True)
+async def catalog(deps: DepsDep, actor: CurrentPrincipal) -> CatalogPublic:
     """The categories and their fields, as the central database's workbook has them (R-FILE-3)."""
-    return catalog_to_dict(deps.catalogs.get(deps.current_catalog))
+    return CatalogPublic.model_validate(catalog_to_dict(deps.catalogs.get(deps.current_catalog)))
 
 
 @router.post("/uploads", status_code=201, response_model=PerformanceUploadStarted, responses=PROBLEMS)

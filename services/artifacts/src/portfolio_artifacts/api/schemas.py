@@ -224,3 +224,32 @@ class HistoryEntryPublic(BaseModel):
     basis: str | None
     detail: dict[str, object] | None
     at: UtcTimestamp
+
+
+class CatalogFieldPublic(BaseModel):
+    """One field of a performance category as the central database's workbook has it (R-FILE-3);
+    keys that do not apply to the field are left out of the answer."""
+
+    name: str
+    type: str
+    name_zh: str
+    required: bool | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    decimal_places: int | None = None
+    codes: dict[str, str] | None = None
+    min: int | str | None = None  # a decimal bound is sent as text, so no digit is lost
+    max: int | str | None = None
+
+
+class CatalogCategoryPublic(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    fields: list[CatalogFieldPublic]
+    date_ranges: list[list[str]]
+
+
+class CatalogPublic(BaseModel):
+    version: str
+    categories: list[CatalogCategoryPublic]

@@ -13,11 +13,12 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_artifacts.adapters.orm import artifact_history, outcomes, performances
 from portfolio_artifacts.adapters.sql import Executor, autocommit
+from portfolio_shared import audit as chain
 from portfolio_shared.auth import Principal
 from portfolio_shared.permissions import Permission
 
@@ -43,21 +44,21 @@ async def record(
     detail: dict[str, Any] | None = None,
     school_id: str | None = None,
 ) -> None:
-    """Append one entry for ``row`` (an outcome or performance row). Call before the change's commit."""
-    await session.execute(
-        insert(artifact_history).values(
-            school_id=school_id or row.school_id,
-            student_user_id=row.student_user_id,
-            artifact_kind=kind,
-            artifact_id=row.id,
-            action=action,
-            actor_user_id=actor,
-            on_behalf_of=on_behalf_of,
-            basis=basis,
-            detail=detail,
-            at=at,
-        )
-    )
+    """Append one entry for ``row`` (an outcome or performance row) to the tamper-evident chain
+    (R-RET-3, portfolio_shared.audit). Call before the change's commit."""
+    entry = {
+        "school_id": school_id or row.school_id,
+        "student_user_id": row.student_user_id,
+        "artifact_kind": kind,
+        "artifact_id": row.id,
+        "action": action,
+        "actor_user_id": actor,
+        "on_behalf_of": on_behalf_of,
+        "basis": basis,
+        "detail": detail,
+        "at": at,
+    }
+    await chain.append(session, artifact_history, [entry])
 
 
 def entry_view(r: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from portfolio_shared.audit import chain_columns
 from portfolio_shared.fieldcrypto import EncryptedText, KeyRing
+from portfolio_shared.jobs import jobs_table
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.messaging.tables import BigId
 from portfolio_shared.nightly import nightly_runs_table
@@ -242,3 +243,6 @@ nightly_runs = nightly_runs_table(metadata)
 
 # Graduates sealed by records (R-RET-1), revision 0006: the account closes, later it is anonymised.
 sealed_students = sealed_students_table(metadata)
+
+# Long jobs (issue 10): the SIS account sync by upload answers 202 with a job (portfolio_shared.jobs).
+jobs = jobs_table(metadata)

@@ -16,6 +16,7 @@ from .orm import (
     account_extensions,
     districts,
     memberships,
+    on_behalf,
     platform_roles,
     school_roles,
     schools,
@@ -35,6 +36,22 @@ async def get_school(session: AsyncSession, school_id: str) -> RowMapping | None
 
 async def school_by_code(session: AsyncSession, code: str) -> RowMapping | None:
     return (await session.execute(select(schools).where(schools.c.code == code))).mappings().first()
+
+
+async def school_codes(session: AsyncSession) -> list[tuple[str, str]]:
+    """(id, code) of every school, for the nightly pull (R-DUTY-3)."""
+    return [(r[0], r[1]) for r in await session.execute(select(schools.c.id, schools.c.code))]
+
+
+async def on_behalf_active(session: AsyncSession, user_id: str, school_id: str, on: date) -> bool:
+    """Whether ``user_id`` holds a running on-behalf authorisation at the school on ``on`` (R-ART-5)."""
+    stmt = select(on_behalf.c.id).where(
+        on_behalf.c.staff_user_id == user_id,
+        on_behalf.c.school_id == school_id,
+        on_behalf.c.revoked_at.is_(None),
+        on_behalf.c.until >= on,
+    )
+    return (await session.execute(stmt)).first() is not None
 
 
 async def get_user(session: AsyncSession, user_id: str) -> RowMapping | None:

@@ -18,7 +18,7 @@ from ..adapters.verifier import DatabaseKeyVerifier
 from ..service_layer import auth
 from ..service_layer.common import utcnow
 from .deps import CallerDep, ClientIpDep, RuntimeDep, SettingsDep, UowDep
-from .schemas import KeyRotated, LoginRequest, PasswordChange, RefreshRequest, SigningKeyPublic, TokenPair
+from .schemas import Jwks, KeyRotated, LoginRequest, Me, PasswordChange, RefreshRequest, SigningKeyPublic, TokenPair
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])
@@ -91,18 +91,23 @@ async def logout_all(uow: UowDep, caller: CallerDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", summary="The caller's token claims as the services see them")
-async def me(principal: CurrentPrincipal) -> dict[str, Any]:
-    return {
-        "user_id": principal.user_id,
-        "login_name": principal.login_name,
-        "kind": principal.kind,
-        "schools": {
-            sid: {"roles": sorted(principal.roles.get(sid, ())), "perms": sorted(principal.permissions.get(sid, ()))}
-            for sid in principal.school_ids
-        },
-        "district_perms": sorted(principal.district_permissions),
-    }
+@router.get("/me", response_model=Me, summary="The caller's token claims as the services see them")
+async def me(principal: CurrentPrincipal) -> Me:
+    return Me.model_validate(
+        {
+            "user_id": principal.user_id,
+            "login_name": principal.login_name,
+            "kind": principal.kind,
+            "schools": {
+                sid: {
+                    "roles": sorted(principal.roles.get(sid, ())),
+                    "perms": sorted(principal.permissions.get(sid, ())),
+                }
+                for sid in principal.school_ids
+            },
+            "district_perms": sorted(principal.district_permissions),
+        }
+    )
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change one's own password")
@@ -112,11 +117,13 @@ async def change_password(body: PasswordChange, uow: UowDep, caller: CallerDep) 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@jwks_router.get("/.well-known/jwks.json", summary="Public signing keys (current and recently retired)")
-async def jwks(uow: UowDep, response: Response) -> dict[str, Any]:
+@jwks_router.get(
+    "/.well-known/jwks.json", response_model=Jwks, summary="Public signing keys (current and recently retired)"
+)
+async def jwks(uow: UowDep, response: Response) -> Jwks:
     # Short cache: verifiers refetch on an unknown kid anyway, and a rotation must show up quickly.
     response.headers["Cache-Control"] = "public, max-age=60"
-    return await keys.published_jwks(uow.session, utcnow())
+    return Jwks.model_validate(await keys.published_jwks(uow.session, utcnow()))
 
 
 @keys_router.get("", response_model=list[SigningKeyPublic], summary="Signing keys (no private material)")

@@ -183,7 +183,9 @@ class DelegationOrder(Body):
     delegate_user_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
-class DutyPublic(BaseModel):
+class DutyTemplatePublic(BaseModel):
+    """One duty of the Annex-1 template every new school starts from (R-DUTY-1)."""
+
     code: str
     name_en: str
     name_zh: str
@@ -192,6 +194,11 @@ class DutyPublic(BaseModel):
     default_delegate_roles: list[str]
     permissions: list[str]
     note: str
+
+
+class DutyPublic(DutyTemplatePublic):
+    """A school's copy of a duty, with the people named for it."""
+
     responsible_user_ids: list[str]
     delegate_user_ids: list[str]
     acting_user_id: str | None
@@ -311,3 +318,42 @@ class SyncRunPublic(BaseModel):
     dry_run: bool
     file_sha256: str
     report: dict[str, Any]
+
+
+class Jwk(BaseModel):
+    """One public signing key (RFC 7517); Ed25519 keys carry ``crv`` and ``x``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kty: str
+    kid: str
+    alg: str
+    use: str
+    crv: str | None = None
+    x: str | None = None
+
+
+class Jwks(BaseModel):
+    keys: list[Jwk]
+
+
+class SchoolGrant(BaseModel):
+    roles: list[str]
+    perms: list[str]
+
+
+class Me(BaseModel):
+    """The caller's token claims as the services see them."""
+
+    user_id: str
+    login_name: str
+    kind: str
+    schools: dict[str, SchoolGrant]
+    district_perms: list[str]
+
+
+class RoleEntry(BaseModel):
+    role: str
+    name_zh: str
+    platform: bool  # a platform (district) role rather than a school role
+    permissions: list[str]

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
 
+from portfolio_shared.jobs import JobPublic, job_public
+from portfolio_shared.jobs_api import accepted, jobs_router, wake
+from portfolio_shared.nightly import NightlyRunPublic
+from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import Problem
 from portfolio_shared.sizes import over_limit
 from portfolio_shared.spreadsheet import CSV_MEDIA_TYPE, csv_response
 
+from ..adapters.orm import jobs
 from ..service_layer import admin, nightly_sync, sync
 from .deps import CallerDep, SettingsDep, UowDep
 from .schemas import AuditPage, SyncRunPublic
@@ -18,17 +23,29 @@ from .schemas import AuditPage, SyncRunPublic
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["sync"])
 audit_router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["audit"])
 platform_audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+# GET /api/v1/jobs/{id}: the sync's job, for whoever started it or may run the school's sync.
+job_router = jobs_router(jobs, {sync.SIS_ACCOUNT_SYNC: (Permission.SIS_SYNC_RUN,)})
 
 
-@router.post("/sis-sync", summary="Import the SIS account export (CSV; UTF-8, UTF-8 BOM or Big5)")
+@router.post(
+    "/sis-sync",
+    status_code=202,
+    response_model=JobPublic,
+    summary="Import the SIS account export (CSV; UTF-8, UTF-8 BOM or Big5) as a job",
+    description="Answers 202 with the job (`Location: /api/v1/jobs/{id}`); poll it until `status` is "
+    "`succeeded` (its `report` is the sync report, as in `/sis-sync/runs`) or `failed` (its `error` is "
+    "the problem, e.g. 422 sis-file-unreadable or 409 when too many accounts would be deactivated).",
+)
 async def run_sync(
+    request: Request,
+    response: Response,
     school_id: str,
     uow: UowDep,
     caller: CallerDep,
     settings: SettingsDep,
     file: UploadFile = File(description="the SIS export"),
     dry_run: bool = Form(default=False),
-) -> dict[str, Any]:
+) -> JobPublic:
     data = await file.read(settings.sync_max_file_bytes + 1)
     if len(data) > settings.sync_max_file_bytes:
         raise Problem(
@@ -39,11 +56,10 @@ async def run_sync(
             over_limit(settings.sync_max_file_bytes, file.size or len(data), what="this export"),
             field="file",
         )
-    report = await sync.run_sync(
-        uow, caller, school_id, data, dry_run=dry_run, max_deactivation_share=settings.sync_max_deactivation_share
-    )
+    job = await sync.queue_sync(uow, caller, school_id, data, dry_run=dry_run)
     await uow.commit()
-    return report
+    wake(request)
+    return accepted(job_public(job), response)
 
 
 @router.get(
@@ -81,11 +97,15 @@ async def run_report_csv(
     return response
 
 
-@router.get("/sis-sync/nights", summary="The nightly SIS pulls of the school, newest first, with their reports")
+@router.get(
+    "/sis-sync/nights",
+    response_model=list[NightlyRunPublic],
+    summary="The nightly SIS pulls of the school, newest first, with their reports",
+)
 async def list_nights(
     school_id: str, uow: UowDep, caller: CallerDep, limit: int = Query(default=30, ge=1, le=366)
-) -> list[dict[str, Any]]:
-    return await nightly_sync.night_reports(uow, caller, school_id, limit)
+) -> list[NightlyRunPublic]:
+    return [NightlyRunPublic.model_validate(r) for r in await nightly_sync.night_reports(uow, caller, school_id, limit)]
 
 
 @audit_router.get("/audit", response_model=AuditPage, summary="The school's audit trail, newest first (audit:read)")

@@ -44,6 +44,19 @@ class DutyTemplate:
     permissions: frozenset[Permission] = frozenset()
     """Permissions the acting person holds for this duty, whatever their standing roles."""
 
+    def as_record(self) -> dict[str, object]:
+        """The template's columns as a school's copy and the catalogue show them (plain values)."""
+        return {
+            "code": self.code,
+            "name_en": self.name_en,
+            "name_zh": self.name_zh,
+            "area": self.area.value,
+            "responsible_roles": [r.value for r in self.responsible_roles],
+            "default_delegate_roles": [r.value for r in self.default_delegate_roles],
+            "permissions": sorted(p.value for p in self.permissions),
+            "note": self.note,
+        }
+
 
 _EACH_SECTION = (Role.GUIDANCE_DATA, Role.ACTIVITIES, Role.INSTRUCTION)
 _EACH_SECTION_NOTE = (

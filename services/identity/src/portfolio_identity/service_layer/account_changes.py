@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import RowMapping, delete, insert, update
+from sqlalchemy import RowMapping
 
 from portfolio_shared.audit import append
 from portfolio_shared.db import UnitOfWork
@@ -20,8 +20,9 @@ from portfolio_shared.events.identity import (
     UserUpdated,
 )
 
+from ..adapters import accounts_store as store
 from ..adapters import queries
-from ..adapters.orm import audit_log, memberships, school_roles, users
+from ..adapters.orm import audit_log
 from .common import Caller, audit, audit_row, new_id, utcnow
 from .revocation import revoke_user_tokens
 
@@ -90,11 +91,10 @@ async def insert_users(
                 audit_row(caller, "role.granted", "user", row["id"], school_id=school_id, after={"role": role})
             )
     if created:
-        await uow.session.execute(insert(users), created)
-        await uow.session.execute(insert(memberships), member_rows)
+        await store.insert_accounts(uow.session, created, member_rows)
         await append(uow.session, audit_log, audit_rows)
     if role_rows:
-        await uow.session.execute(insert(school_roles), role_rows)
+        await store.insert_school_roles(uow.session, role_rows)
     return created
 
 
@@ -106,8 +106,9 @@ async def insert_user(
 
 
 async def grant_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: str, role: str, source: str) -> None:
-    await uow.session.execute(
-        insert(school_roles).values(user_id=user_id, school_id=school_id, role=role, source=source, created_at=utcnow())
+    await store.insert_school_roles(
+        uow.session,
+        [{"user_id": user_id, "school_id": school_id, "role": role, "source": source, "created_at": utcnow()}],
     )
     uow.publish(
         RoleGranted(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
@@ -116,11 +117,7 @@ async def grant_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: s
 
 
 async def revoke_role(uow: UnitOfWork, caller: Caller, user_id: str, school_id: str, role: str) -> None:
-    await uow.session.execute(
-        delete(school_roles).where(
-            school_roles.c.user_id == user_id, school_roles.c.school_id == school_id, school_roles.c.role == role
-        )
-    )
+    await store.delete_school_role(uow.session, user_id, school_id, role)
     uow.publish(
         RoleRevoked(user_id=user_id, school_id=school_id, role=role), school_id=school_id, actor=caller.actor_id
     )
@@ -140,7 +137,7 @@ async def change_user(
     """Apply field changes to an account; publish UserUpdated (and UserDeactivated when it stops working)."""
     if not changes:
         return
-    await uow.session.execute(update(users).where(users.c.id == user["id"]).values(**changes, updated_at=utcnow()))
+    await store.update_user(uow.session, user["id"], {**changes, "updated_at": utcnow()})
     after = {**dict(user), **changes}
     uow.publish(
         UserUpdated(

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, func, insert, select, update
+from sqlalchemy import RowMapping
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.permissions import Permission
 
+from ..adapters import accounts_store as store
 from ..adapters import queries
-from ..adapters.orm import memberships, users
 from ..domain.passwords import check_password_policy, hash_password
 from ..domain.roles import PLATFORM_ROLES, Role
 from .account_changes import change_user, grant_role, insert_user, revoke_role
@@ -166,9 +166,7 @@ async def add_member(
             "the person already belongs to this school",
             field="login_name",
         )
-    await uow.session.execute(
-        insert(memberships).values(user_id=user["id"], school_id=school_id, source="manual", created_at=utcnow())
-    )
+    await store.add_membership(uow.session, user["id"], school_id, "manual", utcnow())
     await audit(uow, caller, "membership.added", "user", user["id"], school_id=school_id, after={"roles": checked})
     for role in checked:
         await grant_role(uow, caller, user["id"], school_id, role, "manual")
@@ -188,18 +186,9 @@ async def list_users(
     offset: int,
 ) -> dict[str, Any]:
     caller.authorise(Permission.USERS_READ, school_id)
-    stmt = (
-        select(users).join(memberships, memberships.c.user_id == users.c.id).where(memberships.c.school_id == school_id)
+    total, rows = await store.members_page(
+        uow.session, school_id, kind=kind, status=status, q=q, limit=limit, offset=offset
     )
-    if kind:
-        stmt = stmt.where(users.c.kind == kind)
-    if status:
-        stmt = stmt.where(users.c.status == status)
-    if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(func.lower(users.c.login_name).like(pattern) | func.lower(users.c.display_name).like(pattern))
-    total = (await uow.session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await uow.session.execute(stmt.order_by(users.c.login_name).limit(limit).offset(offset))).mappings().all()
     items = []
     for row in rows:
         items.append(user_view(row, set(await queries.roles_at_school(uow.session, row["id"], school_id))))
@@ -276,7 +265,5 @@ async def set_password(uow: UnitOfWork, caller: Caller, school_id: str, user_id:
     if user["home_school_id"] != school_id:
         raise forbidden("only the person's home school sets their password")
     password_hash = check_password(password, user["login_name"], await school_words(uow, school_id))
-    await uow.session.execute(
-        update(users).where(users.c.id == user_id).values(password_hash=password_hash, updated_at=utcnow())
-    )
+    await store.set_password_hash(uow.session, user_id, password_hash, utcnow())
     await audit(uow, caller, "user.password_set", "user", user_id, school_id=school_id, after={"password": "(set)"})

@@ -21,14 +21,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.identity import ActingPersonChanged
 
-from ..adapters import queries
-from ..adapters.orm import duties, duty_people
+from ..adapters import duties_store, queries
 from ..domain.duties import (
     ActingResolution,
     DateRange,
@@ -72,10 +71,9 @@ def _office_holders(people: Mapping[str, Mapping[str, Any]], roles: Sequence[str
 
 async def duty_order(session: AsyncSession, duty_id: str) -> tuple[list[str], list[str]]:
     """(responsible user ids, delegate user ids), each in order, as named by the school."""
-    stmt = select(duty_people).where(duty_people.c.duty_id == duty_id).order_by(duty_people.c.position)
     responsible: list[str] = []
     delegates: list[str] = []
-    for row in await session.execute(stmt):
+    for row in await duties_store.people_of_duty(session, duty_id):
         (responsible if row.kind == "responsible" else delegates).append(row.user_id)
     return responsible, delegates
 
@@ -146,18 +144,13 @@ async def refresh_acting(
     session = uow.session
     people = await queries.school_people(session, school_id)
     # Row locks (PostgreSQL) in one order: two replicas re-resolving at once publish each change once.
-    stmt = select(duties).where(duties.c.school_id == school_id).order_by(duties.c.code).with_for_update()
-    if duty_codes is not None:
-        stmt = stmt.where(duties.c.code.in_(list(duty_codes)))
     changes: list[ActingPersonChanged] = []
-    for duty in (await session.execute(stmt)).mappings().all():
+    for duty in await duties_store.duties_for_resolution(session, school_id, duty_codes):
         resolution, grants = await resolve_duty(session, duty, people, on)
         acting = resolution.person.person_id if resolution else None
         if (acting, grants) == (duty["acting_user_id"], duty["acting_grants"]):
             continue
-        await session.execute(
-            update(duties).where(duties.c.id == duty["id"]).values(acting_user_id=acting, acting_grants=grants)
-        )
+        await duties_store.set_acting(session, duty["id"], acting, grants)
         if acting == duty["acting_user_id"]:
             continue  # same person, only how they hold the duty's permissions changed
         event = ActingPersonChanged(
@@ -185,10 +178,7 @@ async def refresh_acting(
 
 async def acting_duties_of(session: AsyncSession, user_id: str, school_id: str) -> list[RowMapping]:
     """Duties whose permissions this user holds now by acting for them at a school (R-DUTY-2)."""
-    stmt = select(duties.c.code, duties.c.permissions).where(
-        duties.c.school_id == school_id, duties.c.acting_user_id == user_id, duties.c.acting_grants.is_(True)
-    )
-    return list((await session.execute(stmt)).mappings())
+    return await duties_store.acting_duties_of(session, user_id, school_id)
 
 
 async def standing_delegate_duties(session: AsyncSession, user_id: str, school_id: str) -> list[RowMapping]:
@@ -198,14 +188,4 @@ async def standing_delegate_duties(session: AsyncSession, user_id: str, school_i
     each delegate the school named holds the duty's permissions without being named responsible;
     artifacts decides, outcome by outcome, whether this delegate is the one who may certify.
     """
-    stmt = (
-        select(duties.c.code, duties.c.permissions)
-        .join(duty_people, duty_people.c.duty_id == duties.c.id)
-        .where(
-            duties.c.school_id == school_id,
-            duties.c.code == CERTIFICATION_DUTY,
-            duty_people.c.kind == "delegate",
-            duty_people.c.user_id == user_id,
-        )
-    )
-    return list((await session.execute(stmt)).mappings())
+    return await duties_store.delegate_duties_of(session, user_id, school_id, CERTIFICATION_DUTY)

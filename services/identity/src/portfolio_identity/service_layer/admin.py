@@ -6,14 +6,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import not_found
 from portfolio_shared.permissions import Permission
 
+from ..adapters import accounts_store as store
 from ..adapters import queries
-from ..adapters.orm import audit_log, platform_roles, users
 from ..domain.roles import Role
 from .account_changes import insert_user
 from .accounts import check_password
@@ -38,18 +36,11 @@ async def read_audit(
     entries (sign-ins, districts, keys; platform audit:read), newest first (R-RET-3)."""
     if school_id is None:
         caller.require_global(Permission.AUDIT_READ)
-        stmt = select(audit_log).where(audit_log.c.school_id.is_(None))
     else:
         caller.authorise(Permission.AUDIT_READ, school_id)
-        stmt = select(audit_log).where(audit_log.c.school_id == school_id)
-    if action:
-        stmt = stmt.where(audit_log.c.action == action)
-    if object_id:
-        stmt = stmt.where(audit_log.c.object_id == object_id)
-    if since:
-        stmt = stmt.where(audit_log.c.occurred_at >= since)
-    total = (await uow.session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = await uow.session.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit).offset(offset))
+    total, rows = await store.audit_page(
+        uow.session, school_id, action=action, object_id=object_id, since=since, limit=limit, offset=offset
+    )
     fields = (
         "id",
         "occurred_at",
@@ -62,7 +53,7 @@ async def read_audit(
         "after",
         "client_ip",
     )
-    items = [{k: r[k] for k in fields} for r in rows.mappings()]
+    items = [{k: r[k] for k in fields} for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -83,9 +74,7 @@ async def grant_platform_role(
     existing = await queries.platform_roles_of(uow.session, user_id)
     if (role.value, district_id) in existing:
         return
-    await uow.session.execute(
-        insert(platform_roles).values(user_id=user_id, role=role.value, district_id=district_id, created_at=utcnow())
-    )
+    await store.add_platform_role(uow.session, user_id, role.value, district_id, utcnow())
     await audit(
         uow,
         caller,
@@ -105,20 +94,21 @@ async def ensure_system_admin(uow: UnitOfWork, login_name: str, password: str) -
         return False
     now = utcnow()
     user_id = new_id()
-    await uow.session.execute(
-        insert(users).values(
-            id=user_id,
-            login_name=login,
-            display_name="System administrator",
-            kind="admin",
-            password_hash=check_password(password, login),
-            status="active",
-            from_sis=False,
-            home_school_id=None,
-            deactivated=False,
-            created_at=now,
-            updated_at=now,
-        )
+    await store.insert_user(
+        uow.session,
+        {
+            "id": user_id,
+            "login_name": login,
+            "display_name": "System administrator",
+            "kind": "admin",
+            "password_hash": check_password(password, login),
+            "status": "active",
+            "from_sis": False,
+            "home_school_id": None,
+            "deactivated": False,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     await audit(
         uow, caller, "user.created", "user", user_id, school_id=None, after={"login_name": login, "kind": "admin"}

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping
 
 from portfolio_shared.clock import as_utc
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import InvalidInput, NotAuthenticated, TooManyRequests, forbidden
 from portfolio_shared.permissions import Permission
 
-from ..adapters import keys, queries
-from ..adapters.orm import refresh_tokens, users
+from ..adapters import accounts_store, keys, queries, refresh_store
 from ..config import Settings
 from ..domain.passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from . import throttle
@@ -92,15 +91,16 @@ async def _issue(
     claims = await build_claims(uow.session, user, settings, now, session_id=family_id)
     access = await sign(uow.session, settings, claims, now)
     token_id, secret = new_id(), secrets.token_urlsafe(32)
-    await uow.session.execute(
-        insert(refresh_tokens).values(
-            id=token_id,
-            family_id=family_id,
-            user_id=user["id"],
-            secret_hash=_hash(secret),
-            issued_at=now,
-            expires_at=now + timedelta(seconds=settings.refresh_token_seconds),
-        )
+    await refresh_store.insert_token(
+        uow.session,
+        {
+            "id": token_id,
+            "family_id": family_id,
+            "user_id": user["id"],
+            "secret_hash": _hash(secret),
+            "issued_at": now,
+            "expires_at": now + timedelta(seconds=settings.refresh_token_seconds),
+        },
     )
     return {
         "access_token": access,
@@ -182,9 +182,7 @@ async def login(
     await throttle.clear(uow.session, pkey)
     await throttle.clear(uow.session, lkey)
     if needs_rehash(user["password_hash"]):
-        await uow.session.execute(
-            update(users).where(users.c.id == user["id"]).values(password_hash=hash_password(password))
-        )
+        await accounts_store.update_user(uow.session, user["id"], {"password_hash": hash_password(password)})
     tokens = await _issue(uow, settings, user, new_id(), now)
     await audit(uow, Caller(actor_id=user["id"], client_ip=client_ip), "auth.login", "user", user["id"], school_id=None)
     return tokens
@@ -192,11 +190,7 @@ async def login(
 
 async def _refresh_row(uow: UnitOfWork, token: str) -> RowMapping:
     token_id, _, secret = token.partition(".")
-    row = (
-        (await uow.session.execute(select(refresh_tokens).where(refresh_tokens.c.id == token_id[:36])))
-        .mappings()
-        .first()
-    )
+    row = await refresh_store.token(uow.session, token_id[:36])
     if row is None or not hmac.compare_digest(row["secret_hash"], _hash(secret)):
         raise _bad_refresh("unknown refresh token")
     return row
@@ -205,11 +199,7 @@ async def _refresh_row(uow: UnitOfWork, token: str) -> RowMapping:
 async def _revoke_family(
     uow: UnitOfWork, family_id: str, reason: str, now: datetime, *, user_id: str, actor: str
 ) -> None:
-    await uow.session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason)
-    )
+    await refresh_store.revoke_family(uow.session, family_id, now, reason)
     # The sign-in's access tokens die with it on every service (ASVS V7). An account that can no
     # longer sign in ("account") had all its tokens revoked when it was suspended or left.
     if reason in ("logout", "reuse"):
@@ -235,12 +225,7 @@ async def refresh(uow: UnitOfWork, settings: Settings, token: str, client_ip: st
         raise _bad_refresh("the refresh token was already used; every session of this sign-in is revoked")
     if (as_utc(row["expires_at"]) or now) <= now:
         raise _bad_refresh("the refresh token has expired")
-    used = await uow.session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.id == row["id"], refresh_tokens.c.rotated_at.is_(None))
-        .values(rotated_at=now)
-    )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
+    if not await refresh_store.use_token(uow.session, row["id"], now):
         await _revoke_family(uow, row["family_id"], "reuse", now, user_id=row["user_id"], actor=row["user_id"])
         raise _bad_refresh("the refresh token was already used; every session of this sign-in is revoked")
     user = await queries.get_user(uow.session, row["user_id"])
@@ -277,14 +262,10 @@ async def logout(uow: UnitOfWork, token: str, client_ip: str | None) -> None:
 async def logout_everywhere(uow: UnitOfWork, caller: Caller) -> int:
     """End every sign-in of the caller (a lost phone); returns how many refresh tokens were revoked."""
     now = utcnow()
-    result = await uow.session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.user_id == caller.actor_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason="logout_all")
-    )
+    revoked = await refresh_store.revoke_all_of(uow.session, caller.actor_id, now, "logout_all")
     revoke_user_tokens(uow, caller.actor_id, caller.actor_id, "logout_all", at=now)
     await audit(uow, caller, "auth.logout_all", "user", caller.actor_id, school_id=None)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return revoked
 
 
 async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new: str) -> None:
@@ -299,17 +280,11 @@ async def change_own_password(uow: UnitOfWork, caller: Caller, current: str, new
         )
     context = await school_words(uow, user["home_school_id"])
     new_hash = check_password(new, user["login_name"], context, field="new_password")
-    await uow.session.execute(
-        update(users).where(users.c.id == user["id"]).values(password_hash=new_hash, updated_at=utcnow())
-    )
+    await accounts_store.set_password_hash(uow.session, user["id"], new_hash, utcnow())
     # Every sign-in of this person ends: a changed password must lock out whoever knew the old one,
     # their access tokens included (ASVS V7); this device signs in again with the new password.
     now = utcnow()
-    await uow.session.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.user_id == user["id"], refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason="password_changed")
-    )
+    await refresh_store.revoke_all_of(uow.session, user["id"], now, "password_changed")
     revoke_user_tokens(uow, caller.actor_id, user["id"], "password_changed", at=now)
     await audit(
         uow, caller, "user.password_changed", "user", user["id"], school_id=None, after={"password": "(changed)"}

@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import not_found
 from portfolio_shared.events.identity import AbsenceCleared, AbsenceMarked, DelegationOrderChanged
 from portfolio_shared.permissions import Permission
 
-from ..adapters import queries
-from ..adapters.orm import absences, duties, duty_people
+from ..adapters import duties_store, queries
 from ..domain.duties import DUTY_TEMPLATES, DateRange, DutyArea
 from ..domain.roles import PLATFORM_ROLES, Role, permissions_for
 from .acting import CERTIFICATION_DUTY, duty_order, refresh_acting, resolution_view, resolve_duty
@@ -27,20 +26,13 @@ from .common import Caller, audit, conflict, invalid, new_id, today, utcnow
 async def seed_duties(uow: UnitOfWork, school_id: str) -> None:
     """Copy Annex 1 into a new school (R-DUTY-1); the school edits its copy afterwards."""
     now = utcnow()
-    await uow.session.execute(
-        insert(duties),
+    await duties_store.insert_duties(
+        uow.session,
         [
             {
                 "id": new_id(),
                 "school_id": school_id,
-                "code": t.code,
-                "name_en": t.name_en,
-                "name_zh": t.name_zh,
-                "area": t.area.value,
-                "responsible_roles": [r.value for r in t.responsible_roles],
-                "default_delegate_roles": [r.value for r in t.default_delegate_roles],
-                "permissions": sorted(p.value for p in t.permissions),
-                "note": t.note,
+                **t.as_record(),
                 "acting_user_id": None,
                 "acting_grants": False,
                 "updated_at": now,
@@ -56,8 +48,7 @@ def _read_check(caller: Caller, school_id: str) -> None:
 
 
 async def _duty(uow: UnitOfWork, school_id: str, code: str) -> RowMapping:
-    stmt = select(duties).where(duties.c.school_id == school_id, duties.c.code == code)
-    row = (await uow.session.execute(stmt)).mappings().first()
+    row = await duties_store.duty_by_code(uow.session, school_id, code)
     if row is None:
         raise not_found("duty")
     return row
@@ -82,8 +73,7 @@ async def duty_view(uow: UnitOfWork, duty: RowMapping) -> dict[str, Any]:
 
 async def list_duties(uow: UnitOfWork, caller: Caller, school_id: str) -> list[dict[str, Any]]:
     _read_check(caller, school_id)
-    stmt = select(duties).where(duties.c.school_id == school_id).order_by(duties.c.code)
-    return [await duty_view(uow, d) for d in (await uow.session.execute(stmt)).mappings().all()]
+    return [await duty_view(uow, d) for d in await duties_store.duties_of_school(uow.session, school_id)]
 
 
 async def get_duty(uow: UnitOfWork, caller: Caller, school_id: str, code: str) -> dict[str, Any]:
@@ -130,8 +120,7 @@ async def create_duty(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
             field="permissions",
             rule="R-DUTY-2",
         )
-    exists = select(duties.c.id).where(duties.c.school_id == school_id, duties.c.code == body["code"])
-    if (await uow.session.execute(exists)).first() is not None:
+    if await duties_store.duty_by_code(uow.session, school_id, body["code"]) is not None:
         raise conflict("duty-exists", "Duty exists", "職務已存在", f"duty {body['code']} exists", field="code")
     row: dict[str, Any] = {
         "id": new_id(),
@@ -148,7 +137,7 @@ async def create_duty(uow: UnitOfWork, caller: Caller, school_id: str, body: dic
         "acting_grants": False,
         "updated_at": utcnow(),
     }
-    await uow.session.execute(insert(duties).values(**row))
+    await duties_store.insert_duties(uow.session, [row])
     await audit(uow, caller, "duty.created", "duty", row["code"], school_id=school_id, after=row)
     await refresh_acting(uow, caller, school_id, today(), f"duty {row['code']} created", [row["code"]])
     return await get_duty(uow, caller, school_id, row["code"])
@@ -168,9 +157,7 @@ async def update_duty(
     if body.get("default_delegate_roles") is not None:
         changes["default_delegate_roles"] = _roles(body["default_delegate_roles"], "default_delegate_roles")
     if changes:
-        await uow.session.execute(
-            update(duties).where(duties.c.id == duty["id"]).values(**changes, updated_at=utcnow())
-        )
+        await duties_store.update_duty(uow.session, duty["id"], {**changes, "updated_at": utcnow()})
         await audit(
             uow,
             caller,
@@ -212,7 +199,6 @@ async def set_order(
                 rule="R-DUTY-1",
             )
     before = await duty_order(uow.session, duty["id"])
-    await uow.session.execute(delete(duty_people).where(duty_people.c.duty_id == duty["id"]))
     rows = [
         {"duty_id": duty["id"], "kind": "responsible", "position": i, "user_id": u}
         for i, u in enumerate(responsible, 1)
@@ -220,8 +206,7 @@ async def set_order(
     rows += [
         {"duty_id": duty["id"], "kind": "delegate", "position": i, "user_id": u} for i, u in enumerate(delegates, 1)
     ]
-    if rows:
-        await uow.session.execute(insert(duty_people), rows)
+    await duties_store.replace_people(uow.session, duty["id"], rows)
     uow.publish(
         DelegationOrderChanged(
             school_id=school_id, duty_code=code, responsible_user_ids=responsible, delegate_user_ids=delegates
@@ -297,7 +282,7 @@ async def mark_absence(
         "created_by": caller.user_id,
         "created_at": utcnow(),
     }
-    await uow.session.execute(insert(absences).values(**row))
+    await duties_store.insert_absence(uow.session, row)
     uow.publish(
         AbsenceMarked(user_id=user_id, school_id=school_id, starts_on=starts_on, ends_on=ends_on, absence_id=row["id"]),
         school_id=school_id,
@@ -310,11 +295,10 @@ async def mark_absence(
 
 async def cancel_absence(uow: UnitOfWork, caller: Caller, school_id: str, absence_id: str) -> None:
     caller.authorise(Permission.DUTIES_MANAGE, school_id, what="absence")
-    stmt = select(absences).where(absences.c.id == absence_id, absences.c.school_id == school_id)
-    row = (await uow.session.execute(stmt)).mappings().first()
+    row = await duties_store.absence_at(uow.session, school_id, absence_id)
     if row is None:
         raise not_found("absence")
-    await uow.session.execute(delete(absences).where(absences.c.id == absence_id))
+    await duties_store.delete_absence(uow.session, absence_id)
     uow.publish(
         AbsenceCleared(
             absence_id=absence_id,
@@ -333,12 +317,8 @@ async def cancel_absence(uow: UnitOfWork, caller: Caller, school_id: str, absenc
 async def list_absences(uow: UnitOfWork, caller: Caller, school_id: str, user_id: str | None) -> list[dict[str, Any]]:
     """The school's absences for the offices that manage duties or accounts; one's own for everybody else."""
     _read_check(caller, school_id)
-    stmt = select(absences).where(absences.c.school_id == school_id).order_by(absences.c.starts_on)
-    if user_id is not None:
-        stmt = stmt.where(absences.c.user_id == user_id)
-    if not _sees_staff_details(caller, school_id):
-        stmt = stmt.where(absences.c.user_id == caller.user_id)
-    return [_absence_view(r) for r in (await uow.session.execute(stmt)).mappings()]
+    only_of = None if _sees_staff_details(caller, school_id) else caller.user_id
+    return [_absence_view(r) for r in await duties_store.absences_of_school(uow.session, school_id, user_id, only_of)]
 
 
 def _absence_view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:

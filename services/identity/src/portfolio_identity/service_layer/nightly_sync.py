@@ -1,55 +1,42 @@
 """The nightly SIS account pull (R-DUTY-3): every night, for every school, the newest account
 export the school's SIS dropped is synced (the same sync as an upload, `sync.run_sync`).
 
-Once per night across replicas: each school's night is claimed through ``nightly_runs`` (a lease
-row) before anything is read. The report is kept in that row, in the same transaction as the
-accounts; a failed night is recorded and publishes ``SisAccountSyncFailed`` so notification alerts
-the school's IT section.
+The pull itself (once per night across replicas through a lease row in ``nightly_runs``, the
+report kept in that row in the same transaction as the accounts, a failed night recorded and
+published as ``SisAccountSyncFailed`` so notification alerts the school's IT section) is
+``portfolio_shared.nightly``; this module says what identity imports and how it names a failure.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import posixpath
-import socket
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import DomainError
 from portfolio_shared.events.identity import SisAccountSyncFailed
 from portfolio_shared.nightly import (
-    FAILED,
-    PARTIAL,
-    SUCCEEDED,
-    DropFolder,
     DropFolderError,
-    NightlyScheduler,
-    claim_night,
-    finish_night,
+    DroppedFile,
+    NightlyPull,
     night_runs,
-    parse_run_at,
+    pull_night,
+    replica_name,
+    start_nightly_scheduler,
 )
 from portfolio_shared.permissions import Permission
 from portfolio_shared.service import ServiceRuntime
 
-from ..adapters.orm import nightly_runs, schools
+from ..adapters import queries
+from ..adapters.orm import nightly_runs
 from ..config import Settings
 from .common import Caller
 from .sync import run_sync
 
-log = logging.getLogger(__name__)
+__all__ = ["JOB", "night_reports", "replica_name", "run_night", "start_nightly_sync"]
 
 JOB = "sis_accounts"
 CALLER = Caller.system("nightly-sis-sync")
-
-
-def replica_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _reason(exc: Exception) -> tuple[str, str]:
@@ -61,80 +48,39 @@ def _reason(exc: Exception) -> tuple[str, str]:
     return "error", f"the sync failed with {type(exc).__name__}"
 
 
-async def sync_school(
-    runtime: ServiceRuntime, settings: Settings, school_id: str, school_code: str, night: date, owner: str
-) -> str | None:
-    """One school's night; returns the final status, or None when another replica has the night."""
-    claimed = await claim_night(
-        runtime.sessionmaker,
-        nightly_runs,
-        job=JOB,
+def _failed(school_id: str, night: date, reason: str, detail: str, source: str | None) -> SisAccountSyncFailed:
+    return SisAccountSyncFailed(
         school_id=school_id,
         night=night,
-        owner=owner,
-        lease=timedelta(seconds=settings.nightly_lease_seconds),
+        reason=reason,  # type: ignore[arg-type]  # one of the contract's reasons, see _reason
+        detail=detail,
+        source=source,
     )
-    if not claimed:
-        return None
-    folder = DropFolder.of(
-        settings.sis_drop_url, settings.sis_drop_prefix, school_code=school_code, school_id=school_id
+
+
+def _pull(settings: Settings) -> NightlyPull:
+    async def work(uow: UnitOfWork, school_id: str, dropped: DroppedFile) -> dict[str, Any]:
+        return await run_sync(
+            uow, CALLER, school_id, dropped.data, max_deactivation_share=settings.sync_max_deactivation_share
+        )
+
+    return NightlyPull(
+        job=JOB,
+        table=nightly_runs,
+        actor=CALLER.actor_id,
+        max_bytes=settings.sync_max_file_bytes,
+        work=work,
+        reason=_reason,
+        failed_event=_failed,
+        schools=lambda uow: queries.school_codes(uow.session),
     )
-    source: str | None = folder.shown_as
-    try:
-        dropped = await folder.latest(settings.sis_drop_pattern, max_bytes=settings.sync_max_file_bytes)
-        source = folder.shown_as + posixpath.basename(dropped.key)
-        async with runtime.uow() as uow:
-            report = await run_sync(
-                uow, CALLER, school_id, dropped.data, max_deactivation_share=settings.sync_max_deactivation_share
-            )
-            status = PARTIAL if report["rejected"] else SUCCEEDED
-            kept = await finish_night(
-                uow.session, nightly_runs, job=JOB, school_id=school_id, night=night, owner=owner,
-                status=status, source=source, report=report,
-            )  # fmt: skip
-            if not kept:  # the lease ran out and another replica took the night over: let it finish
-                await uow.rollback()
-                return None
-            await uow.commit()
-            return status
-    except Exception as exc:
-        reason, detail = _reason(exc)
-        if reason == "error":
-            log.exception("nightly account sync of school %s failed", school_id)
-        async with runtime.uow() as uow:
-            kept = await finish_night(
-                uow.session, nightly_runs, job=JOB, school_id=school_id, night=night, owner=owner,
-                status=FAILED, source=source, error={"reason": reason, "detail": detail[:500]},
-            )  # fmt: skip
-            if kept:
-                uow.publish(
-                    SisAccountSyncFailed(
-                        school_id=school_id,
-                        night=night,
-                        reason=reason,  # type: ignore[arg-type]  # one of the contract's reasons, see _reason
-                        detail=detail[:500],
-                        source=source,
-                    ),
-                    school_id=school_id,
-                    actor=CALLER.actor_id,
-                )
-            await uow.commit()
-        return FAILED
 
 
 async def run_night(
     runtime: ServiceRuntime, settings: Settings, night: date, owner: str | None = None
-) -> dict[str, Any]:
+) -> dict[str, str | None]:
     """The night's account pull for every school (R-DUTY-3); returns the status per school."""
-    if not settings.sis_drop_url:
-        return {}
-    me = owner or replica_name()
-    async with runtime.uow() as uow:
-        rows = (await uow.session.execute(select(schools.c.id, schools.c.code))).all()
-    results: dict[str, Any] = {}
-    for school_id, school_code in sorted(rows):
-        results[school_id] = await sync_school(runtime, settings, school_id, school_code, night, me)
-    return results
+    return await pull_night(runtime, settings, _pull(settings), night, owner)
 
 
 async def night_reports(uow: UnitOfWork, caller: Caller, school_id: str, limit: int) -> list[dict[str, Any]]:
@@ -144,15 +90,7 @@ async def night_reports(uow: UnitOfWork, caller: Caller, school_id: str, limit: 
 
 
 def start_nightly_sync(runtime: ServiceRuntime) -> None:
-    """The in-process scheduler of the nightly pull (standalone shape, R-DUTY-3); each school's
-    night is leased, so replicas that all run it still pull once."""
+    """The in-process scheduler of the nightly pull (standalone shape, R-DUTY-3)."""
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    if not (settings.nightly_scheduler and settings.sis_drop_url):
-        return
-    scheduler = NightlyScheduler(
-        lambda night: run_night(runtime, settings, night),
-        run_at=parse_run_at(settings.nightly_sync_at),
-        zone=ZoneInfo(settings.nightly_time_zone),
-    )
-    runtime.run_in_background(scheduler.run_forever())
+    start_nightly_scheduler(runtime, settings, _pull(settings))

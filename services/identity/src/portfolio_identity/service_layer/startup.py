@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
-
 from portfolio_shared.service import ServiceRuntime
 
-from ..adapters import keys
+from ..adapters import keys, queries
 from ..adapters.contacts import encrypt_plain_emails
-from ..adapters.orm import schools
 from ..adapters.verifier import DatabaseKeyVerifier
 from ..config import Settings
 from . import admin
@@ -24,7 +21,7 @@ log = logging.getLogger(__name__)
 async def refresh_all_schools(runtime: ServiceRuntime, reason: str = "daily re-resolution") -> int:
     """Re-resolve every school's duties for today (an absence that starts today takes effect, R-DUTY-2)."""
     async with runtime.uow() as uow:
-        school_ids = list((await uow.session.execute(select(schools.c.id))).scalars())
+        school_ids = [school_id for school_id, _ in await queries.school_codes(uow.session)]
     changed = 0
     for school_id in school_ids:
         async with runtime.uow() as uow:

@@ -13,15 +13,15 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, or_, select
-
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import not_found
+from portfolio_shared.jobs import Job, JobHandler, Progress, enqueue
 from portfolio_shared.permissions import Permission
 from portfolio_shared.spreadsheet import WARNING_EN, WARNING_REASON, WARNING_ZH, formula_warnings
 
 from ..adapters import queries
-from ..adapters.orm import memberships, school_roles, sis_sync_runs, users
+from ..adapters import sis_sync_store as store
+from ..adapters.orm import jobs
 from ..domain.errors import SisFileUnreadable
 from ..domain.roles import Role
 from ..domain.sis_sync import (
@@ -76,15 +76,9 @@ class SyncReport:
 
 async def _existing(uow: UnitOfWork, school_id: str, school_code: str, logins: set[str]) -> dict[str, ExistingAccount]:
     """Accounts the plan must know: every account this school's SIS owns, and any holding a login in the file."""
-    stmt = select(users).where(or_(users.c.home_school_id == school_id, users.c.login_name.in_(sorted(logins))))
-    rows = (await uow.session.execute(stmt)).mappings().all()
+    rows = await store.accounts_to_plan(uow.session, school_id, logins)
     codes: dict[str, str] = {}
-    sis_roles: dict[str, set[str]] = {}
-    role_rows = select(school_roles.c.user_id, school_roles.c.role).where(
-        school_roles.c.school_id == school_id, school_roles.c.source == "sis"
-    )
-    for user_id, role in await uow.session.execute(role_rows):
-        sis_roles.setdefault(user_id, set()).add(role)
+    sis_roles = await store.sis_roles_at(uow.session, school_id)
     result: dict[str, ExistingAccount] = {}
     for row in rows:
         home = row["home_school_id"]
@@ -128,9 +122,7 @@ async def _apply_update(uow: UnitOfWork, caller: Caller, school_id: str, change:
         fields["deactivated"] = False
     await change_user(uow, caller, school_id, user, fields, reason="school administration system export")
     if await queries.member_of_school(uow.session, user["id"], school_id) is None:
-        await uow.session.execute(
-            insert(memberships).values(user_id=user["id"], school_id=school_id, source="sis", created_at=utcnow())
-        )
+        await store.add_membership(uow.session, user["id"], school_id, "sis", utcnow())
     current = await queries.roles_at_school(uow.session, user["id"], school_id)
     wanted = {r.value for r in change.row.roles}
     for role, source in sorted(current.items()):
@@ -140,13 +132,7 @@ async def _apply_update(uow: UnitOfWork, caller: Caller, school_id: str, change:
         await grant_role(uow, caller, user["id"], school_id, role, "sis")
     for role in sorted(wanted & {r for r, s in current.items() if s == "manual"}):
         # A role granted by hand that the SIS now also lists becomes the SIS's to manage.
-        await uow.session.execute(
-            school_roles.update()
-            .where(
-                school_roles.c.user_id == user["id"], school_roles.c.school_id == school_id, school_roles.c.role == role
-            )
-            .values(source="sis")
-        )
+        await store.hand_role_to_sis(uow.session, user["id"], school_id, role)
 
 
 async def run_sync(
@@ -157,6 +143,7 @@ async def run_sync(
     *,
     dry_run: bool = False,
     max_deactivation_share: float | None = 0.5,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Import one SIS export for a school; returns the report. The caller commits (R-DUTY-3)."""
     caller.authorise(Permission.SIS_SYNC_RUN, school_id)
@@ -166,6 +153,9 @@ async def run_sync(
     if b"\x00" in data:
         raise SisFileUnreadable("the file contains NUL bytes: not a UTF-8 or Big5 text export", field="file")
     parsed = parse_sis_export(data, expected_school_code=school["code"])
+    lines = len(parsed.rows) + len(parsed.rejected)
+    if progress is not None:
+        await progress("parsed", 0, lines)
     existing = await _existing(uow, school_id, school["code"], {r.login_name for r in parsed.rows})
     # An unreadable line hides whose account it is: deactivate nobody on such a file (R-DUTY-3).
     keep = frozenset(existing) if parsed.unattributed_lines else parsed.rejected_login_names
@@ -244,16 +234,19 @@ async def run_sync(
         if plan.has_changes:
             await refresh_acting(uow, caller, school_id, today(), "nightly account sync")
     body = report.as_dict()
-    await uow.session.execute(
-        insert(sis_sync_runs).values(
-            id=new_id(),
-            school_id=school_id,
-            file_sha256=report.file_sha256,
-            started_at=utcnow(),
-            actor_id=caller.actor_id,
-            dry_run=dry_run,
-            report=body,
-        )
+    if progress is not None:
+        await progress("applied", lines, lines)
+    await store.keep_run(
+        uow.session,
+        {
+            "id": new_id(),
+            "school_id": school_id,
+            "file_sha256": report.file_sha256,
+            "started_at": utcnow(),
+            "actor_id": caller.actor_id,
+            "dry_run": dry_run,
+            "report": body,
+        },
     )
     await audit(
         uow,
@@ -270,8 +263,7 @@ async def run_sync(
 async def get_run(uow: UnitOfWork, caller: Caller, school_id: str, run_id: str) -> dict[str, Any]:
     """One stored sync report of the school (another school's run is not found)."""
     caller.authorise(Permission.SIS_SYNC_RUN, school_id)
-    stmt = select(sis_sync_runs).where(sis_sync_runs.c.id == run_id, sis_sync_runs.c.school_id == school_id)
-    row = (await uow.session.execute(stmt)).mappings().first()
+    row = await store.run_of(uow.session, school_id, run_id)
     if row is None:
         raise not_found("sync run")
     return dict(row)
@@ -280,11 +272,37 @@ async def get_run(uow: UnitOfWork, caller: Caller, school_id: str, run_id: str) 
 async def list_runs(uow: UnitOfWork, caller: Caller, school_id: str, limit: int) -> list[dict[str, Any]]:
     """The school's latest sync reports, newest first: what the nightly job did (R-DUTY-3)."""
     caller.authorise(Permission.SIS_SYNC_RUN, school_id)
-    stmt = (
-        select(sis_sync_runs)
-        .where(sis_sync_runs.c.school_id == school_id)
-        .order_by(sis_sync_runs.c.started_at.desc())
-        .limit(limit)
-    )
     fields = ("id", "started_at", "actor_id", "dry_run", "file_sha256", "report")
-    return [{k: r[k] for k in fields} for r in (await uow.session.execute(stmt)).mappings()]
+    return [{k: r[k] for k in fields} for r in await store.latest_runs(uow.session, school_id, limit)]
+
+
+# -- the sync by upload as a long job (issue 10): 202 with a job resource, the report kept in the job
+SIS_ACCOUNT_SYNC = "sis_account_sync"
+
+
+async def queue_sync(uow: UnitOfWork, caller: Caller, school_id: str, data: bytes, *, dry_run: bool) -> dict[str, Any]:
+    """Keep the uploaded export in a queued job (the caller commits); the permission and the school
+    are checked now, so a refusal is answered at once rather than by a failed job (R-DUTY-3)."""
+    caller.authorise(Permission.SIS_SYNC_RUN, school_id)
+    if await queries.get_school(uow.session, school_id) is None:
+        raise not_found("school")
+    return await enqueue(
+        uow.session, jobs, kind=SIS_ACCOUNT_SYNC, school_id=school_id, owner_id=caller.actor_id,
+        params={"dry_run": dry_run}, payload=data,
+    )  # fmt: skip
+
+
+def sync_job(max_deactivation_share: float | None) -> JobHandler:
+    """The job's work: the same sync as before, in the job's transaction, acting for the person who
+    started it (their permission was checked when the job was queued; audit rows name them)."""
+
+    async def run(uow: UnitOfWork, job: Job, progress: Progress) -> dict[str, Any]:
+        if job.payload is None:
+            raise RuntimeError("a sync job without its file")  # the runner drops it only once ended
+        return await run_sync(
+            uow, Caller(actor_id=job.owner_id), job.school_id, job.payload,
+            dry_run=bool(job.params.get("dry_run")), max_deactivation_share=max_deactivation_share,
+            progress=progress,
+        )  # fmt: skip
+
+    return run

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping
 
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import forbidden, not_found
@@ -19,7 +19,7 @@ from portfolio_shared.events.identity import OnBehalfAuthorised, OnBehalfRevoked
 from portfolio_shared.permissions import Permission
 
 from ..adapters import queries
-from ..adapters.orm import account_extensions, on_behalf
+from ..adapters import teachers_store as store
 from ..domain.roles import Role
 from .acting import CERTIFICATION_DUTY, refresh_acting
 from .common import Caller, audit, invalid, new_id, today, utcnow
@@ -64,18 +64,13 @@ async def extend_teacher(uow: UnitOfWork, caller: Caller, school_id: str, user_i
             rule="R-ART-5",
         )
     _future(until)
-    key = (account_extensions.c.user_id == user_id) & (account_extensions.c.school_id == school_id)
-    before = (await uow.session.execute(select(account_extensions).where(key))).mappings().first()
-    await uow.session.execute(delete(account_extensions).where(key))
     row: dict[str, Any] = {
-        "user_id": user_id,
-        "school_id": school_id,
         "until": until,
         "certification_only": True,
         "created_by": caller.user_id,
         "created_at": utcnow(),
     }
-    await uow.session.execute(insert(account_extensions).values(**row))
+    before = await store.replace_extension(uow.session, user_id, school_id, row)
     uow.publish(
         TeacherAccountExtended(user_id=user_id, school_id=school_id, certification_only=True, until=until),
         school_id=school_id,
@@ -159,7 +154,7 @@ async def authorise_on_behalf(
         "revoked_at": None,
         "revoked_by": None,
     }
-    await uow.session.execute(insert(on_behalf).values(**row))
+    await store.insert_on_behalf(uow.session, row)
     uow.publish(
         OnBehalfAuthorised(
             authorisation_id=row["id"],
@@ -180,8 +175,7 @@ async def authorise_on_behalf(
 async def revoke_on_behalf(uow: UnitOfWork, caller: Caller, school_id: str, authorisation_id: str) -> dict[str, Any]:
     if not caller.sees_school(school_id):
         raise not_found("authorisation")
-    stmt = select(on_behalf).where(on_behalf.c.id == authorisation_id, on_behalf.c.school_id == school_id)
-    row = (await uow.session.execute(stmt)).mappings().first()
+    row = await store.on_behalf_at(uow.session, school_id, authorisation_id)
     if row is None:
         raise not_found("authorisation")
     if row["teacher_user_id"] != caller.user_id:
@@ -189,9 +183,7 @@ async def revoke_on_behalf(uow: UnitOfWork, caller: Caller, school_id: str, auth
     if row["revoked_at"] is not None:
         return _view(row)
     now = utcnow()
-    await uow.session.execute(
-        update(on_behalf).where(on_behalf.c.id == authorisation_id).values(revoked_at=now, revoked_by=caller.user_id)
-    )
+    await store.revoke_on_behalf(uow.session, authorisation_id, now, caller.user_id)
     uow.publish(
         OnBehalfRevoked(
             authorisation_id=authorisation_id,
@@ -221,8 +213,5 @@ async def list_on_behalf(uow: UnitOfWork, caller: Caller, school_id: str) -> lis
     """All of the school's authorisations for account staff; one's own (as teacher or staff) otherwise."""
     if not caller.sees_school(school_id):
         raise not_found("school")
-    stmt = select(on_behalf).where(on_behalf.c.school_id == school_id).order_by(on_behalf.c.created_at)
-    if not caller.can(Permission.USERS_READ, school_id):
-        me = caller.user_id
-        stmt = stmt.where((on_behalf.c.teacher_user_id == me) | (on_behalf.c.staff_user_id == me))
-    return [_view(r) for r in (await uow.session.execute(stmt)).mappings()]
+    mine = None if caller.can(Permission.USERS_READ, school_id) else caller.user_id
+    return [_view(r) for r in await store.on_behalf_of_school(uow.session, school_id, mine)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from portfolio_shared.db import UnitOfWork
@@ -16,8 +16,8 @@ from portfolio_shared.errors import forbidden, not_found
 from portfolio_shared.events.identity import SchoolCreated, SchoolUpdated
 from portfolio_shared.permissions import Permission
 
+from ..adapters import accounts_store as store
 from ..adapters import queries
-from ..adapters.orm import districts, schools
 from ..domain.school import validate_school_code
 from .common import Caller, audit, conflict, new_id, utcnow
 from .duties import seed_duties
@@ -31,11 +31,10 @@ def school_view(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
 
 async def create_district(uow: UnitOfWork, caller: Caller, code: str, name: str) -> dict[str, Any]:
     caller.require_global(Permission.SCHOOLS_MANAGE)
-    existing = (await uow.session.execute(select(districts.c.id).where(districts.c.code == code))).first()
-    if existing is not None:
+    if await store.district_code_taken(uow.session, code):
         raise conflict("district-exists", "District exists", "主管機關已存在", f"district {code} exists", field="code")
     row: dict[str, Any] = {"id": new_id(), "code": code, "name": name, "created_at": utcnow()}
-    await uow.session.execute(insert(districts).values(**row))
+    await store.insert_district(uow.session, row)
     await audit(
         uow, caller, "district.created", "district", row["id"], school_id=None, after={"code": code, "name": name}
     )
@@ -43,13 +42,14 @@ async def create_district(uow: UnitOfWork, caller: Caller, code: str, name: str)
 
 
 async def list_districts(uow: UnitOfWork, caller: Caller) -> list[dict[str, Any]]:
-    stmt = select(districts).order_by(districts.c.code)
+    mine: list[str] | None = None
     if caller.principal is not None and Permission.SCHOOLS_MANAGE not in caller.principal.district_permissions:
         mine = [
             d for role, d in await queries.platform_roles_of(uow.session, caller.actor_id) if role == "district_admin"
         ]
-        stmt = stmt.where(districts.c.id.in_(mine))
-    return [{"id": r["id"], "code": r["code"], "name": r["name"]} for r in (await uow.session.execute(stmt)).mappings()]
+    return [
+        {"id": r["id"], "code": r["code"], "name": r["name"]} for r in await store.districts_by_code(uow.session, mine)
+    ]
 
 
 async def _may_manage_district(uow: UnitOfWork, caller: Caller, district_id: str) -> bool:
@@ -77,7 +77,7 @@ async def create_school(uow: UnitOfWork, caller: Caller, code: str, name: str, d
         "updated_at": now,
     }
     try:
-        await uow.session.execute(insert(schools).values(**row))
+        await store.insert_school(uow.session, row)
     except IntegrityError:
         raise conflict(
             "school-exists", "School exists", "學校已存在", f"school code {code} is taken", field="code"
@@ -104,12 +104,10 @@ async def get_school(uow: UnitOfWork, caller: Caller, school_id: str) -> dict[st
 
 
 async def list_schools(uow: UnitOfWork, caller: Caller, district_id: str | None = None) -> list[dict[str, Any]]:
-    stmt = select(schools).order_by(schools.c.code)
-    if district_id is not None:
-        stmt = stmt.where(schools.c.district_id == district_id)
+    only = None
     if caller.principal is not None and not caller.principal.district_permissions:
-        stmt = stmt.where(schools.c.id.in_(sorted(caller.principal.school_ids)))
-    return [school_view(r) for r in (await uow.session.execute(stmt)).mappings()]
+        only = sorted(caller.principal.school_ids)
+    return [school_view(r) for r in await store.schools_by_code(uow.session, district_id, only)]
 
 
 async def update_school(
@@ -128,7 +126,7 @@ async def update_school(
         changes["district_id"] = district_id
     if not changes:
         return school_view(school)
-    await uow.session.execute(update(schools).where(schools.c.id == school_id).values(**changes, updated_at=utcnow()))
+    await store.update_school(uow.session, school_id, {**changes, "updated_at": utcnow()})
     after = {**school_view(school), **changes}
     uow.publish(
         SchoolUpdated(

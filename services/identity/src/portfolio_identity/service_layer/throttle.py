@@ -17,13 +17,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_shared.clock import as_utc
-from portfolio_shared.dialect import insert_for
 
-from ..adapters.orm import login_throttle
+from ..adapters import throttle_store as store
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +53,7 @@ def pair_key(client_ip: str | None, login_name: str) -> str:
 
 async def slowdown(session: AsyncSession, key: str, policy: ThrottlePolicy, now: datetime) -> float:
     """Seconds to wait before checking a password for `key` (0 while its failures are free)."""
-    stmt = select(login_throttle.c.failures, login_throttle.c.last_failure_at).where(login_throttle.c.key == key)
-    row = (await session.execute(stmt)).first()
+    row = await store.failures_of(session, key)
     if row is None or (now - (as_utc(row.last_failure_at) or now)).total_seconds() >= policy.memory_seconds:
         return 0.0
     # The next failure would be number failures+1: the delay that failure would earn is paid up front.
@@ -65,10 +62,9 @@ async def slowdown(session: AsyncSession, key: str, policy: ThrottlePolicy, now:
 
 async def retry_after(session: AsyncSession, keys: list[str], now: datetime) -> int | None:
     """Seconds until the longest lock among `keys` ends, or None when none is locked."""
-    stmt = select(login_throttle.c.locked_until).where(login_throttle.c.key.in_(keys))
     waits = [
         (locked - now).total_seconds()
-        for locked in (as_utc(v) for v in (await session.execute(stmt)).scalars())
+        for locked in (as_utc(v) for v in await store.locked_until(session, keys))
         if locked is not None and locked > now
     ]
     return math.ceil(max(waits)) if waits else None
@@ -76,26 +72,14 @@ async def retry_after(session: AsyncSession, keys: list[str], now: datetime) -> 
 
 async def record_failure(session: AsyncSession, key: str, policy: ThrottlePolicy, now: datetime) -> int:
     """Count a failure for `key`; lock it when beyond the free failures. Returns the failure count."""
-    row = (await session.execute(select(login_throttle).where(login_throttle.c.key == key))).mappings().first()
+    row = await store.row_of(session, key)
     failures = 1
     if row is not None and (now - (as_utc(row["last_failure_at"]) or now)).total_seconds() < policy.memory_seconds:
         failures = row["failures"] + 1
     wait = policy.lock_seconds(failures)
-    values = {
-        "key": key,
-        "failures": failures,
-        "last_failure_at": now,
-        "locked_until": now + timedelta(seconds=wait) if wait else None,
-    }
-    stmt = insert_for(session, login_throttle).values(**values)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={k: stmt.excluded[k] for k in ("failures", "last_failure_at", "locked_until")},
-        )
-    )
+    await store.put(session, key, failures, now, now + timedelta(seconds=wait) if wait else None)
     return failures
 
 
 async def clear(session: AsyncSession, key: str) -> None:
-    await session.execute(delete(login_throttle).where(login_throttle.c.key == key))
+    await store.clear(session, key)

@@ -15,13 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 import jwt
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_shared.permissions import Permission
 
 from ..adapters import keys, queries
-from ..adapters.orm import on_behalf
 from ..config import Settings
 from ..domain.roles import ROLE_PERMISSIONS, Role, permissions_for
 from .acting import acting_duties_of, standing_delegate_duties
@@ -37,13 +36,7 @@ def may_sign_in(user: RowMapping | dict[str, Any], on: date, extended: bool) -> 
 
 
 async def _on_behalf_active(session: AsyncSession, user_id: str, school_id: str, on: date) -> bool:
-    stmt = select(on_behalf.c.id).where(
-        on_behalf.c.staff_user_id == user_id,
-        on_behalf.c.school_id == school_id,
-        on_behalf.c.revoked_at.is_(None),
-        on_behalf.c.until >= on,
-    )
-    return (await session.execute(stmt)).first() is not None
+    return await queries.on_behalf_active(session, user_id, school_id, on)
 
 
 async def school_grants(session: AsyncSession, user: RowMapping, on: date) -> dict[str, dict[str, list[str]]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_records.adapters.orm import enrolments, grades
+from portfolio_records.adapters.orm import enrolments, grade_imports, grades
 from portfolio_records.domain.grades_csv import GradeRow
 
 TermKey = tuple[uuid.UUID, int, int]  # student id, academic year, semester
@@ -208,3 +208,8 @@ async def term_grades(
             if key in wanted:
                 found[key].append(row)
     return found
+
+
+async def record_import(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """Keep one import's report (the rejected lines and warnings without their messages)."""
+    await session.execute(insert(grade_imports).values(**values))

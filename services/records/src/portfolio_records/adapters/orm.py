@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from portfolio_shared.audit import chain_columns
+from portfolio_shared.jobs import jobs_table
 from portfolio_shared.messaging import service_metadata
 from portfolio_shared.nightly import nightly_runs_table
 from portfolio_shared.retention import sealed_students_table
@@ -339,3 +340,6 @@ deletion_confirmations = Table(
     Column("counts", JSON, nullable=False),
     Column("digests", JSON, nullable=False),
 )
+
+# -- long jobs (issue 10): the grade import answers 202 with a job resource (portfolio_shared.jobs) -
+jobs = jobs_table(metadata)

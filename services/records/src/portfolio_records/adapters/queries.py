@@ -24,6 +24,7 @@ from .orm import (
     enrolments,
     grade_imports,
     grades,
+    known_schools,
     students,
 )
 
@@ -166,6 +167,12 @@ async def people_of_courses(
 
 
 # --- grade imports and audit ------------------------------------------------------------------------
+
+
+async def known_school_codes(session: AsyncSession) -> list[tuple[str, str]]:
+    """(school_id, school_code) of every school records knows, for the nightly import (R-DUTY-3)."""
+    rows = await session.execute(select(known_schools.c.school_id, known_schools.c.school_code))
+    return [(r[0], r[1]) for r in rows]
 
 
 async def grade_import(session: AsyncSession, school_id: str, import_id: uuid.UUID) -> Row[Any] | None:

@@ -6,6 +6,7 @@ psych_tests:write; R-REC-2, R-DUTY-1) and read by staff with records:read or the
 
 from __future__ import annotations
 
+from types import GenericAlias
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -25,7 +26,7 @@ from portfolio_shared.db import UnitOfWork
 from portfolio_shared.permissions import Permission
 
 from .deps import CryptoDep, CurrentPrincipal, SchoolId, StudentId, UowDep
-from .schemas import Created
+from .schemas import BASIC_DATA_PUBLIC, BasicDataPublic, Created
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}/students/{student_id}", tags=["basic data"])
 
@@ -99,12 +100,13 @@ async def add_psych_test(
 def _reader(kind: Kind) -> Any:
     async def read(
         school_id: SchoolId, student_id: StudentId, principal: CurrentPrincipal, uow: UowDep, crypto: CryptoDep
-    ) -> list[dict[str, Any]]:
+    ) -> list[BasicDataPublic]:
         require_any(principal, school_id, Permission.RECORDS_READ, Permission.RECORDS_READ_OWN, kind.write)
         row = await student_here(uow.session, school_id, student_id)
         if not principal.can(kind.write, school_id):
             require_read_student(principal, school_id, row)
-        return await list_basic_data(uow, crypto, kind, student_id)
+        model = BASIC_DATA_PUBLIC[kind.name]
+        return [model.model_validate(item) for item in await list_basic_data(uow, crypto, kind, student_id)]
 
     read.__name__ = f"list_{kind.name}"
     return read
@@ -115,6 +117,6 @@ for _kind in KINDS.values():
         f"/{_kind.path}",
         _reader(_kind),
         methods=["GET"],
-        response_model=list[dict[str, Any]],
+        response_model=GenericAlias(list, (BASIC_DATA_PUBLIC[_kind.name],)),
         summary=f"The student's {_kind.name.replace('_', ' ')} records (from every school)",
     )

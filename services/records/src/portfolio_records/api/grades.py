@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, UploadFile, status
+from fastapi import APIRouter, Path, Request, Response, UploadFile, status
 
 from portfolio_records.domain.grades_csv import REJECTION_REASONS
 from portfolio_records.service_layer import queries as reads
 from portfolio_records.service_layer.access import require_any
-from portfolio_records.service_layer.grades import import_grades
+from portfolio_records.service_layer.grades import queue_grade_import
+from portfolio_shared.jobs import JobPublic, job_public
+from portfolio_shared.jobs_api import accepted, wake
 from portfolio_shared.permissions import Permission
 from portfolio_shared.problems import Problem
 from portfolio_shared.sizes import over_limit
@@ -24,22 +26,31 @@ router = APIRouter(prefix="/api/v1/schools/{school_id}/grade-imports", tags=["gr
 
 @router.post(
     "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=GradeImportPublic,
-    summary="Import the SIS grade CSV (UTF-8 or Big5); idempotent, with a row-level error report",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobPublic,
+    summary="Import the SIS grade CSV (UTF-8 or Big5) as a job; idempotent, the job's report is row-level",
+    description="Answers 202 with the job (`Location: /api/v1/jobs/{id}`); poll it until `status` is "
+    "`succeeded` (its `report` has GradeImportPublic's shape) or `failed` (its `error` is the problem, "
+    "e.g. 409 window-closed or 422 grades-file-invalid).",
 )
 async def import_file(
-    request: Request, school_id: SchoolId, file: UploadFile, principal: CurrentPrincipal, uow: UowDep
-) -> GradeImportPublic:
+    request: Request,
+    response: Response,
+    school_id: SchoolId,
+    file: UploadFile,
+    principal: CurrentPrincipal,
+    uow: UowDep,
+) -> JobPublic:
     principal.require(Permission.GRADES_WRITE, school_id, rule="R-SUB-4")
     limit = request.app.state.runtime.settings.grade_file_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise Problem(413, "grade-file-too-large", "Payload too large", "檔案或資料過大",
                       over_limit(limit, file.size or len(data), what="this grade file"), field="file")  # fmt: skip
-    report = await import_grades(uow, school_id, principal.user_id, data)
+    job = await queue_grade_import(uow, school_id, principal.user_id, data)
     await uow.commit()
-    return GradeImportPublic.model_validate(report)
+    wake(request)
+    return accepted(job_public(job), response)
 
 
 @router.get("/{import_id}", response_model=GradeImportPublic, summary="The report of an earlier import")

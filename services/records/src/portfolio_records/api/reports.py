@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from portfolio_records.service_layer import queries as reads
@@ -11,21 +9,21 @@ from portfolio_records.service_layer.selfcheck import self_check
 from portfolio_shared.permissions import Permission
 
 from .deps import AcademicYearQuery, CurrentPrincipal, Limit, Offset, SchoolId, SemesterQuery, UowDep
-from .schemas import AuditEntryPublic
+from .schemas import AuditEntryPublic, SelfCheckPublic
 
 router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["reports"])
 
 
-@router.get("/self-check", response_model=dict[str, Any], summary="What is still missing in a semester's records")
+@router.get("/self-check", response_model=SelfCheckPublic, summary="What is still missing in a semester's records")
 async def get_self_check(
     school_id: SchoolId,
     academic_year: AcademicYearQuery,
     semester: SemesterQuery,
     principal: CurrentPrincipal,
     uow: UowDep,
-) -> dict[str, Any]:
+) -> SelfCheckPublic:
     principal.require(Permission.SELFCHECK_READ, school_id, rule="R-SCHED-2")
-    return await self_check(uow, school_id, academic_year, semester)
+    return SelfCheckPublic.model_validate(await self_check(uow, school_id, academic_year, semester))
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic], summary="Who changed what, when (newest first)")

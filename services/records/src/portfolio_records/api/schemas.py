@@ -185,3 +185,96 @@ class AuditEntryPublic(Public):
 
 class Created(Public):
     id: uuid.UUID
+
+
+class BasicDataPublic(Public):
+    """What every kind of basic data carries (R-DATA-1 Annex 1); records follow the student (R-ENR-1)."""
+
+    id: uuid.UUID
+    student_id: uuid.UUID
+    school_id: str
+    academic_year: int
+    semester: int
+    recorded_by: str
+    recorded_at: Timestamp
+
+
+class CadreRecordPublic(BasicDataPublic):
+    level: str
+    unit: str
+    title: str
+    starts_on: date | None
+    ends_on: date | None
+
+
+class ServiceLearningPublic(BasicDataPublic):
+    organiser: str
+    activity: str
+    hours: Decimal
+    starts_on: date
+    ends_on: date
+
+
+class RewardPublic(BasicDataPublic):
+    kind: str
+    times: int
+    reason: str
+    occurred_on: date
+
+
+class PsychTestPublic(BasicDataPublic):
+    test_name: str
+    taken_on: date
+    result_summary: str | None  # decrypted for the reader (encrypted at rest, R-DATA-5)
+
+
+BASIC_DATA_PUBLIC: dict[str, type[BasicDataPublic]] = {
+    "cadre": CadreRecordPublic,
+    "service_learning": ServiceLearningPublic,
+    "rewards": RewardPublic,
+    "psych_tests": PsychTestPublic,
+}
+
+
+class ContactPublic(Public):
+    """The postal address for letters to the student (R-SUB-9)."""
+
+    recipient: str
+    postal_code: str
+    address: str
+
+
+class PromotionResult(Public):
+    """What a year-start promotion did (升級, R-ENR-1)."""
+
+    academic_year: int
+    promoted: int
+    repeating: int
+    not_promoted_grade_3: int
+
+
+class SelfCheckStudent(Public):
+    id: uuid.UUID
+    name: str
+    student_number: str
+    class_name: str
+
+
+class SelfCheckCourse(Public):
+    id: uuid.UUID
+    course_code: str
+    subject_name: str
+
+
+class SelfCheckPublic(Public):
+    """What is still missing in a semester's records (R-SCHED-2)."""
+
+    school_id: str
+    academic_year: int
+    semester: int
+    students_without_grades: list[SelfCheckStudent]
+    classes_without_cadre: list[str]
+    courses_without_teachers: list[SelfCheckCourse]
+    co_taught_courses_without_reviewer: list[SelfCheckCourse]
+    courses_without_students: list[SelfCheckCourse]
+    phases_without_window: list[str]

@@ -17,9 +17,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-
-from portfolio_records.adapters.orm import enrolment_changes, enrolments, student_contacts, students
+from portfolio_records.adapters import students as store
 from portfolio_records.domain.calendar import academic_year_of, term_of
 from portfolio_records.domain.enrolment import EnrolmentState, EnrolmentStatus, promote
 from portfolio_records.domain.errors import DomainError, RecordConflict
@@ -36,14 +34,7 @@ CONTACT_COLUMN = "contact"
 
 
 async def _status_since(uow: UnitOfWork, student_id: uuid.UUID, school_id: str, enrolled_on: date) -> date:
-    latest = (
-        await uow.session.execute(
-            select(enrolment_changes.c.effective_on)
-            .where(enrolment_changes.c.student_id == student_id, enrolment_changes.c.school_id == school_id)
-            .order_by(enrolment_changes.c.recorded_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    latest = await store.latest_change_on(uow.session, student_id, school_id)
     return latest or enrolled_on
 
 
@@ -51,13 +42,7 @@ async def sealed_personal_data(uow: UnitOfWork, crypto: RecordsCrypto, student_i
     """National ID, name and birth date of a student sealed for the submission service alone: the only
     form in which a national ID leaves records (docs/ARCHITECTURE.md, "Personal data in submission
     packages")."""
-    row = (
-        await uow.session.execute(
-            select(students.c.national_id_encrypted, students.c.name, students.c.birth_date).where(
-                students.c.id == student_id
-            )
-        )
-    ).one()
+    row = await store.personal_fields(uow.session, student_id)
     return crypto.seal_for_submission(
         student_id=student_id,
         school_id=school_id,
@@ -77,8 +62,8 @@ async def announce_basic_data(
 ) -> None:
     """One ``StudentBasicDataChanged`` per school holding the student (R-DATA-1, R-ENR-1); with
     ``crypto``, each carries the student's personal fields sealed for submission."""
-    user_id = (await uow.session.execute(select(students.c.user_id).where(students.c.id == student_id))).scalar_one()
-    held = (await uow.session.execute(select(enrolments).where(enrolments.c.student_id == student_id))).all()
+    user_id = await store.user_id_of(uow.session, student_id)
+    held = await store.enrolments_of(uow.session, student_id)
     for row in sorted(held, key=lambda r: r.school_id):
         uow.publish(
             StudentBasicDataChanged(
@@ -137,13 +122,7 @@ async def promote_school(uow: UnitOfWork, school_id: str, actor: str, cmd: Promo
     """
     year = academic_year_of(cmd.effective_on)
     await require_data_entry(uow, school_id, term_of(cmd.effective_on))  # enrolment data, R-REC-1
-    done = (
-        await uow.session.execute(
-            select(enrolment_changes.c.effective_on).where(
-                enrolment_changes.c.school_id == school_id, enrolment_changes.c.change == "promotion"
-            )
-        )
-    ).scalars()
+    done = await store.change_dates(uow.session, school_id, "promotion")
     if any(academic_year_of(d) == year for d in done):
         raise RecordConflict(
             f"The students of this school were already promoted into academic year {year}",
@@ -151,14 +130,7 @@ async def promote_school(uow: UnitOfWork, school_id: str, actor: str, cmd: Promo
             field="effective_on",
             rule="R-ENR-1",
         )
-    rows = (
-        await uow.session.execute(
-            select(enrolments, students.c.user_id)
-            .join(students, students.c.id == enrolments.c.student_id)
-            .where(enrolments.c.school_id == school_id, enrolments.c.status == EnrolmentStatus.ENROLLED.value)
-            .order_by(enrolments.c.student_number)
-        )
-    ).all()
+    rows = await store.enrolled_with_users(uow.session, school_id, EnrolmentStatus.ENROLLED.value)
     promoted, stayed, skipped = 0, 0, 0
     at = now()
     for row in rows:
@@ -167,17 +139,12 @@ async def promote_school(uow: UnitOfWork, school_id: str, actor: str, cmd: Promo
         except DomainError:
             skipped += 1  # grade 3: graduates by its own enrolment change
             continue
-        await uow.session.execute(
-            update(enrolments)
-            .where(enrolments.c.id == row.id)
-            .values(grade=after.grade, repeating=False, updated_at=at)
-        )
-        await uow.session.execute(
-            insert(enrolment_changes).values(
-                id=uuid.uuid4(), student_id=row.student_id, school_id=school_id, change="promotion",
-                effective_on=cmd.effective_on, from_status=row.status, to_status=row.status, grade=after.grade,
-                note=None, recorded_by=actor, recorded_at=at,
-            )
+        await store.update_enrolment(uow.session, row.id, {"grade": after.grade, "repeating": False, "updated_at": at})
+        await store.insert_enrolment_change(
+            uow.session,
+            {"id": uuid.uuid4(), "student_id": row.student_id, "school_id": school_id, "change": "promotion",
+             "effective_on": cmd.effective_on, "from_status": row.status, "to_status": row.status,
+             "grade": after.grade, "note": None, "recorded_by": actor, "recorded_at": at},
         )  # fmt: skip
         if after.grade == row.grade:
             stayed += 1
@@ -202,17 +169,14 @@ async def set_contact(
     """The postal address for letters (R-SUB-9); any time, since a student who left still gets mail."""
     plain = json.dumps(cmd.model_dump(), ensure_ascii=False)
     token = crypto.seal(student_id, CONTACT_COLUMN, plain)
-    await uow.session.execute(delete(student_contacts).where(student_contacts.c.student_id == student_id))
-    await uow.session.execute(
-        insert(student_contacts).values(
-            student_id=student_id, contact_encrypted=token, updated_by=actor, updated_at=now()
-        )
+    await store.replace_contact(
+        uow.session, student_id, {"contact_encrypted": token, "updated_by": actor, "updated_at": now()}
     )
     await audit(
         uow.session, school_id=school_id, actor=actor, action="student.contact_set", entity="student",
         entity_id=student_id, details={"fields": sorted(cmd.model_dump())},
     )  # fmt: skip
-    user_id = (await uow.session.execute(select(students.c.user_id).where(students.c.id == student_id))).scalar_one()
+    user_id = await store.user_id_of(uow.session, student_id)
     uow.publish(
         ContactAddressSet(student_id=str(student_id), user_id=user_id, school_id=school_id, **cmd.model_dump()),
         school_id=school_id,
@@ -221,11 +185,7 @@ async def set_contact(
 
 
 async def contact_of(uow: UnitOfWork, crypto: RecordsCrypto, student_id: uuid.UUID) -> dict[str, Any]:
-    token = (
-        await uow.session.execute(
-            select(student_contacts.c.contact_encrypted).where(student_contacts.c.student_id == student_id)
-        )
-    ).scalar_one_or_none()
+    token = await store.contact_token(uow.session, student_id)
     if token is None:
         raise not_found("contact address")
     data: dict[str, Any] = json.loads(crypto.open(student_id, CONTACT_COLUMN, token))

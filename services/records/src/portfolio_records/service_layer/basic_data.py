@@ -8,8 +8,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table
 
+from portfolio_records.adapters import basic_data as basic_data_store
 from portfolio_records.adapters.orm import cadre_records, psych_tests, rewards_punishments, service_learning
 from portfolio_records.domain.calendar import Phase
 from portfolio_shared.db import UnitOfWork
@@ -76,11 +77,12 @@ async def record_basic_data(
     for column in kind.encrypted:
         plain = values.pop(column)
         values[f"{column}_encrypted"] = None if plain is None else crypto.seal(record_id, column, plain)
-    await uow.session.execute(
-        insert(kind.table).values(
-            id=record_id, student_id=student_id, school_id=school_id, recorded_by=actor, recorded_at=now(), **values
-        )
-    )
+    await basic_data_store.insert_record(
+        uow.session,
+        kind.table,
+        {"id": record_id, "student_id": student_id, "school_id": school_id, "recorded_by": actor,
+         "recorded_at": now(), **values},
+    )  # fmt: skip
     await audit(
         uow.session,
         school_id=school_id,
@@ -114,14 +116,7 @@ async def list_basic_data(
     uow: UnitOfWork, crypto: RecordsCrypto, kind: Kind, student_id: uuid.UUID
 ) -> list[dict[str, Any]]:
     """Every record of the student, from any school (records follow the student, R-ENR-1)."""
-    table = kind.table
-    rows = (
-        await uow.session.execute(
-            select(table)
-            .where(table.c.student_id == student_id)
-            .order_by(table.c.academic_year, table.c.semester, table.c.recorded_at)
-        )
-    ).mappings()
+    rows = await basic_data_store.records_of_student(uow.session, kind.table, student_id)
     out = []
     for row in rows:
         item = dict(row)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-
-from portfolio_records.adapters.orm import artifact_caps, phase_windows
+from portfolio_records.adapters import calendar as calendar_store
 from portfolio_records.domain.calendar import Phase, PhaseWindow, SemesterSchedule, Term
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import ArtifactCapsSet, PhaseWindowSet
@@ -46,16 +44,16 @@ async def set_windows(
             "semester": semester,
             "phase": window.phase.value,
         }
-        await session.execute(delete(phase_windows).where(*(getattr(phase_windows.c, k) == v for k, v in key.items())))
-        await session.execute(
-            insert(phase_windows).values(
-                **key,
-                starts_at=window.starts_at,
-                ends_at=window.ends_at,
-                self_check_at=window.self_check_at,
-                updated_by=actor,
-                updated_at=at,
-            )
+        await calendar_store.replace_window(
+            session,
+            key,
+            {
+                "starts_at": window.starts_at,
+                "ends_at": window.ends_at,
+                "self_check_at": window.self_check_at,
+                "updated_by": actor,
+                "updated_at": at,
+            },
         )
         await audit(
             session,
@@ -86,15 +84,7 @@ async def set_windows(
 
 
 async def _stored_windows(uow: UnitOfWork, school_id: str, academic_year: int, semester: int) -> list[dict[str, Any]]:
-    rows = (
-        await uow.session.execute(
-            select(phase_windows).where(
-                phase_windows.c.school_id == school_id,
-                phase_windows.c.academic_year == academic_year,
-                phase_windows.c.semester == semester,
-            )
-        )
-    ).mappings()
+    rows = await calendar_store.semester_windows(uow.session, school_id, academic_year, semester)
     times = ("starts_at", "ends_at", "self_check_at", "updated_at")
     return [{**r, **{k: aware(r[k]) for k in times}} for r in rows]
 
@@ -110,7 +100,7 @@ async def windows_of(uow: UnitOfWork, school_id: str, academic_year: int, semest
 
 
 async def caps_of(uow: UnitOfWork, school_id: str) -> ArtifactCapsInput:
-    row = (await uow.session.execute(select(artifact_caps).where(artifact_caps.c.school_id == school_id))).first()
+    row = await calendar_store.caps_row(uow.session, school_id)
     if row is None:
         return DEFAULT_CAPS
     return ArtifactCapsInput(
@@ -120,9 +110,8 @@ async def caps_of(uow: UnitOfWork, school_id: str) -> ArtifactCapsInput:
 
 async def set_caps(uow: UnitOfWork, school_id: str, actor: str, caps: ArtifactCapsInput) -> None:
     session = uow.session
-    await session.execute(delete(artifact_caps).where(artifact_caps.c.school_id == school_id))
-    await session.execute(
-        insert(artifact_caps).values(school_id=school_id, updated_by=actor, updated_at=now(), **caps.model_dump())
+    await calendar_store.replace_caps(
+        session, school_id, {"updated_by": actor, "updated_at": now(), **caps.model_dump()}
     )
     await audit(
         session, school_id=school_id, actor=actor, action="policy.artifact_caps_set", entity="school",

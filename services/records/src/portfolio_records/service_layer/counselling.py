@@ -10,9 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, select
-
-from portfolio_records.adapters.orm import counselling_records
+from portfolio_records.adapters import counselling as store
 from portfolio_shared.db import UnitOfWork
 from portfolio_shared.events.records import CounsellingRecorded
 
@@ -30,17 +28,11 @@ async def record_counselling(
     await refuse_if_sealed(uow, student_id, "add a counselling record")  # R-RET-1
     record_id = uuid.uuid4()
     sealed = {f"{c}_encrypted": crypto.seal(record_id, c, getattr(cmd, c)) for c in _SEALED}
-    await uow.session.execute(
-        insert(counselling_records).values(
-            id=record_id,
-            student_id=student_id,
-            school_id=school_id,
-            counsellor_user_id=actor,
-            held_at=cmd.held_at,
-            recorded_at=now(),
-            **sealed,
-        )
-    )
+    await store.insert_record(
+        uow.session,
+        {"id": record_id, "student_id": student_id, "school_id": school_id, "counsellor_user_id": actor,
+         "held_at": cmd.held_at, "recorded_at": now(), **sealed},
+    )  # fmt: skip
     await audit(
         uow.session,
         school_id=school_id,
@@ -76,10 +68,5 @@ async def counselling_of(
     uow: UnitOfWork, crypto: RecordsCrypto, school_id: str, student_id: uuid.UUID, record_id: uuid.UUID | None = None
 ) -> list[dict[str, Any]]:
     """The student's counselling records made at this school (they stay in the school, R-DATA-5)."""
-    query = select(counselling_records).where(
-        counselling_records.c.school_id == school_id, counselling_records.c.student_id == student_id
-    )
-    if record_id is not None:
-        query = query.where(counselling_records.c.id == record_id)
-    rows = await uow.session.execute(query.order_by(counselling_records.c.held_at))
+    rows = await store.records_at_school(uow.session, school_id, student_id, record_id)
     return [_open(crypto, r) for r in rows]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_records.adapters.orm import course_students, course_teachers, courses, enrolments, students
+from portfolio_records.adapters import courses as store
 from portfolio_records.domain.calendar import Term
 from portfolio_records.domain.errors import InvalidTeacherAssignment, RecordConflict
 from portfolio_shared.db import UnitOfWork
@@ -25,9 +25,7 @@ from .windows import require_data_entry
 
 
 async def course_here(session: AsyncSession, school_id: str, course_id: uuid.UUID) -> Row[Any]:
-    row = (
-        await session.execute(select(courses).where(courses.c.id == course_id, courses.c.school_id == school_id))
-    ).first()
+    row = await store.course_at_school(session, school_id, course_id)
     if row is None:
         raise not_found("course")
     return row
@@ -37,25 +35,15 @@ async def offer_course(uow: UnitOfWork, school_id: str, actor: str, cmd: CourseC
     session = uow.session
     # The course plan of a semester changes only within its data-entry window (R-REC-1, R-REC-2).
     await require_data_entry(uow, school_id, Term(cmd.academic_year, cmd.semester))
-    clash = (
-        await session.execute(
-            select(courses.c.id).where(
-                courses.c.school_id == school_id,
-                courses.c.academic_year == cmd.academic_year,
-                courses.c.semester == cmd.semester,
-                courses.c.course_code == cmd.course_code,
-            )
-        )
-    ).first()
-    if clash is not None:
+    if await store.course_code_taken(session, school_id, cmd.academic_year, cmd.semester, cmd.course_code):
         raise RecordConflict(
             f"Course {cmd.course_code} already exists in {cmd.academic_year}-{cmd.semester}",
             f"{cmd.academic_year} 學年度第 {cmd.semester} 學期已有課程 {cmd.course_code}",
             field="course_code",
         )
     course_id = uuid.uuid4()
-    await session.execute(
-        insert(courses).values(id=course_id, school_id=school_id, created_at=now(), **cmd.model_dump())
+    await store.insert_course(
+        session, {"id": course_id, "school_id": school_id, "created_at": now(), **cmd.model_dump()}
     )
     await audit(
         session, school_id=school_id, actor=actor, action="course.offered", entity="course", entity_id=course_id,
@@ -85,13 +73,7 @@ async def assign_teachers(
         raise InvalidTeacherAssignment(
             "The reviewing teacher must be one of the course's teachers", "審核教師須為本課程的授課教師之一"
         )
-    await session.execute(delete(course_teachers).where(course_teachers.c.course_id == course_id))
-    await session.execute(insert(course_teachers), [{"course_id": course_id, "teacher_user_id": t} for t in teachers])
-    await session.execute(
-        update(courses)
-        .where(courses.c.id == course_id)
-        .values(co_taught=co_taught, reviewing_teacher_user_id=reviewing)
-    )
+    await store.replace_teachers(session, course_id, teachers, co_taught=co_taught, reviewing=reviewing)
     await audit(
         session, school_id=school_id, actor=actor, action="course.teachers_assigned", entity="course",
         entity_id=course_id, details={"teacher_user_ids": teachers, "reviewing_teacher_user_id": reviewing},
@@ -108,21 +90,11 @@ async def set_course_students(
     await require_data_entry(uow, school_id, Term(course.academic_year, course.semester))  # R-REC-1
     wanted = list(dict.fromkeys(cmd.student_ids))
     if wanted:
-        known = set(
-            (
-                await session.execute(
-                    select(enrolments.c.student_id).where(
-                        enrolments.c.school_id == school_id, enrolments.c.student_id.in_(wanted)
-                    )
-                )
-            ).scalars()
-        )
+        known = await store.enrolled_among(session, school_id, wanted)
         unknown = [str(s) for s in wanted if s not in known]
         if unknown:
             raise not_found(f"student {unknown[0]}")
-    await session.execute(delete(course_students).where(course_students.c.course_id == course_id))
-    if wanted:
-        await session.execute(insert(course_students), [{"course_id": course_id, "student_id": s} for s in wanted])
+    await store.replace_students(session, course_id, wanted)
     await audit(
         session, school_id=school_id, actor=actor, action="course.students_set", entity="course",
         entity_id=course_id, details={"student_count": len(wanted)},
@@ -132,21 +104,8 @@ async def set_course_students(
 
 async def course_people(session: AsyncSession, course_id: uuid.UUID) -> tuple[list[str], list[uuid.UUID], list[str]]:
     """(teacher user ids, student ids, student user ids) of a course."""
-    teachers = sorted(
-        (
-            await session.execute(
-                select(course_teachers.c.teacher_user_id).where(course_teachers.c.course_id == course_id)
-            )
-        ).scalars()
-    )
-    rows = (
-        await session.execute(
-            select(students.c.id, students.c.user_id)
-            .join(course_students, course_students.c.student_id == students.c.id)
-            .where(course_students.c.course_id == course_id)
-            .order_by(students.c.id)
-        )
-    ).all()
+    teachers = await store.teachers_of(session, course_id)
+    rows = await store.takers_of(session, course_id)
     return teachers, [r.id for r in rows], sorted(r.user_id for r in rows if r.user_id)
 
 

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 
-from portfolio_records.adapters.orm import courses, enrolments, grades, students
+from portfolio_records.adapters import identifier_scan as scan
 from portfolio_records.domain.errors import DomainError, InvalidNationalId
 from portfolio_records.domain.national_id import validate_national_id
 from portfolio_shared.identifiers import fold_full_width, non_ascii_digits
@@ -81,11 +81,8 @@ async def _check_national_ids(runtime: ServiceRuntime, crypto: RecordsCrypto, re
     last: uuid.UUID | None = None
     count = 0
     while True:
-        query = select(students.c.id, students.c.national_id_encrypted, students.c.national_id_index)
-        if last is not None:
-            query = query.where(students.c.id > last)
         async with runtime.uow() as uow:
-            rows = (await uow.session.execute(query.order_by(students.c.id).limit(batch))).all()
+            rows = await scan.national_ids_after(uow.session, last, batch)
         if not rows:
             break
         for row in rows:
@@ -109,13 +106,9 @@ async def _check_national_ids(runtime: ServiceRuntime, crypto: RecordsCrypto, re
 async def _check_enrolments(runtime: ServiceRuntime, report: CheckReport, batch: int) -> None:
     last: uuid.UUID | None = None
     count = 0
-    cols = (enrolments.c.id, enrolments.c.student_id, enrolments.c.school_id)
     while True:
-        query = select(*cols, enrolments.c.student_number, enrolments.c.class_name)
-        if last is not None:
-            query = query.where(enrolments.c.id > last)
         async with runtime.uow() as uow:
-            rows = (await uow.session.execute(query.order_by(enrolments.c.id).limit(batch))).all()
+            rows = await scan.enrolments_after(uow.session, last, batch)
         if not rows:
             break
         for row in rows:
@@ -131,7 +124,7 @@ async def _check_enrolments(runtime: ServiceRuntime, report: CheckReport, batch:
 
 async def _check_courses(runtime: ServiceRuntime, report: CheckReport) -> None:
     async with runtime.uow() as uow:
-        rows = (await uow.session.execute(select(courses.c.id, courses.c.school_id, courses.c.course_code))).all()
+        rows = await scan.course_codes(uow.session)
     for row in rows:
         if reason := _code_reason(row.course_code, _COURSE_CODE):
             report.findings.append(
@@ -144,12 +137,9 @@ async def _check_grade_codes(runtime: ServiceRuntime, report: CheckReport) -> No
     # A district holds millions of grades but few distinct codes: check the codes, then fetch
     # only the rows of the bad ones.
     async with runtime.uow() as uow:
-        codes = list((await uow.session.execute(select(grades.c.course_code).distinct())).scalars())
+        codes = await scan.grade_course_codes(uow.session)
         bad = {c: r for c in codes if (r := _code_reason(c, _COURSE_CODE))}
-        rows: Sequence[Row[Any]] = ()
-        if bad:
-            query = select(grades.c.student_id, grades.c.school_id, grades.c.course_code).distinct()
-            rows = (await uow.session.execute(query.where(grades.c.course_code.in_(bad)))).all()
+        rows: Sequence[Row[Any]] = await scan.grades_with_codes(uow.session, bad) if bad else ()
     for row in sorted(rows, key=lambda r: (str(r.student_id), r.school_id)):
         report.findings.append(
             Finding("grades", "course_code", bad[row.course_code], str(row.student_id), row.school_id)

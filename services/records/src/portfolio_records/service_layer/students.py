@@ -10,9 +10,9 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row
 
-from portfolio_records.adapters.orm import course_students, courses, enrolment_changes, enrolments, students
+from portfolio_records.adapters import students as store
 from portfolio_records.domain.calendar import term_of
 from portfolio_records.domain.enrolment import (
     EnrolmentChangeKind,
@@ -38,10 +38,7 @@ _HELD = {EnrolmentStatus.ENROLLED.value, EnrolmentStatus.SUSPENDED.value}
 
 
 async def _number_taken(uow: UnitOfWork, school_id: str, number: str, student_id: uuid.UUID | None) -> None:
-    query = select(enrolments.c.student_id).where(
-        enrolments.c.school_id == school_id, enrolments.c.student_number == number
-    )
-    holder = (await uow.session.execute(query)).scalar_one_or_none()
+    holder = await store.number_holder(uow.session, school_id, number)
     if holder is not None and holder != student_id:
         raise RecordConflict(
             f"Student number {number} is already used at this school",
@@ -63,31 +60,30 @@ async def register_arrival(
     digest = crypto.national_id_digest(cmd.national_id)  # 422 on a bad number (R-DATA-1)
     # Enrolment data of a semester is entered within that semester's data-entry window (R-REC-1).
     await require_data_entry(uow, school_id, term_of(cmd.effective_on))
-    student_id = (
-        await session.execute(select(students.c.id).where(students.c.national_id_index == digest))
-    ).scalar_one_or_none()
+    student_id = await store.student_by_index(session, digest)
     at = now()
     here: Row[Any] | None = None
     from_school = cmd.from_school_id
     if student_id is None:
         student_id = uuid.uuid4()
         sealed = crypto.seal_national_id(student_id, cmd.national_id)
-        await session.execute(
-            insert(students).values(
-                id=student_id,
-                name=cmd.name,
-                national_id_encrypted=sealed.token,
-                national_id_kid=sealed.kid,
-                national_id_index=sealed.index,
-                national_id_masked=sealed.masked,
-                birth_date=cmd.birth_date,
-                user_id=cmd.user_id,
-                created_at=at,
-                updated_at=at,
-            )
+        await store.insert_student(
+            session,
+            {
+                "id": student_id,
+                "name": cmd.name,
+                "national_id_encrypted": sealed.token,
+                "national_id_kid": sealed.kid,
+                "national_id_index": sealed.index,
+                "national_id_masked": sealed.masked,
+                "birth_date": cmd.birth_date,
+                "user_id": cmd.user_id,
+                "created_at": at,
+                "updated_at": at,
+            },
         )
     else:
-        held = (await session.execute(select(enrolments).where(enrolments.c.student_id == student_id))).all()
+        held = await store.enrolments_of(session, student_id)
         here = next((r for r in held if r.school_id == school_id), None)
         elsewhere = [r for r in held if r.school_id != school_id and r.status in _HELD]
         if elsewhere and kind is not EnrolmentChangeKind.VISITING_STUDY:
@@ -117,12 +113,12 @@ async def register_arrival(
         "updated_at": at,
     }
     if here is None:
-        await session.execute(
-            insert(enrolments).values(id=uuid.uuid4(), student_id=student_id, school_id=school_id, **values)
+        await store.insert_enrolment(
+            session, {"id": uuid.uuid4(), "student_id": student_id, "school_id": school_id, **values}
         )
     else:
-        await session.execute(update(enrolments).where(enrolments.c.id == here.id).values(**values))
-    user_id = (await session.execute(select(students.c.user_id).where(students.c.id == student_id))).scalar_one()
+        await store.update_enrolment(session, here.id, values)
+    user_id = await store.user_id_of(session, student_id)
     await _record_change(
         uow,
         school_id,
@@ -158,13 +154,7 @@ async def change_enrolment(
 ) -> None:
     """Transfer out, suspension, reinstatement, repeat, graduation or leaving (R-ENR-1)."""
     session = uow.session
-    row = (
-        await session.execute(
-            select(enrolments, students.c.user_id)
-            .join(students, students.c.id == enrolments.c.student_id)
-            .where(enrolments.c.school_id == school_id, enrolments.c.student_id == student_id)
-        )
-    ).first()
+    row = await store.enrolment_with_user(session, school_id, student_id)
     if row is None:
         raise not_found("student")
     await refuse_if_sealed(uow, student_id, "change the enrolment")  # R-RET-1
@@ -174,12 +164,14 @@ async def change_enrolment(
     after = apply_enrolment_change(before, kind, grade=cmd.grade)
     assert after.status is not None and after.grade is not None
     # Guarded update: a concurrent change of the same enrolment makes this one a conflict.
-    result = await session.execute(
-        update(enrolments)
-        .where(enrolments.c.id == row.id, enrolments.c.status == row.status, enrolments.c.grade == row.grade)
-        .values(status=after.status.value, grade=after.grade, repeating=after.repeating, updated_at=now())
+    changed = await store.update_enrolment_if(
+        session,
+        row.id,
+        status=row.status,
+        grade=row.grade,
+        values={"status": after.status.value, "grade": after.grade, "repeating": after.repeating, "updated_at": now()},
     )
-    if getattr(result, "rowcount", 1) != 1:
+    if not changed:
         raise RecordConflict("The enrolment changed meanwhile; reload and retry", "學籍已被他人變更，請重新整理後再試")
     to_school = cmd.to_school_id if kind is EnrolmentChangeKind.TRANSFER_OUT else None
     if kind in (EnrolmentChangeKind.REPEAT_GRADE, EnrolmentChangeKind.GRADUATION):
@@ -225,22 +217,23 @@ async def _record_change(
 ) -> None:
     assert after.status is not None and after.grade is not None
     change_id = uuid.uuid4()
-    await uow.session.execute(
-        insert(enrolment_changes).values(
-            id=change_id,
-            student_id=student_id,
-            school_id=school_id,
-            change=kind.value,
-            effective_on=effective_on,
-            from_status=None if from_status is None else from_status.value,
-            to_status=after.status.value,
-            grade=after.grade,
-            from_school_id=from_school_id,
-            to_school_id=to_school_id,
-            note=note,
-            recorded_by=actor,
-            recorded_at=now(),
-        )
+    await store.insert_enrolment_change(
+        uow.session,
+        {
+            "id": change_id,
+            "student_id": student_id,
+            "school_id": school_id,
+            "change": kind.value,
+            "effective_on": effective_on,
+            "from_status": None if from_status is None else from_status.value,
+            "to_status": after.status.value,
+            "grade": after.grade,
+            "from_school_id": from_school_id,
+            "to_school_id": to_school_id,
+            "note": note,
+            "recorded_by": actor,
+            "recorded_at": now(),
+        },
     )
     await audit(
         uow.session,
@@ -282,9 +275,7 @@ async def update_student(
     local = {k: v for k, v in changes.items() if k in ("class_name", "seat_number")}
     if changes.get("national_id") is not None:
         sealed = crypto.seal_national_id(student_id, changes["national_id"])
-        holder = (
-            await session.execute(select(students.c.id).where(students.c.national_id_index == sealed.index))
-        ).scalar_one_or_none()
+        holder = await store.student_by_index(session, sealed.index)
         if holder is not None and holder != student_id:
             raise RecordConflict(
                 "Another student has this national ID number", "已有其他學生使用此身分證明號碼", field="national_id"
@@ -300,26 +291,15 @@ async def update_student(
     at = now()
     previous_user_id = None
     if "user_id" in person:
-        previous_user_id = (
-            await session.execute(select(students.c.user_id).where(students.c.id == student_id))
-        ).scalar_one()
+        previous_user_id = await store.user_id_of(session, student_id)
     if person:
-        await session.execute(update(students).where(students.c.id == student_id).values(updated_at=at, **person))
+        await store.update_student(session, student_id, {"updated_at": at, **person})
     if local:
-        await session.execute(
-            update(enrolments)
-            .where(enrolments.c.student_id == student_id, enrolments.c.school_id == school_id)
-            .values(updated_at=at, **local)
-        )
+        await store.update_enrolment_at(session, student_id, school_id, {"updated_at": at, **local})
     changed = sorted(k for k in changes if k in person or k in local or k == "national_id")
     if "user_id" in person:
         # Artifacts keys certification by the students' user ids: re-announce the student's courses.
-        taken = await session.execute(
-            select(courses)
-            .join(course_students, course_students.c.course_id == courses.c.id)
-            .where(course_students.c.student_id == student_id)
-        )
-        for course in taken.all():
+        for course in await store.courses_taken(session, student_id):
             await publish_assignment(uow, course, actor)
     if changed:
         # Other services learn of it (a user id linked later reaches artifacts); never the national ID.
@@ -339,9 +319,4 @@ async def update_student(
 async def find_by_national_id(uow: UnitOfWork, crypto: RecordsCrypto, school_id: str, raw: str) -> uuid.UUID | None:
     """Exact lookup through the blind index, limited to students enrolled at ``school_id``."""
     digest = crypto.national_id_lookup_digest(raw)
-    query = (
-        select(students.c.id)
-        .join(enrolments, enrolments.c.student_id == students.c.id)
-        .where(students.c.national_id_index == digest, enrolments.c.school_id == school_id)
-    )
-    return (await uow.session.execute(query)).scalar_one_or_none()
+    return await store.enrolled_student_by_index(uow.session, school_id, digest)

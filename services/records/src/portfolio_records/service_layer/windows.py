@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
-
-from portfolio_records.adapters.orm import phase_windows, school_settings
+from portfolio_records.adapters import calendar as calendar_store
 from portfolio_records.domain.calendar import DEFAULT_TIME_ZONE, Phase, Term, local_time, school_zone
 from portfolio_records.domain.errors import InvalidSchoolSetting, WindowClosed
 from portfolio_shared.db import UnitOfWork
@@ -59,7 +57,7 @@ class SchoolSettings:
 
 
 async def settings_of(uow: UnitOfWork, school_id: str) -> SchoolSettings:
-    row = (await uow.session.execute(select(school_settings).where(school_settings.c.school_id == school_id))).first()
+    row = await calendar_store.school_settings_row(uow.session, school_id)
     if row is None:
         return SchoolSettings()
     return SchoolSettings(
@@ -103,9 +101,8 @@ async def set_settings(
         "sis_import_starts_at": sis_import_starts_at,
         "sis_import_ends_at": sis_import_ends_at,
     }
-    await uow.session.execute(delete(school_settings).where(school_settings.c.school_id == school_id))
-    await uow.session.execute(
-        insert(school_settings).values(school_id=school_id, updated_by=actor, updated_at=now(), **values)
+    await calendar_store.replace_school_settings(
+        uow.session, school_id, {"updated_by": actor, "updated_at": now(), **values}
     )
     await audit(
         uow.session, school_id=school_id, actor=actor, action="school.settings_set", entity="school",
@@ -140,16 +137,8 @@ async def window_states(
     wanted = sorted(set(terms), key=lambda t: (t.academic_year, t.semester))
     if not wanted:
         return {}
-    rows = await uow.session.execute(
-        select(
-            phase_windows.c.academic_year, phase_windows.c.semester, phase_windows.c.starts_at, phase_windows.c.ends_at
-        ).where(
-            phase_windows.c.school_id == school_id,
-            phase_windows.c.phase == phase.value,
-            tuple_(phase_windows.c.academic_year, phase_windows.c.semester).in_(
-                [(t.academic_year, t.semester) for t in wanted]
-            ),
-        )
+    rows = await calendar_store.window_spans(
+        uow.session, school_id, phase.value, [(t.academic_year, t.semester) for t in wanted]
     )
     found = {Term(r.academic_year, r.semester): (aware(r.starts_at), aware(r.ends_at)) for r in rows}
     states: dict[Term, WindowState] = {}

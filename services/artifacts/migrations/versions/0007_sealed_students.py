@@ -1,7 +1,7 @@
 """Artifacts: graduates sealed by records (R-RET-1): ``sealed_students`` (portfolio_shared.retention).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from alembic import op
 
 from portfolio_shared.retention import create_sealed_students
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

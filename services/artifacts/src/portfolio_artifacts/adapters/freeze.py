@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portfolio_artifacts.adapters.orm import outcomes, performances
+from .orm import outcomes, performances
 
 log = logging.getLogger(__name__)
 
