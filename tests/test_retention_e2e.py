@@ -240,6 +240,7 @@ async def test_graduates_are_sealed_everywhere_and_deleted_everywhere_after_five
         assert await _count(notification_rt, select(func.count()).where(deliveries.c.recipient_user_id == user5)) >= 1
 
         # --- graduation seals the students everywhere ----------------------------------------------
+        old_token = world.student(user5)  # a token issued before the graduation
         for user, done in completed.items():
             r = await rec.post(
                 f"/api/v1/schools/{school}/students/{student_ids[user]}/enrolment-changes",
@@ -258,7 +259,6 @@ async def test_graduates_are_sealed_everywhere_and_deleted_everywhere_after_five
         )
 
         # The account closed: identity revoked the student's tokens, and artifacts refuses the old one.
-        old_token = world.student(user5)
         revoked = (
             select(text("subject")).select_from(text("token_revocations")).where(text(f"subject = 'user:{user5}'"))
         )
