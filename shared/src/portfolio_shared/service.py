@@ -55,6 +55,10 @@ def outbox_channel(service_name: str) -> str:
     return "portfolio_outbox_" + "".join(ch if ch.isalnum() else "_" for ch in service_name.lower())
 
 
+# How long each step of a runtime's stop may take before it is logged and left behind.
+STOP_TIMEOUT_SECONDS = 15.0
+
+
 @dataclass
 class ServiceRuntime:
     settings: ServiceSettings
@@ -139,13 +143,21 @@ class ServiceRuntime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop background tasks, relay, bus and pool, each step bounded by ``timeout``: a task that
+        does not end when cancelled (a driver call that swallows the cancellation) is logged and left
+        behind rather than hanging a pod's SIGTERM (or a test's teardown) for ever."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.relay.stop()
-        await self.bus.close()
-        await self.engine.dispose()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in pending:
+                log.warning("background task %s did not stop within %.0fs; left behind", task.get_coro(), timeout)
+        for name, step in (("relay", self.relay.stop), ("bus", self.bus.close), ("database pool", self.engine.dispose)):
+            try:
+                await asyncio.wait_for(step(), timeout)
+            except TimeoutError:
+                log.warning("stopping the %s took longer than %.0fs; left behind", name, timeout)
 
     async def readiness(self) -> dict[str, bool]:
         # Every check is bounded: a blackholed dependency says "not ready", it never hangs the probe.
