@@ -68,6 +68,7 @@ from .nightly import replica_name
 from .outage import classify
 from .problems import problem_body
 from .timefmt import UtcTimestamp
+from .waiting import wait_event
 
 if TYPE_CHECKING:
     from .service import ServiceRuntime
@@ -437,8 +438,7 @@ class JobRunner:
                 outage = classify(exc)
                 log.log(logging.WARNING if outage else logging.ERROR, "job runner: %s", exc, exc_info=outage is None)
                 delay = min(delay * 2, 60.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            await wait_event(self._wake, delay)
 
 
 def _abandoned(attempts: int) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ..waiting import wait_event
 from .bus import DeadLetter, Handler, IncomingMessage, OutgoingMessage, PermanentFailure, Unroutable
 from .metrics import DEAD_LETTERED
 from .topology import Topology
@@ -227,10 +228,7 @@ class InProcessBus:
                 await self._deliver(row, handler)
             if not batch:
                 wake.clear()
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=self.poll_seconds)
-                except TimeoutError:
-                    pass
+                await wait_event(wake, self.poll_seconds)
 
     async def _deliver(self, row: dict[str, object], handler: Handler) -> None:
         count = int(row["delivery_count"])  # type: ignore[call-overload]

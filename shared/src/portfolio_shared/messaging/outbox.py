@@ -32,6 +32,7 @@ from ..clock import as_utc
 from ..events.subscribers import subscribed_keys
 from ..opsmetrics import job_succeeded
 from ..outage import classify
+from ..waiting import wait_event
 from .bus import MessageBus, OutgoingMessage, Unroutable
 from .housekeeping import Purge
 from .metrics import OUTBOX_OLDEST_AGE
@@ -225,10 +226,7 @@ class OutboxRelay:
                     )
             if published >= self.batch_size:
                 continue  # more is waiting
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+            await wait_event(self._wake, wait)
 
     async def listen_forever(self) -> None:
         """Hold one connection LISTENing on ``listen_channel``; every notification wakes the relay.
@@ -248,8 +246,7 @@ class OutboxRelay:
                     delay = 0.5
                     self._wake.set()  # anything committed while nobody listened
                     while not self._stopping.is_set() and not raw.is_closed():
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._stopping.wait(), timeout=5)
+                        await wait_event(self._stopping, 5)
                 finally:
                     self.listening.clear()
                     with contextlib.suppress(Exception):
@@ -259,8 +256,7 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox relay: cannot LISTEN on %s (%s); polling until it can", channel, exc)
             if not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                await wait_event(self._stopping, delay)
                 delay = min(delay * 2, 30.0)
 
     async def _listen_connection(self) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 
 from portfolio_shared.events.notification import NotificationFailed, NotificationSent
 from portfolio_shared.opsmetrics import job_succeeded
+from portfolio_shared.waiting import wait_event
 
 from ..adapters import sql
 from ..adapters.mailer import Outgoing, compose
@@ -84,8 +85,7 @@ class EmailDispatcher:
             if busy:
                 continue
             self.deps.email_ready.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.deps.email_ready.wait(), self.deps.settings.dispatch_poll_seconds)
+            await wait_event(self.deps.email_ready, self.deps.settings.dispatch_poll_seconds)
 
     async def run_once(self) -> int:
         """Claim, send and record one batch; returns how many were claimed."""

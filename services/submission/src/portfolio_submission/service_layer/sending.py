@@ -43,6 +43,7 @@ from portfolio_shared.db import UnitOfWork
 from portfolio_shared.errors import Conflict, InvalidInput, not_found
 from portfolio_shared.events.submission import BatchFailed, BatchSubmitted, FrozenSelection, SelectionsFrozen
 from portfolio_shared.permissions import Permission
+from portfolio_shared.waiting import wait_event
 
 from ..adapters import central_sendings as store
 from ..adapters import repositories as repo
@@ -170,9 +171,7 @@ class LeaseLost(RuntimeError):
 async def _renew_while(deps: SendingDeps, batch_id: str, stop: asyncio.Event) -> None:
     interval = max(0.2, deps.settings.sending_lease_seconds / 3)
     while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
+        if not await wait_event(stop, interval):
             async with deps.uow() as uow:
                 await store.renew(uow.session, batch_id, owner=deps.owner, now=deps.now(), until=deps.lease_until())
                 await uow.commit()
