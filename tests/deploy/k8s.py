@@ -109,6 +109,8 @@ def dummy_secret_value(secret: str, key: str) -> str:
         return f"amqps://portfolio:{token[:24]}@portfolio-rabbitmq:5671/"
     if key in ("storage-url", "url"):  # an S3 bucket (artifacts' files, the SIS drop)
         return f"s3://{owner}:{token[:24]}@minio.portfolio-storage:443/{owner}?secure=true"
+    if key in ("private-key", "submission-public-key"):  # X25519 keys, base64url without padding
+        return base64.urlsafe_b64encode(hashlib.sha256(seed.encode()).digest()).rstrip(b"=").decode()
     if key.endswith("-keys"):  # key rings "<kid>:<base64 of 32 bytes>,..."
         return f"k2026:{_b64_key(seed)}"
     if key.endswith("-kid"):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from portfolio_shared.sealing import DEV_SUBMISSION_PRIVATE_KEY, open_sealed
+from portfolio_shared.testing.jobs import job_outcome
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +55,13 @@ async def test_grades_and_cadre_records_carry_what_the_workbooks_need(records: A
         "student_number,academic_year,semester,course_code,subject_name,credits,score,passed\n"
         "S00006,114,1,C01,國語文,4,88.5,Y\nS00006,114,1,C02,數學,4,52,N\n"
     )
-    r = await records.client.post(
+    started = await records.client.post(
         f"/api/v1/schools/{SCHOOL}/grade-imports",
         files={"file": ("grades.csv", content.encode(), "text/csv")},
         headers=records.staff(SCHOOL),
     )
-    assert r.status_code == 201, r.text
+    done = await job_outcome(records.client, started, records.staff(SCHOOL))
+    assert done.succeeded, done.text
     (event,) = await _events(records, "records.grade.semester_recorded.v1")
     assert [(g["course_code"], g["subject_name"], g["credits"], g["score"], g["passed"]) for g in event["grades"]] == [
         ("C01", "國語文", 4, "88.50", True),
