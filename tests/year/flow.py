@@ -74,6 +74,7 @@ class School:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)  # login -> bearer
     students: dict[str, str] = field(default_factory=dict)  # login -> records student id
     course_id: str = ""
+    receipt_id: str = ""
 
     def login(self, suffix: str) -> str:
         return f"{self.key.lower()}-{suffix}"
@@ -313,3 +314,96 @@ class _Rebased:
 
     async def get(self, path: str, **kw: Any) -> httpx.Response:
         return await self.client.get(self.base + path, **kw)
+
+
+class Steps(Year):
+    """The later steps of the year: certification, selection, submission, receipt."""
+
+    async def certify(self, school: School, outcome_id: str, login: str) -> dict[str, Any]:
+        url = self.url("artifacts", f"/api/v1/outcomes/{outcome_id}/certify")
+
+        async def attempt() -> Any:  # a delegate's standing reaches artifacts through identity's events
+            r = await self.client.post(url, headers=school.headers[login])
+            return r.json() if r.status_code == 200 else None
+
+        return dict(await poll(f"{login} may certify {outcome_id}", attempt))
+
+    async def name_delegate_and_let_teacher_leave(self, school: School) -> None:
+        """R-ART-5, R-DUTY-2: the school names the library as the certification delegate once; the
+        course teacher leaves (not extended)."""
+        r = await self.client.put(
+            self.url("identity", f"/api/v1/schools/{school.id}/duties/outcome_certification/order"),
+            json={"responsible_user_ids": [], "delegate_user_ids": [school.users[school.login("library")]]},
+            headers=school.h("guidance"),
+        )
+        ok(r, 200)
+        yesterday = date.today() - timedelta(days=1)
+        r = await self.client.patch(
+            self.url("identity", f"/api/v1/schools/{school.id}/users/{school.users[school.login('t1')]}"),
+            json={"status": "left", "end_date": str(yesterday)},
+            headers=school.h("it0"),
+        )
+        ok(r, 200)
+
+    async def select(self, school: School, login: str, outcome_id: str) -> dict[str, Any]:
+        url = self.url("artifacts", f"/api/v1/outcomes/{outcome_id}/selection")
+        return dict(ok(await self.client.put(url, headers=school.headers[login]), 200))
+
+    def central_window(self, central: Any, kind: str = "course_outcomes", semester: int = 0) -> None:
+        now = datetime.now(TAIPEI)
+        body = {
+            "kind": kind,
+            "academic_year": self.academic_year,
+            "semester": semester,
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=5)).isoformat(),
+        }
+        assert central.admin("POST", "/windows", json=body).status_code == 201
+
+    async def submission_window(self, school: School, kind: str = "course_outcomes", semester: int = 0) -> None:
+        now = datetime.now(TAIPEI)
+        body = {
+            "school_id": school.id,
+            "kind": kind,
+            "academic_year": self.academic_year,
+            "semester": semester,
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=5)).isoformat(),
+        }
+        ok(await self.client.post(self.url("submission", "/api/v1/windows"), json=body, headers=school.h("it0")), 201)
+
+    async def batch(self, school: School, login: str, kind: str = "course_outcomes", semester: int = 0) -> str:
+        body = {"school_id": school.id, "kind": kind, "academic_year": self.academic_year, "semester": semester}
+
+        async def attempt() -> Any:  # the duty order reaches submission through identity's events
+            r = await self.client.post(self.url("submission", "/api/v1/batches"), json=body, headers=school.h(login))
+            assert r.status_code in (201, 403), r.text
+            return r.json() if r.status_code == 201 else None
+
+        return str((await poll(f"{login} may create a {kind} batch", attempt))["id"])
+
+    async def duty(self, school: School, code: str, responsible: str) -> None:
+        """R-SUB-4, R-DUTY-2: the office that submits a kind names who acts for it."""
+        r = await self.client.put(
+            self.url("identity", f"/api/v1/schools/{school.id}/duties/{code}/order"),
+            json={"responsible_user_ids": [school.users[school.login(responsible)]], "delegate_user_ids": []},
+            headers=school.h("guidance"),
+        )
+        ok(r, 200)
+
+    async def act(self, school: School, login: str, batch_id: str, action: str, **kw: Any) -> httpx.Response:
+        return await self.client.post(
+            self.url("submission", f"/api/v1/batches/{batch_id}/{action}"),
+            params={"school_id": school.id},
+            headers=school.h(login),
+            **kw,
+        )
+
+    async def sending_state(self, school: School, login: str, batch_id: str) -> dict[str, Any] | None:
+        """Where sending stands; None until the batch is handed to sending (404)."""
+        r = await self.client.get(
+            self.url("submission", f"/api/v1/batches/{batch_id}/sending"),
+            params={"school_id": school.id},
+            headers=school.h(login),
+        )
+        return None if r.status_code == 404 else dict(ok(r, 200))

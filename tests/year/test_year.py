@@ -6,20 +6,23 @@ services is waited for by polling with a timeout."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from .flow import STAFF, STUDENTS_PER_SCHOOL, Year, ok
+from portfolio_central.testing import EmulatorProcess
+
+from .flow import STAFF, STUDENTS_PER_SCHOOL, School, Steps, ok, poll
 from .platform import Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-async def test_a_school_year_across_every_service(platform: Platform) -> None:
+async def test_a_school_year_across_every_service(platform: Platform, central_emulator: EmulatorProcess) -> None:
     began = time.monotonic()
     async with httpx.AsyncClient(timeout=30) as client:
-        year = Year(platform, client)
+        year = Steps(platform, client)
         year.term()
 
         # identity: the district and its two schools; each school's accounts come from its SIS export.
@@ -54,4 +57,62 @@ async def test_a_school_year_across_every_service(platform: Platform) -> None:
                 assert outcome["status"] == "submitted"
             mine = await year.outcomes(school, school.login("t1"))
             assert len(mine) == STUDENTS_PER_SCHOOL
+        await certification_selection_submission(year, central_emulator)
     print(f"\nyear test: {time.monotonic() - began:.1f} s")
+
+
+async def certification_selection_submission(year: Steps, central: EmulatorProcess) -> None:
+    for school in year.schools.values():
+        outcomes = sorted(await year.outcomes(school, school.login("t1")), key=lambda o: o["student_user_id"])
+        by_student = {o["student_user_id"]: o for o in outcomes}
+        # The course teacher certifies half (R-ART-3) ...
+        for login in [school.login(f"s{i}") for i in range(1, 4)]:
+            done = await year.certify(school, by_student[school.users[login]]["id"], school.login("t1"))
+            assert done["certification"]["basis"] == "teacher"
+        # ... then leaves; the named delegate certifies the rest on the teacher's behalf (R-ART-5).
+        await year.name_delegate_and_let_teacher_leave(school)
+        for login in [school.login(f"s{i}") for i in range(4, STUDENTS_PER_SCHOOL + 1)]:
+            done = await year.certify(school, by_student[school.users[login]]["id"], school.login("library"))
+            cert = done["certification"]
+            assert (cert["basis"], cert["on_behalf_of"]) == ("delegate", school.users[school.login("t1")])
+        # Every student selects their certified outcome (R-ART-4).
+        for i in range(1, STUDENTS_PER_SCHOOL + 1):
+            login = school.login(f"s{i}")
+            selected = await year.select(school, login, by_student[school.users[login]]["id"])
+            assert selected["selected"] is True, selected
+        certified = [o for o in await year.outcomes(school, school.login("library")) if o["status"] == "certified"]
+        assert len(certified) == STUDENTS_PER_SCHOOL
+
+    # submission: per office, the pre-check, then sending to the central database (the emulator).
+    year.central_window(central)
+    for school in year.schools.values():
+        await year.submission_window(school)
+        await year.duty(school, "outcome_submission", "it0")
+        batch_id = await year.batch(school, "it0")
+
+        async def checked(school: School = school, batch_id: str = batch_id) -> Any:
+            # submission learns of the selections from artifacts' events: check until every student is in
+            r = ok(await year.act(school, "it0", batch_id, "check"), 200)
+            return r if r["status"] == "checked" and r["student_count"] == STUDENTS_PER_SCHOOL else None
+
+        report = await poll("a clean pre-check with every student", checked)
+        assert (report["error_count"], report["row_count"]) == (0, STUDENTS_PER_SCHOOL)
+        ready = ok(await year.act(school, "it0", batch_id, "submit"), 200)
+        assert ready["status"] == "ready"
+
+        async def accepted(school: School = school, batch_id: str = batch_id) -> Any:
+            state = await year.sending_state(school, "it0", batch_id)
+            return state if state and state["state"] == "accepted" else None
+
+        await poll("the batch to be accepted by the central database", accepted, timeout=90)
+        receipt = ok(await year.act(school, "it0", batch_id, "receipt/fetch"), 201)
+        assert receipt["student_count"] == STUDENTS_PER_SCHOOL and receipt["item_count"] == STUDENTS_PER_SCHOOL
+        assert receipt["counts"] == {
+            "received_identical": STUDENTS_PER_SCHOOL,
+            "received_different": 0,
+            "missing": 0,
+            "not_ours": 0,
+        }
+        school.receipt_id = receipt["id"]
+    health = ok(await year.client.get(central.url + "/healthz"), 200)
+    assert int(health["accepted"]) == 2  # one batch per school
