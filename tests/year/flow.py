@@ -407,3 +407,58 @@ class Steps(Year):
             headers=school.h(login),
         )
         return None if r.status_code == 404 else dict(ok(r, 200))
+
+    # -- receipts: the confirmation window, answers, an objection and its correction -------------
+    async def announce(self, school: School) -> dict[str, Any]:
+        today = datetime.now(TAIPEI).date()
+        body = {"first_day": str(today), "last_day": str(today + timedelta(days=2))}  # 3 days (R-SUB-6)
+        r = await self.client.post(
+            self.url("submission", f"/api/v1/receipts/{school.receipt_id}/window"),
+            json=body,
+            headers=school.h("guidance"),
+        )
+        return dict(ok(r, 200))
+
+    async def my_receipt(self, school: School, suffix: str) -> dict[str, Any]:
+        r = await self.client.get(
+            self.url("submission", f"/api/v1/me/receipts/{school.receipt_id}"), headers=school.h(suffix)
+        )
+        return dict(ok(r, 200))
+
+    async def confirm(self, school: School, suffix: str) -> dict[str, Any]:
+        r = await self.client.post(
+            self.url("submission", f"/api/v1/me/receipts/{school.receipt_id}/confirmation"), headers=school.h(suffix)
+        )
+        return dict(ok(r, 200))
+
+    async def object(self, school: School, suffix: str, item_ids: list[str]) -> dict[str, Any]:
+        r = await self.client.post(
+            self.url("submission", f"/api/v1/me/receipts/{school.receipt_id}/objections"),
+            json={"item_ids": item_ids, "reason": "收到的成果不是我最後上傳的版本"},
+            headers=school.h(suffix),
+        )
+        return dict(ok(r, 201))
+
+    async def correct(self, school: School, objection_id: str) -> dict[str, Any]:
+        r = await self.client.post(
+            self.url("submission", f"/api/v1/objections/{objection_id}/correction"),
+            json={"note": "重新提交更正後的資料"},
+            headers=school.h("it0"),
+        )
+        return dict(ok(r, 200))
+
+    async def mailed_answer(self, school: School, suffix: str) -> dict[str, Any]:
+        """R-SUB-9: a student's answer that came back by post, recorded by the office."""
+        user_id = school.users[school.login(suffix)]
+        r = await self.client.post(
+            self.url("submission", f"/api/v1/receipts/{school.receipt_id}/students/{user_id}/mailed-answer"),
+            json={"answer": "confirmed", "letter_dated": str(datetime.now(TAIPEI).date())},
+            headers=school.h("guidance"),
+        )
+        return dict(ok(r, 200, 201))
+
+    async def receipt(self, school: School) -> dict[str, Any]:
+        r = await self.client.get(
+            self.url("submission", f"/api/v1/receipts/{school.receipt_id}"), headers=school.h("guidance")
+        )
+        return dict(ok(r, 200))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -58,6 +59,7 @@ async def test_a_school_year_across_every_service(platform: Platform, central_em
             mine = await year.outcomes(school, school.login("t1"))
             assert len(mine) == STUDENTS_PER_SCHOOL
         await certification_selection_submission(year, central_emulator)
+        await confirmations(year, platform)
     print(f"\nyear test: {time.monotonic() - began:.1f} s")
 
 
@@ -116,3 +118,53 @@ async def certification_selection_submission(year: Steps, central: EmulatorProce
         school.receipt_id = receipt["id"]
     health = ok(await year.client.get(central.url + "/healthz"), 200)
     assert int(health["accepted"]) == 2  # one batch per school
+
+
+async def confirmations(year: Steps, platform: Platform) -> None:
+    """R-SUB-6..9: the window; four students confirm on the platform, one objects (its correction
+    batch holds only that student), and the last is deemed to have confirmed
+    when the window closes.
+
+    Closing the window: the services offer no clock for a running process, so the test moves this
+    receipt's ``closes_at`` into the past in submission's own database (the narrowest mechanism: one
+    column of one row); the service's own closer (``receipt_close_poll_seconds``) then closes it."""
+    for school in year.schools.values():
+        announced = await year.announce(school)
+        assert announced["status"] == "window_open"
+        for i in (1, 2, 3):
+            answered = await year.confirm(school, f"s{i}")
+            assert (answered["answer"], answered["channel"]) == ("confirmed", "platform")
+        mine = await year.my_receipt(school, "s4")
+        assert len(mine["items"]) == 1 and mine["flagged"] == 0
+        objection = await year.object(school, "s4", [mine["items"][0]["id"]])
+        assert objection["status"] == "open" and objection["routed_to"] == school.users[school.login("it0")]
+        corrected = await year.correct(school, objection["id"])
+        assert corrected["status"] == "corrected" and corrected["correction_batch_id"]
+        # The correction batch's pre-check holds only the objecting student's named item (R-SUB-8).
+        checked = ok(await year.act(school, "it0", corrected["correction_batch_id"], "check"), 200)
+        assert (checked["student_count"], checked["row_count"], checked["error_count"]) == (1, 1, 0), checked
+        assert (await year.confirm(school, "s5"))["answer"] == "confirmed"
+
+        await close_receipt_window(platform, school.receipt_id)
+
+        async def closed(school: School = school) -> Any:
+            receipt = await year.receipt(school)
+            return receipt if receipt["status"] == "closed" else None
+
+        await poll("the confirmation window to close", closed)
+        deemed = await year.my_receipt(school, "s6")
+        assert (deemed["answer"]["answer"], deemed["answer"]["channel"]) == ("deemed", "deemed")
+        assert (await year.my_receipt(school, "s1"))["answer"]["answer"] == "confirmed"  # answers kept
+
+
+async def close_receipt_window(platform: Platform, receipt_id: str) -> None:
+    url = platform.services["submission"].env["PORTFOLIO_SUBMISSION_DATABASE_URL"]
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        status = await conn.execute(
+            "UPDATE receipts SET closes_at = now() - interval '1 second' WHERE id = $1 AND status = 'window_open'",
+            receipt_id,
+        )
+        assert status == "UPDATE 1", status
+    finally:
+        await conn.close()
