@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
 
 from portfolio_central.testing import EmulatorProcess
 from portfolio_shared.messaging import Topology
-from portfolio_shared.testing.fixtures import delete_topology
+from portfolio_shared.testing.fixtures import TcpProxy, delete_topology
 from portfolio_submission.packaging.crypto import PackageKeyring
 
 from .platform import SERVICES, Platform, start_platform
@@ -29,6 +30,10 @@ async def platform(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[Platform]:
     tag = "".join(ch for ch in request.node.name if ch.isalnum())[-20:].lower()
+    # The fault test routes records' broker connection through a proxy it can cut (the shared
+    # RabbitMQ itself is never stopped).
+    proxy = TcpProxy(*rabbitmq_endpoint(rabbitmq_url))
+    await proxy.start()
     started = await start_platform(
         make_database=make_database,
         broker_url=rabbitmq_url,
@@ -38,9 +43,23 @@ async def platform(
         data=tmp_path,
         package_key=PackageKeyring.generate("year"),
         tag=tag,
+        broker_urls={"records": via_proxy(rabbitmq_url, proxy.port)},
     )
+    started.broker_proxy = proxy
     try:
         yield started
     finally:
         started.stop()
+        await proxy.cut()
         await delete_topology(rabbitmq_url, topology, CONSUMERS)
+
+
+def rabbitmq_endpoint(url: str) -> tuple[str, int]:
+    parsed = urlsplit(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or 5672
+
+
+def via_proxy(url: str, port: int) -> str:
+    parsed = urlsplit(url)
+    userinfo = parsed.netloc.rpartition("@")[0]
+    return parsed._replace(netloc=f"{userinfo}@127.0.0.1:{port}" if userinfo else f"127.0.0.1:{port}").geturl()

@@ -91,6 +91,7 @@ class ServiceProcess:
 class Platform:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     central_url: str = ""
+    broker_proxy: Any = None  # TcpProxy between records and the broker
 
     def url(self, name: str) -> str:
         return self.services[name].url
