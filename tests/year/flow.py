@@ -23,6 +23,7 @@ from .platform import ADMIN_LOGIN, ADMIN_PASSWORD, Platform
 
 PASSWORD = "a-long-year-test-password"
 STUDENTS_PER_SCHOOL = 6
+GRADUATE = 5  # student s5 of each school is in grade 3
 SCHOOL_CODES = {"A": "330301", "B": "330302"}
 SIS_HEADER = "login_name,display_name,kind,roles,status,end_date,email,student_number,school_code\n"
 STAFF = {  # login suffix -> (kind, roles)
@@ -205,8 +206,8 @@ class Year:
                 "national_id": national_id(school.key, i),
                 "birth_date": "2010-05-20",
                 "student_number": f"{SCHOOL_CODES[school.key][-3:]}{i:03d}",
-                "grade": 1,
-                "class_name": "101",
+                "grade": 3 if i == GRADUATE else 1,  # one grade-3 student graduates this year
+                "class_name": "301" if i == GRADUATE else "101",
                 "seat_number": i,
                 "user_id": school.users[login],
                 "effective_on": date(self.academic_year + 1911, 8, 1).isoformat(),
@@ -460,5 +461,50 @@ class Steps(Year):
     async def receipt(self, school: School) -> dict[str, Any]:
         r = await self.client.get(
             self.url("submission", f"/api/v1/receipts/{school.receipt_id}"), headers=school.h("guidance")
+        )
+        return dict(ok(r, 200))
+
+    # -- records: a transfer between the schools, graduation, sealing -----------------------------
+    async def transfer(self, origin: School, target: School, suffix: str) -> dict[str, Any]:
+        login = origin.login(suffix)
+        student_id = origin.students[login]
+        today = datetime.now(TAIPEI).date()
+        base = self.url("records", f"/api/v1/schools/{origin.id}/students/{student_id}")
+        r = await self.client.post(
+            f"{base}/enrolment-changes",
+            json={"change": "transfer_out", "effective_on": str(today), "to_school_id": target.id},
+            headers=origin.h("registry"),
+        )
+        assert ok(r, 201)["status"] == "transferred_out"
+        number = 900 + int(suffix[1:])
+        body = {
+            "change": "transfer_in",
+            "name": f"{origin.key} 學生{suffix[1:]}",
+            "national_id": national_id(origin.key, int(suffix[1:])),
+            "birth_date": "2010-05-20",
+            "student_number": f"{SCHOOL_CODES[target.key][-3:]}{number}",
+            "grade": 1,
+            "class_name": "102",
+            "seat_number": number % 100,
+            "effective_on": str(today),
+        }
+        r = await self.client.post(
+            self.url("records", f"/api/v1/schools/{target.id}/students"), json=body, headers=target.h("registry")
+        )
+        return dict(ok(r, 201))
+
+    async def graduate(self, school: School, suffix: str) -> dict[str, Any]:
+        student_id = school.students[school.login(suffix)]
+        r = await self.client.post(
+            self.url("records", f"/api/v1/schools/{school.id}/students/{student_id}/enrolment-changes"),
+            json={"change": "graduation", "effective_on": str(datetime.now(TAIPEI).date())},
+            headers=school.h("registry"),
+        )
+        return dict(ok(r, 201))
+
+    async def seal_state(self, school: School, student_id: str) -> dict[str, Any]:
+        r = await self.client.get(
+            self.url("records", f"/api/v1/schools/{school.id}/retention/students/{student_id}"),
+            headers=school.h("registry"),
         )
         return dict(ok(r, 200))

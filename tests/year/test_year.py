@@ -14,7 +14,7 @@ import pytest
 
 from portfolio_central.testing import EmulatorProcess
 
-from .flow import STAFF, STUDENTS_PER_SCHOOL, School, Steps, ok, poll
+from .flow import GRADUATE, STAFF, STUDENTS_PER_SCHOOL, School, Steps, ok, poll
 from .platform import Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -60,6 +60,7 @@ async def test_a_school_year_across_every_service(platform: Platform, central_em
             assert len(mine) == STUDENTS_PER_SCHOOL
         await certification_selection_submission(year, central_emulator)
         await confirmations(year, platform)
+        await transfer_graduation_sealing(year)
     print(f"\nyear test: {time.monotonic() - began:.1f} s")
 
 
@@ -168,3 +169,40 @@ async def close_receipt_window(platform: Platform, receipt_id: str) -> None:
         assert status == "UPDATE 1", status
     finally:
         await conn.close()
+
+
+async def transfer_graduation_sealing(year: Steps) -> None:
+    """R-ENR-1: A's student 6 transfers to B inside the district (records follow the student); each
+    school's grade-3 student graduates and their data is sealed (R-RET-1)."""
+    a, b = year.schools["A"], year.schools["B"]
+    moved = await year.transfer(a, b, "s6")
+    assert moved["status"] == "enrolled"
+    history = ok(
+        await year.client.get(
+            year.url("records", f"/api/v1/schools/{b.id}/students/{moved['id']}/enrolment-changes"),
+            headers=b.h("registry"),
+        ),
+        200,
+    )
+    # Records follow the student: B sees the admission and the transfer out at A, then its transfer in.
+    by_school = sorted((c["school_id"] == a.id, c["change"]) for c in history)
+    assert by_school == [(False, "transfer_in"), (True, "admission"), (True, "transfer_out")], history
+    for school, total in ((a, STUDENTS_PER_SCHOOL), (b, STUDENTS_PER_SCHOOL + 1)):
+        listed = ok(
+            await year.client.get(
+                year.url("records", f"/api/v1/schools/{school.id}/students"), headers=school.h("registry")
+            ),
+            200,
+        )
+        assert listed["total"] == total, listed
+    for school in (a, b):
+        graduated = await year.graduate(school, f"s{GRADUATE}")
+        assert graduated["status"] == "graduated"
+        student_id = school.students[school.login(f"s{GRADUATE}")]
+
+        async def sealed(school: School = school, student_id: str = student_id) -> Any:
+            state = await year.seal_state(school, student_id)
+            return state if state["sealed"] else None
+
+        state = await poll("the graduate's data to be sealed", sealed)
+        assert state["completed_on"] is not None
