@@ -50,6 +50,17 @@ async def test_a_school_year_across_every_service(platform: Platform, central_em
                 200,
             )
             assert listed["total"] == STUDENTS_PER_SCHOOL
+            report = await year.import_grades(school)
+            assert (report["stored"], report["rejected"]) == (STUDENTS_PER_SCHOOL, []), report
+            student_id = school.students[school.login("s1")]
+            grades = ok(
+                await client.get(
+                    year.url("records", f"/api/v1/schools/{school.id}/students/{student_id}/grades"),
+                    headers=school.h("registry"),
+                ),
+                200,
+            )
+            assert len(grades) == 1 and str(grades[0]["score"]).startswith("65"), grades
 
         # artifacts: every student uploads one outcome (presigned PUT to moto, then complete).
         for school in year.schools.values():
