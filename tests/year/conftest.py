@@ -14,7 +14,7 @@ from portfolio_shared.messaging import Topology
 from portfolio_shared.testing.fixtures import TcpProxy, delete_topology
 from portfolio_submission.packaging.crypto import PackageKeyring
 
-from .platform import SERVICES, Platform, start_platform
+from .platform import SERVICES, Platform, start_platform, via_port
 
 CONSUMERS = tuple(f"{name}.revocations" for name in SERVICES)  # the chassis adds one per service
 
@@ -22,6 +22,7 @@ CONSUMERS = tuple(f"{name}.revocations" for name in SERVICES)  # the chassis add
 @pytest_asyncio.fixture
 async def platform(
     make_database: Callable[[str], Awaitable[str]],
+    postgres_admin_url: str,
     rabbitmq_url: str,
     topology: Topology,
     s3_url: str,
@@ -34,6 +35,10 @@ async def platform(
     # RabbitMQ itself is never stopped).
     proxy = TcpProxy(*rabbitmq_endpoint(rabbitmq_url))
     await proxy.start()
+    # ... and artifacts' database connection through another (PostgreSQL itself is never stopped).
+    db_server = urlsplit(postgres_admin_url)
+    db_proxy = TcpProxy(db_server.hostname or "127.0.0.1", db_server.port or 5432)
+    await db_proxy.start()
     started = await start_platform(
         make_database=make_database,
         broker_url=rabbitmq_url,
@@ -43,23 +48,19 @@ async def platform(
         data=tmp_path,
         package_key=PackageKeyring.generate("year"),
         tag=tag,
-        broker_urls={"records": via_proxy(rabbitmq_url, proxy.port)},
+        broker_urls={"records": via_port(rabbitmq_url, proxy.port)},
+        database_ports={"artifacts": db_proxy.port},
     )
-    started.broker_proxy = proxy
+    started.broker_proxy, started.database_proxy = proxy, db_proxy
     try:
         yield started
     finally:
         started.stop()
         await proxy.cut()
+        await db_proxy.cut()
         await delete_topology(rabbitmq_url, topology, CONSUMERS)
 
 
 def rabbitmq_endpoint(url: str) -> tuple[str, int]:
     parsed = urlsplit(url)
     return parsed.hostname or "127.0.0.1", parsed.port or 5672
-
-
-def via_proxy(url: str, port: int) -> str:
-    parsed = urlsplit(url)
-    userinfo = parsed.netloc.rpartition("@")[0]
-    return parsed._replace(netloc=f"{userinfo}@127.0.0.1:{port}" if userinfo else f"127.0.0.1:{port}").geturl()

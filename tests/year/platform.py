@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -92,6 +93,7 @@ class Platform:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     central_url: str = ""
     broker_proxy: Any = None  # TcpProxy between records and the broker
+    database_proxy: Any = None  # TcpProxy between artifacts and PostgreSQL
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -171,9 +173,11 @@ async def start_platform(
     package_key: str,
     tag: str,
     broker_urls: dict[str, str] | None = None,
+    database_ports: dict[str, int] | None = None,
 ) -> Platform:
     """Migrate a fresh database per service, then start the five processes (identity first: the
-    others fetch its JWKS). ``broker_urls`` routes a service to the broker through a proxy."""
+    others fetch its JWKS). ``broker_urls`` routes a service to the broker through a proxy,
+    ``database_ports`` to its database (migrations run direct, as a migration job would)."""
     ports = {name: free_port() for name in SERVICES}
     platform = Platform(central_url=central_url)
     for name in SERVICES:
@@ -190,6 +194,8 @@ async def start_platform(
             package_key=package_key,
         )
         await migrate(name, values)
+        if name in (database_ports or {}):
+            values["database_url"] = via_port(db, (database_ports or {})[name])
         env = {f"PORTFOLIO_{name.upper()}_{k.upper()}": str(v) for k, v in values.items()}
         platform.services[name] = ServiceProcess(name, env, data / f"{name}.log", ports[name])
     try:
@@ -201,3 +207,10 @@ async def start_platform(
         platform.stop()
         raise
     return platform
+
+
+def via_port(url: str, port: int) -> str:
+    """The same URL (credentials, database) to 127.0.0.1:``port``: a proxy in front of the server."""
+    parsed = urlsplit(url)
+    userinfo = parsed.netloc.rpartition("@")[0]
+    return parsed._replace(netloc=f"{userinfo}@127.0.0.1:{port}" if userinfo else f"127.0.0.1:{port}").geturl()

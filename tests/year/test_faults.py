@@ -8,6 +8,7 @@ Faults here:
   relay between publish and mark), restarted, the proxy restored: no event may be lost;
 - artifacts killed with -9 between the presigned PUT to S3 and ``complete``: no acknowledged upload
   may be lost, none counted twice;
+- artifacts' database connection cut (another TCP proxy) while a student completes an upload;
 - submission killed with -9 while the package is on its way (the emulator holds the request): the
   central database accepts the batch exactly once.
 """
@@ -73,6 +74,15 @@ async def test_faults_counted(platform: Platform, central_emulator: EmulatorProc
         await restart(platform, "artifacts")
         for login in logins[len(logins) // 2 :]:
             await year.put_file(tickets[login]["uploads"][0], data[login])
+        # 3. artifacts' database connection cut while a student completes: a clear 503, nothing stored
+        #    half; the connection back, the same complete succeeds.
+        await platform.database_proxy.cut()
+        first = await client.post(
+            year.url("artifacts", f"/api/v1/outcomes/{tickets[logins[0]]['outcome_id']}/complete"),
+            headers=school.headers[logins[0]],
+        )
+        assert first.status_code == 503 and first.headers.get("retry-after"), first.text
+        await platform.database_proxy.restore()
         acknowledged = 0
         for login in logins:
             done = await year.complete(school, login, tickets[login]["outcome_id"])
@@ -85,7 +95,7 @@ async def test_faults_counted(platform: Platform, central_emulator: EmulatorProc
         counts["uploads applied twice"] = sum(n - 1 for n in per_student.values() if n > 1)
         assert acknowledged == STUDENTS_PER_SCHOOL
 
-        # 3. certify and select, then submission dies while sending (the emulator holds the request).
+        # 4. certify and select, then submission dies while sending (the emulator holds the request).
         for outcome in listed:
             await year.certify(school, outcome["id"], school.login("t1"))
             login = next(k for k, v in school.users.items() if v == outcome["student_user_id"])
