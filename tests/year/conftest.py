@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +14,7 @@ from portfolio_shared.messaging import Topology
 from portfolio_shared.testing.fixtures import TcpProxy, delete_topology
 from portfolio_submission.packaging.crypto import PackageKeyring
 
+from .mail import SmtpGate
 from .platform import SERVICES, Platform, start_platform, via_port
 
 CONSUMERS = tuple(f"{name}.revocations" for name in SERVICES)  # the chassis adds one per service
@@ -23,6 +24,7 @@ CONSUMERS = tuple(f"{name}.revocations" for name in SERVICES)  # the chassis add
 async def platform(
     make_database: Callable[[str], Awaitable[str]],
     postgres_admin_url: str,
+    smtp: SmtpGate,
     rabbitmq_url: str,
     topology: Topology,
     s3_url: str,
@@ -50,6 +52,14 @@ async def platform(
         tag=tag,
         broker_urls={"records": via_port(rabbitmq_url, proxy.port)},
         database_ports={"artifacts": db_proxy.port},
+        extra={
+            "notification": {
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "smtp_security": "none",
+                "email_claim_seconds": 5,
+            }
+        },
     )
     started.broker_proxy, started.database_proxy = proxy, db_proxy
     try:
@@ -64,3 +74,14 @@ async def platform(
 def rabbitmq_endpoint(url: str) -> tuple[str, int]:
     parsed = urlsplit(url)
     return parsed.hostname or "127.0.0.1", parsed.port or 5672
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpGate]:
+    gate = SmtpGate()
+    gate.start()
+    try:
+        yield gate
+    finally:
+        gate.release.set()
+        gate.stop()

@@ -142,7 +142,8 @@ class Year:
             f"{school.login(s)},{school.key} {s},{kind},{roles},active,,,,{code}" for s, (kind, roles) in STAFF.items()
         ]
         lines += [
-            f"{school.login(f's{i}')},{school.key} 學生{i},student,student,active,,,{code[-3:]}{i:03d},{code}"
+            f"{school.login(f's{i}')},{school.key} 學生{i},student,student,active,,"
+            f"{school.login(f's{i}')}@students.example.org,{code[-3:]}{i:03d},{code}"
             for i in range(1, STUDENTS_PER_SCHOOL + 1)
         ]
         return (SIS_HEADER + "".join(line + "\n" for line in lines)).encode()

@@ -174,6 +174,7 @@ async def start_platform(
     tag: str,
     broker_urls: dict[str, str] | None = None,
     database_ports: dict[str, int] | None = None,
+    extra: dict[str, dict[str, Any]] | None = None,
 ) -> Platform:
     """Migrate a fresh database per service, then start the five processes (identity first: the
     others fetch its JWKS). ``broker_urls`` routes a service to the broker through a proxy,
@@ -192,7 +193,7 @@ async def start_platform(
             central_url=central_url,
             data=data,
             package_key=package_key,
-        )
+        ) | (extra or {}).get(name, {})
         await migrate(name, values)
         if name in (database_ports or {}):
             values["database_url"] = via_port(db, (database_ports or {})[name])
