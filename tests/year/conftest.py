@@ -1,4 +1,4 @@
-"""Fixtures of the year tests: the platform as processes (see platform.py) and the emulator."""
+"""Fixtures of the year tests: the platform as processes (see processes.py) and the emulator."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from portfolio_shared.testing.fixtures import TcpProxy, delete_topology
 from portfolio_submission.packaging.crypto import PackageKeyring
 
 from .mail import SmtpGate
-from .platform import SERVICES, Platform, start_platform, via_port
+from .processes import SERVICES, Platform, start_platform, via_port
 
 CONSUMERS = tuple(f"{name}.revocations" for name in SERVICES)  # the chassis adds one per service
 

@@ -19,7 +19,7 @@ from portfolio_shared.events.records import Phase
 from portfolio_shared.testing.jobs import job_outcome
 from portfolio_shared.testing.sample_files import sample_pdf
 
-from .platform import ADMIN_LOGIN, ADMIN_PASSWORD, Platform
+from .processes import ADMIN_LOGIN, ADMIN_PASSWORD, Platform
 
 PASSWORD = "a-long-year-test-password"
 STUDENTS_PER_SCHOOL = 6

@@ -30,7 +30,7 @@ from portfolio_shared.testing.sample_files import sample_pdf
 
 from .flow import STUDENTS_PER_SCHOOL, School, Steps, ok, poll
 from .mail import SmtpGate
-from .platform import Platform
+from .processes import Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

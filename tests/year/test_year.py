@@ -1,6 +1,6 @@
 """Issue 14, "The year": a whole school year for two schools of one district, every service its own
 OS process on real PostgreSQL, RabbitMQ and moto S3, the central-database emulator its own process,
-driven over HTTP only (see platform.py and flow.py). Counts are asserted at each step; what crosses
+driven over HTTP only (see processes.py and flow.py). Counts are asserted at each step; what crosses
 services is waited for by polling with a timeout."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from portfolio_central.testing import EmulatorProcess
 
 from .flow import GRADUATE, STAFF, STUDENTS_PER_SCHOOL, School, Steps, ok, poll
-from .platform import Platform
+from .processes import Platform
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
