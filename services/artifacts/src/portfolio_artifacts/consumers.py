@@ -40,6 +40,7 @@ from portfolio_shared.messaging import Subscriptions
 from portfolio_shared.retention import join_retention
 from portfolio_shared.storage import ObjectStorage
 
+from .adapters.freeze import freeze
 from .adapters.orm import (
     rc_absences,
     rc_acting,
@@ -56,7 +57,6 @@ from .adapters.orm import (
 )
 from .adapters.sql import insert_ignore, upsert_newer
 from .domain.enrolment import ACTIVE_STATUSES
-from .adapters.freeze import freeze
 from .service_layer.retention import eraser
 from .service_layer.transfers import follow_transfer
 
