@@ -55,6 +55,7 @@ from portfolio_shared.events.records import (
     StudentEnrolled,
 )
 from portfolio_shared.messaging import Subscriptions
+from portfolio_shared.retention import join_retention
 
 from .adapters.orm import (
     rc_absences,
@@ -68,7 +69,9 @@ from .adapters.orm import (
     rc_students,
     rc_term_grades,
     rc_users,
+    sealed_students,
 )
+from .service_layer.retention import erase
 
 log = logging.getLogger(__name__)
 
@@ -603,5 +606,8 @@ async def keep_absence_cleared(event: AbsenceCleared, envelope: Envelope, uow: U
         event_at=envelope.occurred_at,
     )
 
+
+# Graduates sealed by records: answers refused, copies deleted on records' request (R-RET-1).
+join_retention(records_events, service="submission", sealed=sealed_students, erase=erase)
 
 SUBSCRIPTIONS = [records_events, artifacts_events, identity_events]

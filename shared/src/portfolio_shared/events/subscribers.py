@@ -105,6 +105,8 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         records.CourseOffered,
         records.SemesterGradesRecorded,
         records.CadreRecorded,
+        retention.StudentSealed,  # a graduate's answers are refused (R-RET-1)
+        retention.DeletionRequested,  # ... and the copies here deleted after the archive period
     ),
     "submission.artifacts": (
         artifacts.OutcomeUploaded,
