@@ -180,6 +180,15 @@ async def test_deletion_removes_the_graduates_copies_once_and_confirms_with_dige
     text = json.dumps(confirmed, ensure_ascii=False)
     assert "學生0" not in text and "stu-001" not in text  # no data, nobody else
 
+    # A late event (records' or artifacts' redelivery after the deletion) does not bring the data back.
+    await world.enrol("rs-0", 1, user_id="stu-000", name="學生0")
+    await world.outcome("stu-000", certified=True)
+    assert await _count(world, rc_students, rc_students.c.student_id == "rs-0") == 0
+    assert await _count(world, rc_items, rc_items.c.student_user_id == "stu-000") == 0
+    # ... while the classmate's events still land.
+    await world.outcome("stu-001", certified=True)
+    assert await _count(world, rc_items, rc_items.c.student_user_id == "stu-001") == 2
+
     # The same request again (records retrying): nothing left, zero counts.
     again = request.model_copy(update={"request_id": "req-2"})
     await world.feed(again)

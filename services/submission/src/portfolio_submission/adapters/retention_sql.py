@@ -19,6 +19,7 @@ from .orm import (
     rc_students,
     rc_term_grades,
     rc_users,
+    sealed_students,
 )
 from .receipts_orm import objections, receipt_items, receipt_students
 
@@ -101,3 +102,11 @@ async def erase_students(
     )
     deleted["objections"] = await _take(session, objections, objections.c.student_user_id.in_(u), objections.c.id)
     return deleted, [str(k) for k in attachments]
+
+
+async def erased(session: AsyncSession, *, student_id: str | None = None, user_id: str | None = None) -> bool:
+    """True when this student's data here was deleted (R-RET-1): a late event must not bring it back."""
+    c = sealed_students.c
+    match = c.student_id == student_id if student_id is not None else c.user_id == user_id
+    query = select(c.student_id).where(match, c.deleted_at.is_not(None)).limit(1)
+    return (await session.execute(query)).first() is not None
