@@ -89,6 +89,7 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     "notification.submission": (
         submission.ReceiptAvailable,
         submission.ConfirmationWindowOpened,
+        submission.ReceiptLetterRequested,  # the postal letter of a student who left (R-SUB-9)
         submission.ObjectionRaised,
         submission.ObjectionResolved,
         submission.BatchFailed,
