@@ -28,6 +28,7 @@ from .domain.commands import EPOCH
 from .domain.model import IT_SECTION_DUTY, SUBMITTING_DUTY, Recipient, Trigger, trigger_key
 from .service_layer.context import Deps
 from .service_layer.handlers import handle
+from .service_layer.reminders import _local
 from .service_layer.retention import erase
 
 # Kind names and titles: the one mapping in the submission contracts.
@@ -36,6 +37,50 @@ KIND_EN = {kind: en for kind, (en, _) in sub.KIND_TITLES.items()}
 # R-SUB-9: reached by post from now on (a graduate cannot use the platform's inbox any more either).
 LEFT_CHANGES = {"transfer_out", "leaving", "graduation"}
 BACK_CHANGES = {"admission", "transfer_in", "reinstatement"}
+
+
+# How a letter names each received item's comparison with what was sent (R-SUB-9).
+ITEM_STATUS = {
+    "received_identical": ("已收到，與提交內容相符", "received as submitted"),
+    "received_different": ("已收到，但與提交內容不同", "received, but different from what was submitted"),
+    "missing": ("未收到", "not received"),
+}
+
+
+def receipt_letter(e: sub.ReceiptLetterRequested, env: Envelope) -> c.Notify:
+    """Submission's postal letter for a student who left (R-SUB-9): the received items, the window
+    and how to answer. One per receipt and student; the address is the contact's (ContactAddressSet)."""
+    items = [
+        {
+            "sheet": item.sheet,
+            "summary": item.summary,
+            "status_zh": ITEM_STATUS[item.status][0],
+            "status_en": ITEM_STATUS[item.status][1],
+            "file_names": list(item.file_names),
+        }
+        for item in e.items
+    ]
+    context = {
+        "receipt_id": e.receipt_id,
+        "kind_zh": KIND_ZH[e.kind],
+        "kind_en": KIND_EN[e.kind],
+        "academic_year": e.academic_year,
+        "semester": e.semester,
+        "items": items,
+        "opens_at": _local(e.opens_at),
+        "closes_at": _local(e.closes_at),
+        "first_day": e.first_day.isoformat(),
+        "last_day": e.last_day.isoformat(),
+        "how_to_answer_zh": e.how_to_answer_zh,
+        "how_to_answer_en": e.how_to_answer_en,
+    }
+    return c.Notify(
+        Trigger.RECEIPT_LETTER,
+        trigger_key(Trigger.RECEIPT_LETTER, e.receipt_id),
+        e.school_id,
+        (Recipient(e.student_user_id),),
+        context,
+    )
 
 
 def make_subscriptions(deps: Deps) -> list[Subscriptions]:
@@ -224,6 +269,7 @@ def make_subscriptions(deps: Deps) -> list[Subscriptions]:
     submission_events.on(sub.ConfirmationWindowOpened)(
         run(lambda e, env: c.KeepReceipt(e.receipt_id, e.school_id, opens_at=e.opens_at, closes_at=e.closes_at))
     )
+    submission_events.on(sub.ReceiptLetterRequested)(run(receipt_letter))
     submission_events.on(sub.ObjectionRaised)(
         run(
             lambda e, env: c.NotifyOffice(

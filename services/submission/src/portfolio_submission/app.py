@@ -15,6 +15,7 @@ from .api import batches, objections, receipts, sending, windows
 from .api.receipts_deps import receipt_services, start_window_closer
 from .bootstrap import bootstrap, make_deps, make_sending
 from .config import Settings
+from .service_layer.ops import observe_batches_forever
 from .service_layer.sending import SendingDeps, run_worker
 
 
@@ -32,7 +33,11 @@ def create(settings: Settings | None = None, runtime: ServiceRuntime | None = No
             receipts.router,
             objections.router,
         ],
-        on_startup=[lambda rt: _start_sending(rt, app.state.sending), start_window_closer],
+        on_startup=[
+            lambda rt: _start_sending(rt, app.state.sending),
+            start_window_closer,
+            lambda rt: rt.run_in_background(observe_batches_forever(rt)),  # issue 17's batch gauges
+        ],
     )
     app.state.deps = make_deps(runtime)
     app.state.sending = make_sending(runtime, core=app.state.deps)

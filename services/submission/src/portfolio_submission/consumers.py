@@ -55,6 +55,7 @@ from portfolio_shared.events.records import (
     StudentEnrolled,
 )
 from portfolio_shared.messaging import Subscriptions
+from portfolio_shared.retention import join_retention
 
 from .adapters.orm import (
     rc_absences,
@@ -68,7 +69,10 @@ from .adapters.orm import (
     rc_students,
     rc_term_grades,
     rc_users,
+    sealed_students,
 )
+from .adapters.retention_sql import erased
+from .service_layer.retention import erase
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,8 @@ _ENDINGS = frozenset({"transfer_out", "graduation", "leaving"})
 async def _student(
     uow: UnitOfWork, envelope: Envelope, values: dict[str, Any], *, keep: dict[str, Any] | None = None
 ) -> None:
+    if await erased(uow.session, student_id=values["student_id"]):
+        return  # deleted after the archive period (R-RET-1): a late event does not bring it back
     on_update: dict[str, Any] = dict(keep or {})
     if values.get("sealed_personal_data") is None:
         on_update["sealed_personal_data"] = rc_students.c.sealed_personal_data
@@ -101,6 +107,8 @@ async def _student(
 async def _grade_year(
     uow: UnitOfWork, envelope: Envelope, school_id: str, student_id: str, year: int, grade: int
 ) -> None:
+    if await erased(uow.session, student_id=student_id):
+        return  # deleted after the archive period (R-RET-1)
     await upsert_newer(
         uow.session,
         rc_grade_years,
@@ -230,6 +238,8 @@ async def keep_course(event: CourseOffered, envelope: Envelope, uow: UnitOfWork)
 @records_events.on(SemesterGradesRecorded)
 async def keep_term_grades(event: SemesterGradesRecorded, envelope: Envelope, uow: UnitOfWork) -> None:
     """A student's grades of one term, as records last published them (R-DATA-2)."""
+    if await erased(uow.session, student_id=event.student_id):
+        return  # deleted after the archive period (R-RET-1)
     grades = [g.model_dump(mode="json") for g in event.grades]
     await upsert_newer(
         uow.session,
@@ -249,6 +259,8 @@ async def keep_term_grades(event: SemesterGradesRecorded, envelope: Envelope, uo
 @records_events.on(CadreRecorded)
 async def keep_cadre(event: CadreRecorded, envelope: Envelope, uow: UnitOfWork) -> None:
     """A cadre record (幹部紀錄, R-DATA-1, R-REC-2)."""
+    if await erased(uow.session, student_id=event.student_id):
+        return  # deleted after the archive period (R-RET-1)
     await upsert_newer(
         uow.session,
         rc_cadres,
@@ -277,6 +289,8 @@ _KEEP_STATUS = {"status": rc_items.c.status, "selected": rc_items.c.selected}
 async def _item_content(uow: UnitOfWork, envelope: Envelope, values: dict[str, Any]) -> None:
     """The item's latest upload (content guarded by its own time), and its status becomes uploaded
     unless a newer status is known (a certification of this version, a return, a withdrawal)."""
+    if await erased(uow.session, user_id=values["student_user_id"]):
+        return  # deleted after the archive period (R-RET-1)
     values = {**_ITEM_DEFAULTS, **values}
     keep = {
         "status": rc_items.c.status,
@@ -306,6 +320,8 @@ async def _item_content(uow: UnitOfWork, envelope: Envelope, values: dict[str, A
 
 
 async def _item_status(uow: UnitOfWork, envelope: Envelope, values: dict[str, Any], status: str) -> None:
+    if await erased(uow.session, user_id=values["student_user_id"]):
+        return  # deleted after the archive period (R-RET-1)
     row = {
         **_ITEM_DEFAULTS,
         "item_id": values["item_id"],
@@ -329,6 +345,8 @@ async def _item_status(uow: UnitOfWork, envelope: Envelope, values: dict[str, An
 async def _item_selection(
     uow: UnitOfWork, envelope: Envelope, values: dict[str, Any], selected: bool, year: int
 ) -> None:
+    if await erased(uow.session, user_id=values["student_user_id"]):
+        return  # deleted after the archive period (R-RET-1)
     row = {
         **_ITEM_DEFAULTS,
         "item_id": values["item_id"],
@@ -603,5 +621,8 @@ async def keep_absence_cleared(event: AbsenceCleared, envelope: Envelope, uow: U
         event_at=envelope.occurred_at,
     )
 
+
+# Graduates sealed by records: answers refused, copies deleted on records' request (R-RET-1).
+join_retention(records_events, service="submission", sealed=sealed_students, erase=erase)
 
 SUBSCRIPTIONS = [records_events, artifacts_events, identity_events]

@@ -230,3 +230,33 @@ async def test_the_standalone_shape_sqlite_closes_once_too(tmp_path: Path) -> No
     finally:
         await one.engine.dispose()
         await two.engine.dispose()
+
+
+async def test_the_closer_reports_its_runs_to_the_ops_signals(
+    replicas: tuple[ServiceRuntime, ServiceRuntime],
+) -> None:
+    """Issue 17: the ``deemed-confirmation`` job's last success (alerts.yaml fires after 3 hours
+    without one) and its runs by result; a failed poll is counted and moves no success time."""
+    from portfolio_shared.opsmetrics import JOB_LAST_SUCCESS, JOB_RUNS
+    from portfolio_submission.service_layer.confirmation_closer import JOB
+
+    assert JOB == "deemed-confirmation"
+    one, _ = replicas
+    facts = Facts()
+    rid = await _receipt_with_window(one, facts, 2)
+
+    def runs(result: str) -> float:
+        return JOB_RUNS.labels("submission", JOB, result)._value.get()
+
+    ok, failed = runs("success"), runs("failure")
+    closer = WindowCloser(one, clock=lambda: AFTER)
+    assert await closer.tick() == {rid: 2}
+    assert runs("success") == ok + 1 and runs("failure") == failed
+    assert JOB_LAST_SUCCESS.labels("submission", JOB)._value.get() == AFTER.timestamp()
+
+    broken = WindowCloser(one, clock=lambda: AFTER + timedelta(hours=5))
+    await one.engine.dispose()
+    one.uow = None  # type: ignore[assignment,method-assign]  # calling it raises: the poll fails
+    assert await broken.tick() == {}
+    assert runs("failure") == failed + 1 and runs("success") == ok + 1
+    assert JOB_LAST_SUCCESS.labels("submission", JOB)._value.get() == AFTER.timestamp()

@@ -89,6 +89,7 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
     "notification.submission": (
         submission.ReceiptAvailable,
         submission.ConfirmationWindowOpened,
+        submission.ReceiptLetterRequested,  # the postal letter of a student who left (R-SUB-9)
         submission.ObjectionRaised,
         submission.ObjectionResolved,
         submission.BatchFailed,
@@ -105,6 +106,8 @@ SUBSCRIBERS: dict[str, tuple[type[EventPayload], ...]] = {
         records.CourseOffered,
         records.SemesterGradesRecorded,
         records.CadreRecorded,
+        retention.StudentSealed,  # a graduate's answers are refused (R-RET-1)
+        retention.DeletionRequested,  # ... and the copies here deleted after the archive period
     ),
     "submission.artifacts": (
         artifacts.OutcomeUploaded,

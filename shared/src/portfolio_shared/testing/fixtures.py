@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
+import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
@@ -99,6 +103,33 @@ async def _amqp_ok(url: str) -> bool:
     return True
 
 
+TEST_QUEUE_POLICY = "test-queues-expire"
+TEST_QUEUE_PATTERN = r"^t\."
+TEST_QUEUE_EXPIRES_MS = 1_800_000  # 30 minutes unused: no test runs that long
+
+
+def expire_test_queues(rabbitmqctl: str = "rabbitmqctl", timeout: float = 60.0) -> bool:
+    """Best effort: on the local broker, a policy makes every test queue (``t.<run>.<test>.*``) expire
+    after 30 minutes unused, so a run killed before its teardown leaves nothing behind for long (553
+    leftover quorum queues once exhausted the shared broker's file descriptors). ``.ci/run`` sets the
+    same policy. Returns whether the policy was set; a failure is a warning, never an error."""
+    executable = shutil.which(rabbitmqctl)
+    if executable is None:
+        return False
+    definition = json.dumps({"expires": TEST_QUEUE_EXPIRES_MS}, separators=(",", ":"))
+    command = [executable, "set_policy", "--apply-to", "queues", TEST_QUEUE_POLICY, TEST_QUEUE_PATTERN, definition]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+    except (OSError, subprocess.SubprocessError) as exc:
+        warnings.warn(f"could not set the RabbitMQ test-queue expiry policy: {exc}", stacklevel=2)
+        return False
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        warnings.warn(f"could not set the RabbitMQ test-queue expiry policy: {detail[0]}", stacklevel=2)
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def rabbitmq_url() -> Iterator[str]:
     reasons: list[str] = []
@@ -110,6 +141,7 @@ def rabbitmq_url() -> Iterator[str]:
         reasons.append(f"PORTFOLIO_TEST_RABBITMQ_URL={env} does not answer")
     local = "amqp://guest:guest@127.0.0.1:5672/"
     if port_open("127.0.0.1", 5672) and asyncio.run(_amqp_ok(local)):
+        expire_test_queues()
         yield local
         return
     reasons.append("no RabbitMQ on 127.0.0.1:5672")
@@ -130,10 +162,39 @@ def rabbitmq_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def topology(run_id: str, request: pytest.FixtureRequest) -> Topology:
-    """Names unique to this test (a shared broker stays clean between runs and tests)."""
+def topology(run_id: str, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    """Names unique to this test (a shared broker stays clean between runs and tests). When the test
+    also uses the real broker, its exchanges and every platform consumer queue under this prefix are
+    deleted afterwards, whether or not the test's own fixtures did (deleting twice is harmless)."""
     test = "".join(ch for ch in request.node.name if ch.isalnum())[:30]
-    return Topology(prefix=f"t.{run_id}.{test}.", delivery_limit=3, retry_base_seconds=0.05, retry_max_seconds=0.2)
+    topology = Topology(prefix=f"t.{run_id}.{test}.", delivery_limit=3, retry_base_seconds=0.05, retry_max_seconds=0.2)
+    url: str | None = request.getfixturevalue("rabbitmq_url") if "rabbitmq_url" in request.fixturenames else None
+    yield topology
+    if url is None:
+        return
+    try:
+        _run_aside(delete_topology(url, topology))
+    except Exception as exc:  # cleanup must not turn a passing test red; the expiry policy is the net
+        warnings.warn(f"could not delete the test topology {topology.prefix}*: {exc!r}", stacklevel=2)
+
+
+def _run_aside(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to completion from synchronous code, even while an event loop runs here."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="delete-topology")
+    thread.start()
+    thread.join(60)
+    if errors:
+        raise errors[0]
 
 
 @pytest_asyncio.fixture

@@ -425,13 +425,13 @@ async def deliveries_page(
 
 
 async def letters(
-    session: AsyncSession, school_id: str, trigger_key: str | None, delivery_id: uuid.UUID | None
+    session: AsyncSession, school_id: str, trigger_keys: Sequence[str] | None, delivery_id: uuid.UUID | None
 ) -> list[dict[str, Any]]:
     q = sa.select(deliveries).where(
         deliveries.c.school_id == school_id, deliveries.c.channel == "postal", deliveries.c.status == "ready"
     )
-    if trigger_key is not None:
-        q = q.where(deliveries.c.trigger_key == trigger_key)
+    if trigger_keys is not None:
+        q = q.where(deliveries.c.trigger_key.in_(list(trigger_keys)))
     if delivery_id is not None:
         q = q.where(deliveries.c.id == delivery_id)
     result = await session.execute(q.order_by(deliveries.c.recipient_user_id))

@@ -24,6 +24,7 @@ class Trigger(StrEnum):
     UPLOAD_REMINDER = "upload_reminder"  # R-ART-1, R-PERF-1
     SELECTION_REMINDER = "selection_reminder"  # R-ART-4, R-PERF-2
     RECEIPT_WINDOW_OPENED = "receipt_window_opened"  # R-SUB-5..R-SUB-7, R-SUB-9
+    RECEIPT_LETTER = "receipt_letter"  # R-SUB-9: submission's letter with the received items, by post only
     OBJECTION_RAISED = "objection_raised"  # R-SUB-8
     OBJECTION_RESOLVED = "objection_resolved"  # R-SUB-8
     FILE_INTEGRITY_FAILED = "file_integrity_failed"
@@ -32,7 +33,10 @@ class Trigger(StrEnum):
 
 REMINDERS = frozenset({Trigger.CERTIFICATION_REMINDER, Trigger.UPLOAD_REMINDER, Trigger.SELECTION_REMINDER})
 # Only the receipt reaches a student who left by post (R-SUB-9).
-POSTAL_TRIGGERS = frozenset({Trigger.RECEIPT_WINDOW_OPENED})
+POSTAL_TRIGGERS = frozenset({Trigger.RECEIPT_WINDOW_OPENED, Trigger.RECEIPT_LETTER})
+# Submission asks for this letter because the student left (its enrolment facts, R-SUB-9): it goes by
+# post even when this service has not heard of the leaving yet.
+POSTAL_ONLY = frozenset({Trigger.RECEIPT_LETTER})
 
 # Which office submits which kind of data (R-SUB-4): identity's duty codes (Annex 1).
 SUBMITTING_DUTY: dict[str, str] = dict(submission_contracts.SUBMITTING_DUTY)
@@ -67,6 +71,8 @@ def channels_for(trigger: Trigger, contact: Contact) -> list[Channel]:
     only the receipt goes to them by post (R-SUB-9). Reminders may be switched off for e-mail,
     receipts may not.
     """
+    if trigger in POSTAL_ONLY:
+        return ["postal"]
     if contact.left:
         return ["postal"] if trigger in POSTAL_TRIGGERS else []
     channels: list[Channel] = ["inbox"]

@@ -45,9 +45,25 @@ async def deliveries(
         return await sql.deliveries_page(uow.session, school_id, status, channel, limit, offset)
 
 
+def one_per_student(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep one letter per recipient, the detailed receipt letter before the window notice."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        have = chosen.get(row["recipient_user_id"])
+        if have is None or (row["trigger"] == Trigger.RECEIPT_LETTER.value and have["trigger"] != row["trigger"]):
+            chosen[row["recipient_user_id"]] = row
+    return [chosen[user] for user in sorted(chosen)]
+
+
 async def letters_pdf(deps: Deps, school_id: str, receipt_id: str | None, delivery_id: str | None) -> bytes:
     """One student's letter, or the school's batch for one receipt (R-SUB-9), ready to print."""
-    key = trigger_key(Trigger.RECEIPT_WINDOW_OPENED, receipt_id) if receipt_id is not None else None
+    # A receipt's letters: the window notice, and submission's letter listing the received items
+    # (R-SUB-9); a student with both gets the one with the items only (one page per student).
+    keys = (
+        [trigger_key(Trigger.RECEIPT_LETTER, receipt_id), trigger_key(Trigger.RECEIPT_WINDOW_OPENED, receipt_id)]
+        if receipt_id is not None
+        else None
+    )
     one: uuid.UUID | None = None
     if delivery_id is not None:
         try:
@@ -55,7 +71,7 @@ async def letters_pdf(deps: Deps, school_id: str, receipt_id: str | None, delive
         except ValueError:
             raise NotFound("no such letter") from None
     async with deps.uow() as uow:
-        rows = await sql.letters(uow.session, school_id, key, one)
+        rows = one_per_student(await sql.letters(uow.session, school_id, keys, one))
         addresses = await sql.postal_addresses(uow.session, deps.cipher, (r["recipient_user_id"] for r in rows))
         profile = await school_profile(uow, deps, school_id)
     if not rows:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from portfolio_shared.audit import chain_columns
 from portfolio_shared.messaging import service_metadata
+from portfolio_shared.retention import sealed_students_table
 
 metadata, outbox, inbox = service_metadata()
 
@@ -246,6 +247,9 @@ rc_cadres = Table(
     Index("ix_rc_cadres_school_term", "school_id", "academic_year", "semester"),
 )
 
+# Graduates records sealed (R-RET-1): their answers are refused; the row stays after the deletion.
+sealed_students = sealed_students_table(metadata)
+
 # -- read copies: artifacts -------------------------------------------------------------------------
 # Course outcomes and multiple performances in one table (``item_kind``): their content (latest
 # upload), their status (uploaded → certified / returned / withdrawn) and their selection, each
@@ -304,6 +308,7 @@ __all__ = [
     "rc_students",
     "rc_term_grades",
     "rc_users",
+    "sealed_students",
 ]
 
 from . import central_tables as _central_tables  # noqa: E402, F401 - sending's tables on this metadata

@@ -41,6 +41,7 @@ from ..domain.receipts_errors import (
 )
 from .receipts import receipt_in
 from .receipts_facts import ReceiptFacts
+from .retention import ensure_student_not_sealed
 
 HOW_TO_ANSWER_ZH = (
     "請核對下列中央資料庫收訖之項目。如內容無誤，請於確認期間內簽名寄回回條；如有疑義，請於回條上勾選有誤之項目並說明理由。"
@@ -173,6 +174,7 @@ async def _answer(
     me = await sql.student(uow.session, receipt_id, student_user_id) if receipt else None
     if receipt is None or me is None:
         raise NotInReceipt("this student is not in the receipt")
+    await ensure_student_not_sealed(uow, student_user_id, action="answer the receipt")  # R-RET-1
     at = now or utcnow()
     if receipt["status"] != "window_open":
         raise WindowNotOpen(f"the confirmation window is {receipt['status']}", "目前不在收訖確認期間內")

@@ -14,12 +14,15 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from portfolio_shared.opsmetrics import job_failed, job_succeeded
 from portfolio_shared.service import ServiceRuntime
 
 from ..adapters import receipts_sql as sql
 from .confirmation import close_window
 
 log = logging.getLogger(__name__)
+
+JOB = "deemed-confirmation"  # the job label deploy/k8s/components/monitoring/alerts.yaml watches
 
 
 async def close_due_windows(runtime: ServiceRuntime, *, now: datetime | None = None) -> dict[str, int]:
@@ -46,12 +49,18 @@ class WindowCloser:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     async def tick(self) -> dict[str, int]:
+        """One poll; its outcome goes to the ops signals (``deemed-confirmation`` job, issue 17: an
+        alert fires when it has not succeeded for 3 hours)."""
+        now = self.clock()
         try:
-            return await close_due_windows(self.runtime, now=self.clock())
+            closed = await close_due_windows(self.runtime, now=now)
         except Exception:
             # The next poll tries again; an unfinished close left no trace (one transaction each).
             log.exception("closing due confirmation windows failed")
+            job_failed("submission", JOB)
             return {}
+        job_succeeded("submission", JOB, now)
+        return closed
 
     async def run_forever(self) -> None:
         while True:

@@ -27,6 +27,7 @@ from ..domain.objections import (
 from ..domain.receipts_errors import ObjectionInvalid
 from .confirmation import record_answer
 from .receipts_facts import ReceiptFacts
+from .retention import ensure_student_not_sealed
 
 ATTACHMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 ATTACHMENT_MAX_BYTES = 4 * 1024 * 1024  # a document file's limit (R-FILE-1)
@@ -95,6 +96,7 @@ async def raise_objection(
 ) -> dict[str, Any]:
     """The student's objection (R-SUB-7), or staff recording one that came by post (R-SUB-9)."""
     by_post = recorded_by is not None
+    await ensure_student_not_sealed(uow, student_user_id, action="object to the receipt")  # R-RET-1
     mine = {i["id"] for i in await sql.items(uow.session, receipt_id, student_user_id)}
     text = validate_objection(reason, list(item_ids), mine)
     sha = await _attachment(storage, attachment_key, receipt_id, student_user_id)
