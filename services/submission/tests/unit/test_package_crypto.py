@@ -42,7 +42,9 @@ def test_round_trip_at_and_around_record_boundaries(size: int) -> None:
     data = os.urandom(size)
     sealed, clear = _roundtrip(data, chunk_size=4096)
     assert clear == data
-    assert data == b"" or data not in sealed
+    # Plaintext is not carried as is (for short data a chance match in random ciphertext is likely:
+    # a 1-byte value appears in a few KB of random bytes almost surely, so check from 16 bytes up).
+    assert len(data) < 16 or data not in sealed
     # one record per full chunk plus the final one (possibly empty), each with its tag
     records = size // 4096 + 1
     header = len(MAGIC) + 1 + 1 + 12 + 32 + TAG + 4
